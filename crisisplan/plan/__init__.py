@@ -1,0 +1,1 @@
+"""The plan as data: schema, loading with positions, validation."""

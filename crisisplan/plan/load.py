@@ -1,0 +1,162 @@
+"""Load a plan directory: plan.yaml, runbooks/*.yaml and templates/<locale>/.
+
+`check_plan` collects every problem of every file at once; `load_plan` raises
+them together as one PlanError.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+from pydantic import ValidationError
+
+from crisisplan.errors import PlanError, Problem
+from crisisplan.plan.checks import did_you_mean, draft_sites, runbook_problems, validation_problems
+from crisisplan.plan.schema import PlanSettings, Runbook
+from crisisplan.plan.source import Located, read_yaml
+
+TEMPLATE_SUFFIX = ".md.j2"
+
+
+@dataclass
+class Plan:
+    root: Path
+    settings: PlanSettings
+    runbooks: dict[str, Runbook] = field(default_factory=dict)
+    sources: dict[str, Located] = field(default_factory=dict)
+    # (locale, runbook id or "", post kind) -> template file
+    templates: dict[tuple[str, str, str], Path] = field(default_factory=dict)
+
+    def runbook(self, runbook_id: str) -> Runbook:
+        from crisisplan.errors import NotFound
+
+        try:
+            return self.runbooks[runbook_id]
+        except KeyError:
+            raise NotFound(
+                f"no runbook '{runbook_id}' in {self.root / 'runbooks'}; "
+                + did_you_mean(runbook_id, self.runbooks)
+            ) from None
+
+    def template_path(self, locale: str, runbook_id: str, kind: str) -> Path | None:
+        """The runbook's own template for a kind, else the locale's common one."""
+        return self.templates.get((locale, runbook_id, kind)) or self.templates.get(
+            (locale, "", kind)
+        )
+
+
+def resolve_plan_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """--plan DIR, else CRISISPLAN_PLAN, else the current directory."""
+    chosen = explicit or os.environ.get("CRISISPLAN_PLAN") or os.getcwd()
+    return Path(chosen).resolve()
+
+
+def _relative(root: Path, path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _index_templates(root: Path, problems: list[Problem]) -> dict[tuple[str, str, str], Path]:
+    index: dict[tuple[str, str, str], Path] = {}
+    base = root / "templates"
+    if not base.is_dir():
+        return index
+    syntax = jinja2.Environment()
+    for path in sorted(base.rglob(f"*{TEMPLATE_SUFFIX}")):
+        parts = path.relative_to(base).parts
+        if len(parts) not in (2, 3):
+            problems.append(Problem(_relative(root, path), 1, 1,
+                                    "template is not where the plan looks for it",
+                                    "use templates/<locale>/<kind>.md.j2 or "
+                                    "templates/<locale>/<runbook>/<kind>.md.j2"))
+            continue
+        locale, runbook_id = parts[0], parts[1] if len(parts) == 3 else ""
+        kind = path.name.removesuffix(TEMPLATE_SUFFIX)
+        try:
+            syntax.parse(path.read_text(encoding="utf-8"))
+        except jinja2.TemplateSyntaxError as error:
+            problems.append(Problem(_relative(root, path), error.lineno or 1, 1,
+                                    f"template syntax: {error.message}"))
+        except UnicodeDecodeError:
+            problems.append(Problem(_relative(root, path), 1, 1, "template is not UTF-8 text"))
+        index[(locale, runbook_id, kind)] = path
+    return index
+
+
+def check_plan(root: Path) -> tuple[Plan | None, list[Problem]]:
+    """Load everything that loads and report every problem found."""
+    problems: list[Problem] = []
+    if not root.is_dir():
+        return None, [Problem(str(root), 1, 1, "the plan directory does not exist",
+                              "pass --plan DIR, set CRISISPLAN_PLAN, or run `crisisplan init DIR`")]
+    settings_path = root / "plan.yaml"
+    settings: PlanSettings | None = None
+    if not settings_path.is_file():
+        problems.append(Problem(_relative(root, settings_path), 1, 1, "plan.yaml is missing",
+                                "run `crisisplan init DIR` for a starting plan, or use --plan DIR"))
+    else:
+        try:
+            src = read_yaml(settings_path, _relative(root, settings_path))
+            settings = PlanSettings.model_validate(src.data)
+            if settings.default_locale not in settings.locales:
+                problems.append(src.problem(("default_locale",),
+                                            f"default locale '{settings.default_locale}' is not in locales",
+                                            did_you_mean(settings.default_locale, settings.locales)))
+        except PlanError as error:
+            problems.extend(error.problems)
+        except ValidationError as error:
+            problems.extend(validation_problems(error, src, PlanSettings))
+
+    templates = _index_templates(root, problems)
+    plan = Plan(root, settings or PlanSettings.model_validate(
+        {"organisation": {"name": "?", "help_url": "?"}}), templates=templates)
+
+    runbook_dir = root / "runbooks"
+    files = sorted(runbook_dir.glob("*.yaml")) + sorted(runbook_dir.glob("*.yml"))
+    if not files:
+        problems.append(Problem(_relative(root, runbook_dir), 1, 1, "no runbooks found",
+                                "a plan keeps one YAML file a scenario in runbooks/"))
+    for path in files:
+        name = _relative(root, path)
+        try:
+            src = read_yaml(path, name)
+            if not isinstance(src.data, dict):
+                problems.append(src.problem((), "a runbook file must be a mapping of keys",
+                                            "start with `id:`, `title:`, … as in the shipped runbooks"))
+                continue
+            runbook = Runbook.model_validate(src.data)
+        except PlanError as error:
+            problems.extend(error.problems)
+            continue
+        except ValidationError as error:
+            problems.extend(validation_problems(error, src, Runbook))
+            continue
+        if runbook.id in plan.runbooks:
+            other = plan.sources[runbook.id].file
+            problems.append(src.problem(("id",), f"runbook id '{runbook.id}' is used twice",
+                                        f"{other} has it too"))
+            continue
+        found = runbook_problems(runbook, src)
+        for path_key, kind in draft_sites(runbook):
+            for locale in plan.settings.locales:
+                if plan.template_path(locale, runbook.id, kind) is None:
+                    found.append(src.problem(
+                        path_key, f"no '{kind}' template for locale '{locale}'",
+                        f"create templates/{locale}/{kind}{TEMPLATE_SUFFIX}"))
+        problems.extend(found)
+        plan.runbooks[runbook.id] = runbook
+        plan.sources[runbook.id] = src
+    return (plan if settings else None), problems
+
+
+def load_plan(root: str | os.PathLike[str] | None = None) -> Plan:
+    plan, problems = check_plan(resolve_plan_dir(root))
+    errors = [p for p in problems if p.severity == "error"]
+    if errors or plan is None:
+        raise PlanError(errors)
+    return plan

@@ -1,0 +1,167 @@
+"""The shape of plan files: pydantic models with unknown keys forbidden.
+
+Guards and timer actions come from a small fixed vocabulary; plan files hold
+data only, never code.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from crisisplan.duration import parse_duration
+
+PublicStatus = Literal["investigating", "identified", "monitoring", "resolved"]
+Approval = Literal["none", "one", "two"]
+Impact = Literal["none", "minor", "major", "critical"]
+Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+
+
+def _duration(value: object) -> timedelta:
+    if isinstance(value, timedelta):
+        return value
+    return parse_duration(str(value))
+
+
+Duration = Annotated[timedelta, BeforeValidator(_duration)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Severity(Strict):
+    name: Name
+    label: str
+    impact: Impact = "major"
+    acknowledge_within: Duration
+    update_every: Duration
+    approval: Approval = "one"
+    page: list[Name] = []
+
+
+class Role(Strict):
+    name: Name
+    label: str
+    description: str = ""
+
+
+class IncidentField(Strict):
+    name: Name
+    label: str
+    description: str = ""
+    public: bool = True
+
+
+class State(Strict):
+    name: Name
+    label: str
+    public_status: PublicStatus | None = None
+    draft: Name | None = None
+    checklist: list[str] = []
+    final: bool = False
+
+
+class Guard(Strict):
+    """Exactly one condition of the vocabulary."""
+
+    published: Name | None = None
+    field: Name | None = None
+    checklist: Literal["done"] | None = None
+    role: Name | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Guard:
+        if len(self.model_fields_set) != 1:
+            raise ValueError(
+                "a guard names exactly one condition: published, field, checklist or role"
+            )
+        return self
+
+    def describe(self) -> str:
+        if self.published:
+            return f"a published '{self.published}' post is required"
+        if self.field:
+            return f"field '{self.field}' must be set"
+        if self.checklist:
+            return "the checklist of the current state must be done"
+        return f"role '{self.role}' must be assigned"
+
+
+class Transition(Strict):
+    trigger: Name
+    source: Name | Literal["*"] | list[Name]
+    dest: Name
+    label: str = ""
+    guards: list[Guard] = []
+
+    @property
+    def sources(self) -> list[str]:
+        return [self.source] if isinstance(self.source, str) else list(self.source)
+
+
+class TimerAction(Strict):
+    draft: Name | None = None
+    remind: Name | None = None
+    escalate: Name | None = None
+
+    @model_validator(mode="after")
+    def _some(self) -> TimerAction:
+        if not self.model_fields_set:
+            raise ValueError("an action needs at least one of: draft, remind, escalate")
+        return self
+
+
+class Timer(Strict):
+    name: Name
+    label: str
+    kind: Literal["deadline", "recurring"]
+    # A literal duration (`15m`) or a severity setting (`severity.update_every`).
+    after: str
+    states: list[Name]
+    until_published: Name | None = None
+    until_field: Name | None = None
+    action: TimerAction
+
+
+SEVERITY_DURATIONS = ("acknowledge_within", "update_every")
+
+
+class Runbook(Strict):
+    id: Name
+    title: str
+    description: str
+    version: int | str
+    initial: Name
+    declarer_role: Name | None = None
+    severities: list[Severity] = Field(min_length=1)
+    roles: list[Role] = []
+    fields: list[IncidentField] = []
+    states: list[State] = Field(min_length=1)
+    transitions: list[Transition] = []
+    timers: list[Timer] = []
+
+
+class Organisation(Strict):
+    name: str
+    help_url: str
+    support_email: str = ""
+    phone: str = ""
+    support_hours: str = "24/7"
+    time_zone: str = "UTC"
+
+
+class Component(Strict):
+    name: Name
+    label: str
+    group: str = ""
+    description: str = ""
+
+
+class PlanSettings(Strict):
+    organisation: Organisation
+    locales: list[Annotated[str, Field(pattern=r"^[a-z]{2}(_[A-Z]{2})?$")]] = ["en"]
+    default_locale: str = "en"
+    components: list[Component] = []

@@ -62,10 +62,7 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> PathKey:
     path: list[str | int] = []
     current = data
     for segment in loc:
-        if isinstance(current, dict) and segment in current:
-            current = current[segment]
-            path.append(segment)
-        elif isinstance(current, list) and isinstance(segment, int) and segment < len(current):
+        if isinstance(current, dict) and segment in current or isinstance(current, list) and isinstance(segment, int) and segment < len(current):
             current = current[segment]
             path.append(segment)
         elif isinstance(current, dict) and isinstance(segment, str) and segment not in current:
@@ -125,7 +122,7 @@ def runbook_problems(rb: Runbook, src: Located) -> list[Problem]:
     def unique(items: list[Any], key: str, what: str) -> set[str]:
         seen: dict[str, int] = {}
         for i, item in enumerate(items):
-            name = getattr(item, "name")
+            name = item.name
             if name in seen:
                 first = src.at((key, seen[name], "name"))[0]
                 add((key, i, "name"), f"duplicate {what} '{name}'", f"first defined on line {first}")

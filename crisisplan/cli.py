@@ -1,0 +1,434 @@
+"""The command line: click commands over the same services the web app uses.
+
+Human-readable output by default, `--json` for scripts; a user's mistake is
+one clear message on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import shutil
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from crisisplan import SHIPPED_PLAN
+from crisisplan.duration import format_duration
+from crisisplan.errors import CrisisplanError, PlanError
+
+pass_json = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+plan_option = click.option(
+    "--plan", "plan_dir", type=click.Path(file_okay=False), envvar="CRISISPLAN_PLAN",
+    help="Plan directory (default: the current directory; env CRISISPLAN_PLAN).")
+actor_option = click.option(
+    "--as", "actor", default=None, metavar="NAME",
+    help="Who is acting, for the audit trail (default: your OS user name).")
+
+
+def _fail(message: str, code: int = 1) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def friendly(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Show the project's errors as one clear message, never a traceback."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except PlanError as error:
+            for problem in error.problems:
+                click.echo(str(problem), err=True)
+            _fail(f"the plan has {len(error.problems)} problem(s); fix them and run again")
+        except CrisisplanError as error:
+            _fail(str(error), error.exit_code)
+
+    return run
+
+
+def _services(plan_dir: str | None):  # noqa: ANN202 - imported lazily for a fast --help
+    from crisisplan.services import Services
+
+    return Services.open(plan_dir)
+
+
+def _actor(actor: str | None) -> str:
+    from crisisplan.services import default_actor
+
+    return actor or default_actor()
+
+
+def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
+    result = {}
+    for item in values:
+        if "=" not in item:
+            raise CrisisplanError(f"{option} takes FIELD=VALUE, got {item!r}")
+        key, value = item.split("=", 1)
+        result[key.strip()] = value
+    return result
+
+
+def _emit(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def _when(moment: datetime | None, now: datetime | None = None) -> str:
+    if moment is None:
+        return "-"
+    now = now or datetime.now(UTC)
+    delta = moment - now
+    relative = f"in {format_duration(delta)}" if delta.total_seconds() >= 0 else \
+        f"{format_duration(-delta)} overdue"
+    return f"{moment.astimezone().strftime('%H:%M')} ({relative})"
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> None:
+    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows, strict=False)]
+    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=False))
+    click.echo(line.rstrip())
+    for row in rows:
+        click.echo("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=False)).rstrip())
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="crisisplan")
+def main() -> None:
+    """crisisplan: run your crisis communication plan as software.
+
+    The plan is runbooks/ (YAML) and templates/ (Jinja2 + Markdown) in a plan
+    directory; incidents live in CRISISPLAN_DATABASE_URL (default: an SQLite
+    file in <plan>/instance/).
+    """
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False))
+@friendly
+def init(directory: str) -> None:
+    """Write a new plan in DIRECTORY: a copy of the shipped runbooks and templates."""
+    target = Path(directory)
+    if (target / "runbooks").exists() or (target / "plan.yaml").exists():
+        raise CrisisplanError(f"{target} already holds a plan; choose an empty directory")
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copy(SHIPPED_PLAN / "plan.yaml", target / "plan.yaml")
+    for folder in ("runbooks", "templates"):
+        shutil.copytree(SHIPPED_PLAN / folder, target / folder)
+    (target / ".gitignore").write_text("instance/\n", encoding="utf-8")
+    click.echo(f"wrote a new plan in {target}: plan.yaml, runbooks/, templates/")
+    click.echo(f"next: cd {target} && crisisplan validate")
+
+
+@main.command()
+@plan_option
+@pass_json
+@friendly
+def validate(plan_dir: str | None, as_json: bool) -> None:
+    """Check plan.yaml, runbooks/ and templates/; exit 1 on any error."""
+    from crisisplan.plan.load import check_plan, resolve_plan_dir
+
+    root = resolve_plan_dir(plan_dir)
+    plan, problems = check_plan(root)
+    errors = [p for p in problems if p.severity == "error"]
+    if as_json:
+        _emit({"ok": not errors, "runbooks": sorted(plan.runbooks) if plan else [],
+               "problems": [p.as_dict() for p in problems]})
+    else:
+        for problem in problems:
+            click.echo(str(problem))
+        if plan:
+            templates = len(plan.templates)
+            click.echo(f"{len(plan.runbooks)} runbook(s), {templates} template(s), "
+                       f"locales {', '.join(plan.settings.locales)}: "
+                       + (f"{len(errors)} error(s)" if errors else "ok"))
+        else:
+            click.echo(f"{len(errors)} error(s)")
+    sys.exit(1 if errors else 0)
+
+
+@main.command()
+@plan_option
+@pass_json
+@friendly
+def runbooks(plan_dir: str | None, as_json: bool) -> None:
+    """List the runbooks, their severities and states."""
+    from crisisplan.plan.load import load_plan
+
+    plan = load_plan(plan_dir)
+    if as_json:
+        _emit([{"id": rb.id, "title": rb.title, "version": rb.version,
+                "severities": [{"name": s.name, "label": s.label,
+                                "acknowledge_within": format_duration(s.acknowledge_within),
+                                "update_every": format_duration(s.update_every),
+                                "approval": s.approval} for s in rb.severities],
+                "states": [s.name for s in rb.states],
+                "triggers": sorted({t.trigger for t in rb.transitions})}
+               for rb in plan.runbooks.values()])
+        return
+    for rb in plan.runbooks.values():
+        click.echo(f"{rb.id}  {rb.title} (v{rb.version})")
+        for s in rb.severities:
+            click.echo(f"  {s.name:<7} ack within {format_duration(s.acknowledge_within):<5} "
+                       f"update every {format_duration(s.update_every):<5} "
+                       f"approval {s.approval:<4} {s.label}")
+        click.echo("  states: " + " → ".join(s.name + ("■" if s.final else "") for s in rb.states))
+        click.echo()
+
+
+@main.command()
+@click.argument("runbook")
+@click.option("--severity", required=True, help="A severity of the runbook, e.g. sev1.")
+@click.option("--title", required=True, help="What customers see, in a few words.")
+@click.option("--component", "components", multiple=True, help="Affected component (repeat).")
+@click.option("--set", "sets", multiple=True, metavar="FIELD=VALUE", help="Set a field (repeat).")
+@click.option("--drill", is_flag=True, help="Mark it as a drill: never public.")
+@plan_option
+@actor_option
+@pass_json
+@friendly
+def declare(runbook: str, severity: str, title: str, components: tuple[str, ...],
+            sets: tuple[str, ...], drill: bool, plan_dir: str | None, actor: str | None,
+            as_json: bool) -> None:
+    """Declare an incident that runs through RUNBOOK."""
+    services = _services(plan_dir)
+    view = services.declare(runbook, severity, title, _actor(actor), list(components),
+                            _pairs(sets, "--set"), is_drill=drill)
+    _show(view, as_json)
+
+
+def _show(view: Any, as_json: bool) -> None:
+    if as_json:
+        _emit(view.as_dict())
+        return
+    drill = " [DRILL]" if view.is_drill else ""
+    click.echo(f"#{view.id} {view.title}{drill}")
+    click.echo(f"  runbook {view.runbook_id}, severity {view.severity}, "
+               f"state {view.state} ({view.state_label}), version {view.version}")
+    if view.components:
+        click.echo(f"  components: {', '.join(view.components)}")
+    for name, value in view.fields.items():
+        click.echo(f"  {name}: {value}")
+    if view.roles:
+        click.echo("  roles: " + ", ".join(f"{r}={p}" for r, p in view.roles.items()))
+    for deadline in view.deadlines:
+        click.echo(f"  due: {deadline.label}: {_when(deadline.due_at)}")
+    for text, done in view.checklist:
+        click.echo(f"  [{'x' if done else ' '}] {text}")
+    for option in view.options:
+        if option.allowed:
+            click.echo(f"  can: {option.trigger} → {option.dest}")
+        else:
+            click.echo(f"  blocked: {option.trigger} ({'; '.join(option.blocked_by)})")
+
+
+@main.command()
+@click.option("--all", "show_all", is_flag=True, help="Include closed incidents.")
+@plan_option
+@pass_json
+@friendly
+def status(show_all: bool, plan_dir: str | None, as_json: bool) -> None:
+    """Active incidents: state, severity and deadlines (acknowledge-by, next update due)."""
+    from crisisplan.services import ACK_TIMER, UPDATE_TIMER
+
+    views = _services(plan_dir).status(include_closed=show_all)
+    if as_json:
+        _emit([v.as_dict() for v in views])
+        return
+    if not views:
+        click.echo("no active incidents")
+        return
+    now = datetime.now(UTC)
+    _table(["ID", "RUNBOOK", "SEV", "STATE", "ACK BY", "NEXT UPDATE", "TITLE"],
+           [[str(v.id), v.runbook_id, v.severity, v.state,
+             _when(v.deadline(ACK_TIMER), now), _when(v.deadline(UPDATE_TIMER), now),
+             v.title + (" [DRILL]" if v.is_drill else "")] for v in views])
+
+
+@main.command()
+@click.argument("incident_id", type=int)
+@plan_option
+@pass_json
+@friendly
+def show(incident_id: int, plan_dir: str | None, as_json: bool) -> None:
+    """One incident: fields, roles, deadlines, checklist, what can happen next."""
+    _show(_services(plan_dir).get(incident_id), as_json)
+
+
+@main.command()
+@click.argument("incident_id", type=int)
+@click.argument("name")
+@click.option("--set", "sets", multiple=True, metavar="FIELD=VALUE",
+              help="Set a field first, in the same change (repeat).")
+@click.option("--expect-version", type=int, default=None,
+              help="Refuse if the incident changed since you saw this version.")
+@plan_option
+@actor_option
+@pass_json
+@friendly
+def trigger(incident_id: int, name: str, sets: tuple[str, ...], expect_version: int | None,
+            plan_dir: str | None, actor: str | None, as_json: bool) -> None:
+    """Fire trigger NAME on an incident (e.g. acknowledge, identify_cause, resolve)."""
+    view = _services(plan_dir).trigger(incident_id, name, _actor(actor), _pairs(sets, "--set"),
+                                       expect_version)
+    _show(view, as_json)
+
+
+@main.command(name="set")
+@click.argument("incident_id", type=int)
+@click.argument("values", nargs=-1, required=True, metavar="FIELD=VALUE...")
+@plan_option
+@actor_option
+@pass_json
+@friendly
+def set_fields(incident_id: int, values: tuple[str, ...], plan_dir: str | None,
+               actor: str | None, as_json: bool) -> None:
+    """Set fields of an incident (an empty value clears one)."""
+    _show(_services(plan_dir).set_fields(incident_id, _pairs(values, "set"), _actor(actor)), as_json)
+
+
+@main.command()
+@click.argument("incident_id", type=int)
+@click.argument("role")
+@click.argument("person")
+@plan_option
+@actor_option
+@pass_json
+@friendly
+def assign(incident_id: int, role: str, person: str, plan_dir: str | None, actor: str | None,
+           as_json: bool) -> None:
+    """Assign PERSON to ROLE on an incident ("" unassigns)."""
+    _show(_services(plan_dir).assign_role(incident_id, role, person, _actor(actor)), as_json)
+
+
+@main.command()
+@click.argument("incident_id", type=int)
+@click.argument("item", type=int)
+@click.option("--undo", is_flag=True, help="Mark the item as not done.")
+@plan_option
+@actor_option
+@pass_json
+@friendly
+def check(incident_id: int, item: int, undo: bool, plan_dir: str | None, actor: str | None,
+          as_json: bool) -> None:
+    """Tick checklist ITEM (1-based) of the incident's current state."""
+    _show(_services(plan_dir).check_item(incident_id, item, _actor(actor), not undo), as_json)
+
+
+@main.command()
+@click.argument("incident_id", type=int)
+@click.argument("severity_name", metavar="SEVERITY")
+@plan_option
+@actor_option
+@pass_json
+@friendly
+def severity(incident_id: int, severity_name: str, plan_dir: str | None, actor: str | None,
+             as_json: bool) -> None:
+    """Change an incident's severity (deadlines follow)."""
+    _show(_services(plan_dir).set_severity(incident_id, severity_name, _actor(actor)), as_json)
+
+
+@main.command()
+@click.argument("incident_id", type=int)
+@click.option("--kind", "kinds", multiple=True, help="Only events of this kind (repeat).")
+@plan_option
+@pass_json
+@friendly
+def timeline(incident_id: int, kinds: tuple[str, ...], plan_dir: str | None, as_json: bool) -> None:
+    """Every event of an incident: when, who, what."""
+    events = [e for e in _services(plan_dir).timeline(incident_id) if not kinds or e.kind in kinds]
+    if as_json:
+        _emit([{"seq": e.seq, "at": e.at.isoformat(), "actor": e.actor, "kind": e.kind,
+                "payload": json.loads(e.payload), "hash": e.hash} for e in events])
+        return
+    for e in events:
+        payload = json.loads(e.payload)
+        detail = ", ".join(f"{k}={v}" for k, v in payload.items() if v not in (None, "", [], {}))
+        click.echo(f"{e.seq:>4}  {e.at.astimezone().strftime('%Y-%m-%d %H:%M:%S')}  "
+                   f"{e.actor:<12} {e.kind:<15} {detail}")
+
+
+@main.command()
+@click.argument("incident_id", type=int)
+@click.option("--locale", default=None, help="Show the text in this locale (default: the plan's).")
+@plan_option
+@pass_json
+@friendly
+def posts(incident_id: int, locale: str | None, plan_dir: str | None, as_json: bool) -> None:
+    """The posts drafted for an incident, with their text."""
+    services = _services(plan_dir)
+    rows = services.posts(incident_id)
+    if as_json:
+        _emit([{"id": p.id, "kind": p.kind, "status": p.status, "bodies": p.bodies,
+                "render_error": p.render_error, "created_at": p.created_at.isoformat()}
+               for p in rows])
+        return
+    shown = locale or services.plan.settings.default_locale
+    for p in rows:
+        click.echo(f"--- post {p.id}: {p.kind} ({p.status}, {p.reason})")
+        if p.render_error:
+            click.echo(f"    template error: {p.render_error}")
+        click.echo(p.bodies.get(shown, ""))
+
+
+@main.command()
+@click.option("--at", "at", default=None, metavar="ISO-TIME",
+              help="Fire what is due by this time instead of now (for catching up).")
+@plan_option
+@pass_json
+@friendly
+def tick(at: str | None, plan_dir: str | None, as_json: bool) -> None:
+    """Fire every due timer now: drafts, reminders, escalations."""
+    moment = None
+    if at:
+        try:
+            moment = datetime.fromisoformat(at)
+        except ValueError:
+            raise CrisisplanError(f"--at: {at!r} is not an ISO time such as 2026-05-01T10:00+00:00") from None
+        if moment.tzinfo is None:
+            moment = moment.astimezone()
+    fired = _services(plan_dir).tick(moment)
+    if as_json:
+        _emit([{"incident": i, "events": [{"kind": e.kind, **e.payload} for e in events]}
+               for i, events in fired])
+        return
+    if not fired:
+        click.echo("nothing due")
+    for incident_id, events in fired:
+        for e in events:
+            if e.kind in ("timer_fired", "reminder", "escalated", "post_drafted"):
+                who = e.payload.get("person") or e.payload.get("role") or ""
+                what = e.payload.get("label") or e.payload.get("message") or e.payload.get("kind")
+                click.echo(f"#{incident_id} {e.kind:<13} {what} {('→ ' + who) if who else ''}".rstrip())
+
+
+@main.group()
+def audit() -> None:
+    """The tamper-evident audit trail."""
+
+
+@audit.command()
+@plan_option
+@pass_json
+@friendly
+def verify(plan_dir: str | None, as_json: bool) -> None:
+    """Check the hash chain of every incident; exit 1 naming the first bad event."""
+    incidents, events, findings = _services(plan_dir).verify_audit()
+    if as_json:
+        _emit({"ok": not findings, "incidents": incidents, "events": events,
+               "findings": [{"incident": f.incident_id, "seq": f.seq, "message": f.message}
+                            for f in findings]})
+    else:
+        for finding in findings:
+            click.echo(f"TAMPERED: {finding}")
+        click.echo(f"{incidents} incident(s), {events} event(s): "
+                   + ("chain intact" if not findings else f"{len(findings)} chain(s) broken"))
+    sys.exit(1 if findings else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The words: rendering, Markdown, channels, tone checks. Pure: no database, no clock."""

@@ -1,0 +1,45 @@
+"""What every message template sees: the incident, the organisation, the next update time."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from crisisplan.comms.render import format_moment
+from crisisplan.engine.incident import Incident
+from crisisplan.plan.schema import PlanSettings, Runbook
+
+
+def template_context(
+    settings: PlanSettings,
+    runbook: Runbook,
+    incident: Incident,
+    *,
+    locale: str,
+    now: datetime,
+    next_update_at: datetime,
+    person: str | None = None,
+    channel: str = "status_page",
+) -> dict[str, Any]:
+    org = settings.organisation
+    labels = {c.name: c.label for c in settings.components}
+    state = next(s for s in runbook.states if s.name == incident.state)
+    severity = next(s for s in runbook.severities if s.name == incident.severity)
+    fields = {f.name: incident.fields.get(f.name, "") for f in runbook.fields if f.public}
+    return {
+        "incident": {
+            **fields,
+            "title": incident.title,
+            "severity": incident.severity,
+            "severity_label": severity.label,
+            "state": incident.state,
+            "state_label": state.label,
+            "components": [labels.get(c, c) for c in incident.components],
+            "started_at": format_moment(incident.declared_at, locale, org.time_zone, now),
+        },
+        "org": org.model_dump(),
+        "next_update": format_moment(next_update_at, locale, org.time_zone, now),
+        "person": person,
+        "channel": channel,
+        "drill": incident.is_drill,
+    }

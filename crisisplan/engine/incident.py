@@ -1,0 +1,76 @@
+"""The incident as the engine sees it: plain data, no database, no clock."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass
+class Event:
+    """Something that happened; becomes one audit-chain entry."""
+
+    kind: str
+    at: datetime
+    actor: str
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class TimerState:
+    # When the timer became active (its states were entered); None while inactive.
+    anchor: datetime | None = None
+    fired_at: datetime | None = None
+    fired: int = 0
+
+
+@dataclass
+class Incident:
+    runbook_id: str
+    severity: str
+    title: str
+    state: str
+    declared_at: datetime
+    state_entered_at: datetime
+    id: int | None = None
+    version: int = 0
+    is_drill: bool = False
+    components: list[str] = field(default_factory=list)
+    fields: dict[str, str] = field(default_factory=dict)
+    roles: dict[str, str] = field(default_factory=dict)
+    # state name -> indices of its checklist items that are done
+    checklist: dict[str, list[int]] = field(default_factory=dict)
+    # post kind -> when a post of that kind was last published
+    published: dict[str, datetime] = field(default_factory=dict)
+    last_published_at: datetime | None = None
+    timers: dict[str, TimerState] = field(default_factory=dict)
+    escalations: int = 0
+
+    def copy(self) -> Incident:
+        return copy.deepcopy(self)
+
+    def to_record(self) -> dict[str, Any]:
+        """JSON-ready dict of the parts the store keeps as documents."""
+        return {
+            "fields": dict(self.fields),
+            "roles": dict(self.roles),
+            "checklist": {k: list(v) for k, v in self.checklist.items()},
+            "published": {k: v.isoformat() for k, v in self.published.items()},
+            "timers": {
+                name: {k: (v.isoformat() if isinstance(v, datetime) else v)
+                       for k, v in asdict(t).items()}
+                for name, t in self.timers.items()
+            },
+        }
+
+    @staticmethod
+    def timers_from_record(data: dict[str, Any]) -> dict[str, TimerState]:
+        def when(value: str | None) -> datetime | None:
+            return datetime.fromisoformat(value) if value else None
+
+        return {
+            name: TimerState(when(t["anchor"]), when(t["fired_at"]), int(t["fired"]))
+            for name, t in data.items()
+        }

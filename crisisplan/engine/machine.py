@@ -1,0 +1,341 @@
+"""The runbook state machine: one `transitions` Machine per runbook, shared by all incidents.
+
+Every command takes an incident and a clock and returns an Outcome: a new
+incident and the events that explain the change. The input is never mutated,
+so a caller that fails to store the outcome has changed nothing.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from transitions import EventData, Machine
+
+from crisisplan.clock import Clock
+from crisisplan.engine import timers as timer_rules
+from crisisplan.engine.incident import Event, Incident
+from crisisplan.errors import InvalidInput, TriggerNotAllowed
+from crisisplan.plan.checks import did_you_mean
+from crisisplan.plan.schema import Guard, Runbook
+
+
+@dataclass
+class Outcome:
+    incident: Incident
+    events: list[Event] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TriggerOption:
+    trigger: str
+    label: str
+    dest: str
+    allowed: bool
+    blocked_by: tuple[str, ...] = ()
+
+
+class _Subject:
+    """The model `transitions` drives: wraps one incident for one command."""
+
+    def __init__(self, incident: Incident):
+        self.incident = incident
+        self.moves: list[tuple[str, str, str]] = []
+
+
+def guard_holds(guard: Guard, incident: Incident, runbook: Runbook) -> bool:
+    if guard.published:
+        return guard.published in incident.published
+    if guard.field:
+        return bool(incident.fields.get(guard.field, "").strip())
+    if guard.role:
+        return bool(incident.roles.get(guard.role))
+    items = next(s.checklist for s in runbook.states if s.name == incident.state)
+    return set(range(len(items))) <= set(incident.checklist.get(incident.state, []))
+
+
+class IncidentMachine:
+    """Runs incidents through one runbook."""
+
+    def __init__(self, runbook: Runbook):
+        self.runbook = runbook
+        self.states = {s.name: s for s in runbook.states}
+        self.triggers = sorted({t.trigger for t in runbook.transitions})
+        non_final = [s.name for s in runbook.states if not s.final]
+        self._lock = threading.Lock()
+        self._machine = Machine(
+            model=None,
+            states=list(self.states),
+            initial=runbook.initial,
+            auto_transitions=False,
+            send_event=True,
+        )
+        for tr in runbook.transitions:
+            self._machine.add_transition(
+                tr.trigger,
+                non_final if tr.source == "*" else tr.sources,
+                tr.dest,
+                conditions=[self._condition(g) for g in tr.guards],
+                after=self._record_move,
+            )
+
+    # transitions' callbacks ------------------------------------------------
+    def _condition(self, guard: Guard):  # noqa: ANN202 - a transitions callback
+        def holds(event: EventData) -> bool:
+            return guard_holds(guard, event.model.incident, self.runbook)
+
+        holds.__name__ = guard.describe()
+        return holds
+
+    @staticmethod
+    def _record_move(event: EventData) -> None:
+        event.model.moves.append((event.transition.source, event.transition.dest, event.event.name))
+
+    # queries -----------------------------------------------------------------
+    def options(self, incident: Incident) -> list[TriggerOption]:
+        """Every trigger of the current state, allowed or with the guards that block it."""
+        result = []
+        for tr in self.runbook.transitions:
+            sources = [s for s in self.states if not self.states[s].final] if tr.source == "*" else tr.sources
+            if incident.state not in sources:
+                continue
+            blocked = tuple(g.describe() for g in tr.guards if not guard_holds(g, incident, self.runbook))
+            result.append(TriggerOption(tr.trigger, tr.label, tr.dest, not blocked, blocked))
+        return result
+
+    def due(self, incident: Incident) -> dict[str, datetime]:
+        return timer_rules.all_due(incident, self.runbook)
+
+    # commands ----------------------------------------------------------------
+    def declare(
+        self,
+        clock: Clock,
+        *,
+        severity: str,
+        title: str,
+        actor: str,
+        components: list[str] | None = None,
+        fields: dict[str, str] | None = None,
+        is_drill: bool = False,
+    ) -> Outcome:
+        now = clock.now()
+        severities = {s.name: s for s in self.runbook.severities}
+        if severity not in severities:
+            raise InvalidInput(
+                f"unknown severity '{severity}' for runbook '{self.runbook.id}'; "
+                + did_you_mean(severity, severities), "severity")
+        if not title.strip():
+            raise InvalidInput("an incident needs a title that says what customers see", "title")
+        incident = Incident(
+            runbook_id=self.runbook.id, severity=severity, title=title.strip(),
+            state=self.runbook.initial, declared_at=now, state_entered_at=now,
+            is_drill=is_drill, components=list(components or []),
+        )
+        events = [Event("declared", now, actor, {
+            "runbook": self.runbook.id, "runbook_version": str(self.runbook.version),
+            "severity": severity, "title": incident.title, "components": incident.components,
+            "state": incident.state, "drill": is_drill,
+        })]
+        if self.runbook.declarer_role:
+            incident.roles[self.runbook.declarer_role] = actor
+            events.append(Event("role_assigned", now, actor,
+                                {"role": self.runbook.declarer_role, "person": actor}))
+        outcome = Outcome(incident, events)
+        self._apply_fields(outcome, fields or {}, now, actor)
+        page = severities[severity].page
+        if page:
+            events.append(Event("paged", now, actor, {
+                "roles": list(page), "people": {r: incident.roles.get(r, "") for r in page}}))
+        self._draft_on_entry(outcome, now, actor, reason="declared")
+        return self._finish(outcome, now, actor, before={})
+
+    def trigger(
+        self, incident: Incident, name: str, clock: Clock, actor: str,
+        fields: dict[str, str] | None = None,
+    ) -> Outcome:
+        now = clock.now()
+        before = self.due(incident)
+        outcome = Outcome(incident.copy())
+        self._apply_fields(outcome, fields or {}, now, actor)
+        current = outcome.incident
+        options = self.options(current)
+        allowed = [o.trigger for o in options if o.allowed]
+        blocked = {o.trigger: list(o.blocked_by) for o in options if not o.allowed}
+        if name not in self.triggers:
+            raise TriggerNotAllowed(
+                f"'{name}' is not a trigger of runbook '{self.runbook.id}'. "
+                + self._allowed_text(current, allowed, blocked), allowed, blocked)
+        subject = _Subject(current)
+        with self._lock:
+            self._machine.add_model(subject, initial=current.state)
+            try:
+                may = subject.may_trigger(name)
+                if may:
+                    subject.trigger(name)
+            finally:
+                self._machine.remove_model(subject)
+        if not subject.moves:
+            why = blocked.get(name)
+            reason = (f"'{name}' is blocked: " + "; ".join(why) + ". ") if why else (
+                f"'{name}' cannot fire from state '{current.state}'. ")
+            raise TriggerNotAllowed(reason + self._allowed_text(current, allowed, blocked),
+                                    allowed, blocked)
+        source, dest, _ = subject.moves[-1]
+        current.state = dest
+        current.state_entered_at = now
+        outcome.events.append(Event("state_changed", now, actor,
+                                    {"trigger": name, "from": source, "to": dest}))
+        self._draft_on_entry(outcome, now, actor, reason=name)
+        return self._finish(outcome, now, actor, before)
+
+    def set_fields(self, incident: Incident, values: dict[str, str], clock: Clock, actor: str) -> Outcome:
+        now = clock.now()
+        before = self.due(incident)
+        outcome = Outcome(incident.copy())
+        self._apply_fields(outcome, values, now, actor)
+        return self._finish(outcome, now, actor, before)
+
+    def assign_role(self, incident: Incident, role: str, person: str, clock: Clock, actor: str) -> Outcome:
+        roles = {r.name for r in self.runbook.roles}
+        if role not in roles:
+            raise InvalidInput(f"unknown role '{role}'; " + did_you_mean(role, roles), "role")
+        now = clock.now()
+        before = self.due(incident)
+        outcome = Outcome(incident.copy())
+        previous = outcome.incident.roles.get(role, "")
+        if person.strip():
+            outcome.incident.roles[role] = person.strip()
+        else:
+            outcome.incident.roles.pop(role, None)
+        outcome.events.append(Event("role_assigned", now, actor,
+                                    {"role": role, "person": person.strip(), "previous": previous}))
+        return self._finish(outcome, now, actor, before)
+
+    def check_item(self, incident: Incident, item: int, clock: Clock, actor: str, done: bool = True) -> Outcome:
+        """Tick (or untick) item `item` (1-based) of the current state's checklist."""
+        items = self.states[incident.state].checklist
+        if not 1 <= item <= len(items):
+            raise InvalidInput(
+                f"state '{incident.state}' has {len(items)} checklist item(s); "
+                f"{item} is not one of them", "item")
+        now = clock.now()
+        before = self.due(incident)
+        outcome = Outcome(incident.copy())
+        done_items = set(outcome.incident.checklist.get(incident.state, []))
+        (done_items.add if done else done_items.discard)(item - 1)
+        outcome.incident.checklist[incident.state] = sorted(done_items)
+        outcome.events.append(Event("checklist_item", now, actor, {
+            "state": incident.state, "item": item, "text": items[item - 1], "done": done}))
+        return self._finish(outcome, now, actor, before)
+
+    def set_severity(self, incident: Incident, severity: str, clock: Clock, actor: str) -> Outcome:
+        names = [s.name for s in self.runbook.severities]
+        if severity not in names:
+            raise InvalidInput(f"unknown severity '{severity}'; " + did_you_mean(severity, names), "severity")
+        now = clock.now()
+        before = self.due(incident)
+        outcome = Outcome(incident.copy())
+        outcome.events.append(Event("severity_changed", now, actor,
+                                    {"from": incident.severity, "to": severity}))
+        outcome.incident.severity = severity
+        return self._finish(outcome, now, actor, before)
+
+    def record_publication(
+        self, incident: Incident, kind: str, clock: Clock, actor: str, post_id: int | None = None
+    ) -> Outcome:
+        """A public post went out: guards see it and the update cadence restarts."""
+        now = clock.now()
+        before = self.due(incident)
+        outcome = Outcome(incident.copy())
+        outcome.incident.published[kind] = now
+        outcome.incident.last_published_at = now
+        outcome.events.append(Event("post_published", now, actor, {"kind": kind, "post_id": post_id}))
+        return self._finish(outcome, now, actor, before)
+
+    def tick(self, incident: Incident, clock: Clock, actor: str = "crisisplan") -> Outcome:
+        """Fire every timer due at the clock's time, oldest first."""
+        now = clock.now()
+        before = self.due(incident)
+        outcome = Outcome(incident.copy())
+        current = outcome.incident
+        by_name = {t.name: t for t in self.runbook.timers}
+        fired: set[str] = set()
+        while True:
+            pending = sorted((when, name) for name, when in self.due(current).items()
+                             if when <= now and name not in fired)
+            if not pending:
+                break
+            when, name = pending[0]
+            fired.add(name)  # a recurring timer fires once a tick, however late
+            timer = by_name[name]
+            state = current.timers[name]
+            state.fired += 1
+            state.fired_at = now
+            outcome.events.append(Event("timer_fired", now, actor, {
+                "timer": name, "label": timer.label, "due_at": when.isoformat(),
+                "late_by_s": int((now - when).total_seconds())}))
+            action = timer.action
+            if action.draft:
+                outcome.events.append(Event("post_drafted", now, actor,
+                                            {"kind": action.draft, "reason": f"timer {name}"}))
+            if action.remind:
+                outcome.events.append(Event("reminder", now, actor, {
+                    "role": action.remind, "person": current.roles.get(action.remind, ""),
+                    "timer": name, "message": timer.label}))
+            if action.escalate:
+                current.escalations += 1
+                outcome.events.append(Event("escalated", now, actor, {
+                    "role": action.escalate, "person": current.roles.get(action.escalate, ""),
+                    "timer": name, "level": current.escalations, "message": timer.label}))
+        return self._finish(outcome, now, actor, before)
+
+    # helpers -------------------------------------------------------------------
+    def _allowed_text(self, incident: Incident, allowed: list[str], blocked: dict[str, list[str]]) -> str:
+        text = f"In state '{incident.state}' allowed now: {', '.join(allowed) or 'none'}"
+        if blocked:
+            text += "; blocked: " + "; ".join(f"{t} ({', '.join(w)})" for t, w in blocked.items())
+        return text
+
+    def _apply_fields(self, outcome: Outcome, values: dict[str, str], now: datetime, actor: str) -> None:
+        known = {f.name for f in self.runbook.fields}
+        for name, value in values.items():
+            if name not in known:
+                raise InvalidInput(f"unknown field '{name}' for runbook '{self.runbook.id}'; "
+                                   + did_you_mean(name, known), name)
+            value = str(value).strip()
+            previous = outcome.incident.fields.get(name, "")
+            if value == previous:
+                continue
+            if value:
+                outcome.incident.fields[name] = value
+            else:
+                outcome.incident.fields.pop(name, None)
+            outcome.events.append(Event("field_set", now, actor,
+                                        {"field": name, "value": value, "previous": previous}))
+
+    def _draft_on_entry(self, outcome: Outcome, now: datetime, actor: str, reason: str) -> None:
+        kind = self.states[outcome.incident.state].draft
+        if kind:
+            outcome.events.append(Event("post_drafted", now, actor, {"kind": kind, "reason": reason}))
+
+    def _finish(self, outcome: Outcome, now: datetime, actor: str, before: dict[str, datetime]) -> Outcome:
+        """Re-arm timers for the new state and record every due time that moved."""
+        timer_rules.activate(outcome.incident, self.runbook, now)
+        after = self.due(outcome.incident)
+        for name in sorted(set(before) | set(after)):
+            if name not in after:
+                outcome.events.append(Event("timer_cleared", now, actor, {"timer": name}))
+            elif before.get(name) != after[name]:
+                outcome.events.append(Event("timer_set", now, actor,
+                                            {"timer": name, "due_at": after[name].isoformat()}))
+        return outcome
+
+
+def allowed_triggers(machine: IncidentMachine, incident: Incident) -> list[str]:
+    return [o.trigger for o in machine.options(incident) if o.allowed]
+
+
+def describe_payload(payload: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in payload.items() if v not in (None, "", [], {}))

@@ -1,0 +1,60 @@
+"""Timers are data: due times computed from the runbook, the incident and the clock.
+
+A deadline fires once per activation; a recurring timer fires every period,
+and any public post restarts its period (the cadence promise is kept by
+posting). Entering a timer's states activates it; leaving them clears it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from crisisplan.duration import parse_duration
+from crisisplan.engine.incident import Incident, TimerState
+from crisisplan.plan.schema import Runbook, Timer
+
+
+def timer_duration(timer: Timer, runbook: Runbook, severity: str) -> timedelta:
+    if timer.after.startswith("severity."):
+        sev = next(s for s in runbook.severities if s.name == severity)
+        return getattr(sev, timer.after.removeprefix("severity."))
+    return parse_duration(timer.after)
+
+
+def satisfied(timer: Timer, incident: Incident) -> bool:
+    if timer.until_published and timer.until_published in incident.published:
+        return True
+    return bool(timer.until_field and incident.fields.get(timer.until_field))
+
+
+def due_at(timer: Timer, state: TimerState, incident: Incident, runbook: Runbook) -> datetime | None:
+    if state.anchor is None or satisfied(timer, incident):
+        return None
+    period = timer_duration(timer, runbook, incident.severity)
+    if timer.kind == "deadline":
+        return None if state.fired else state.anchor + period
+    starts = [state.anchor, state.fired_at, incident.last_published_at]
+    return max(t for t in starts if t is not None) + period
+
+
+def all_due(incident: Incident, runbook: Runbook) -> dict[str, datetime]:
+    """Every pending timer and its due time."""
+    result = {}
+    for timer in runbook.timers:
+        state = incident.timers.get(timer.name)
+        if state is not None:
+            when = due_at(timer, state, incident, runbook)
+            if when is not None:
+                result[timer.name] = when
+    return result
+
+
+def activate(incident: Incident, runbook: Runbook, now: datetime) -> None:
+    """Start timers whose states the incident is in; clear the others."""
+    for timer in runbook.timers:
+        state = incident.timers.setdefault(timer.name, TimerState())
+        inside = incident.state in timer.states
+        if inside and state.anchor is None:
+            incident.timers[timer.name] = TimerState(anchor=now)
+        elif not inside and state.anchor is not None:
+            incident.timers[timer.name] = TimerState()

@@ -1,0 +1,342 @@
+"""The use cases: the one path the CLI, the web console, the API and the worker all call.
+
+Each change loads the incident in one transaction, asks the pure engine for
+the outcome, and stores the new state, the audit events and the drafts it
+implies together.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from crisisplan.clock import Clock, SystemClock
+from crisisplan.comms.context import template_context
+from crisisplan.comms.render import Renderer, TemplateError
+from crisisplan.engine import Event, Incident, IncidentMachine, Outcome, TriggerOption
+from crisisplan.errors import Conflict, CrisisplanError, NotFound
+from crisisplan.plan.load import Plan, load_plan
+from crisisplan.store import audit
+from crisisplan.store.db import Database, default_url
+from crisisplan.store.models import AuditEventRow, IncidentRow, PostRow
+
+ACK_TIMER, UPDATE_TIMER = "acknowledge_by", "next_update"
+
+
+def default_actor() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return os.environ.get("USER", "unknown")
+
+
+@dataclass
+class Deadline:
+    timer: str
+    label: str
+    due_at: datetime
+
+
+@dataclass
+class IncidentView:
+    """An incident as people read it: state, deadlines, what can happen next."""
+
+    id: int
+    title: str
+    runbook_id: str
+    severity: str
+    state: str
+    state_label: str
+    public_status: str | None
+    is_drill: bool
+    closed: bool
+    declared_at: datetime
+    version: int
+    components: list[str]
+    fields: dict[str, str]
+    roles: dict[str, str]
+    checklist: list[tuple[str, bool]]
+    escalations: int
+    deadlines: list[Deadline] = field(default_factory=list)
+    options: list[TriggerOption] = field(default_factory=list)
+
+    def deadline(self, timer: str) -> datetime | None:
+        return next((d.due_at for d in self.deadlines if d.timer == timer), None)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "title": self.title, "runbook": self.runbook_id,
+            "severity": self.severity, "state": self.state, "state_label": self.state_label,
+            "public_status": self.public_status, "drill": self.is_drill, "closed": self.closed,
+            "declared_at": self.declared_at.isoformat(), "version": self.version,
+            "components": self.components, "fields": self.fields, "roles": self.roles,
+            "checklist": [{"item": text, "done": done} for text, done in self.checklist],
+            "escalations": self.escalations,
+            "acknowledge_by": _iso(self.deadline(ACK_TIMER)),
+            "next_update_due": _iso(self.deadline(UPDATE_TIMER)),
+            "deadlines": [{"timer": d.timer, "label": d.label, "due_at": d.due_at.isoformat()}
+                          for d in self.deadlines],
+            "triggers": [{"trigger": o.trigger, "dest": o.dest, "allowed": o.allowed,
+                          "blocked_by": list(o.blocked_by)} for o in self.options],
+        }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+class Services:
+    def __init__(self, plan: Plan, db: Database, clock: Clock | None = None):
+        self.plan = plan
+        self.db = db
+        self.clock = clock or SystemClock()
+        self._machines: dict[str, IncidentMachine] = {}
+        self._renderer = Renderer(plan.root / "templates")
+
+    @classmethod
+    def open(cls, plan_dir: str | os.PathLike[str] | None = None, database_url: str | None = None,
+             clock: Clock | None = None) -> Services:
+        plan = load_plan(plan_dir)
+        url = database_url or default_url(instance_dir(plan.root))
+        return cls(plan, Database(url).ensure_schema(), clock)
+
+    def machine(self, runbook_id: str) -> IncidentMachine:
+        if runbook_id not in self._machines:
+            self._machines[runbook_id] = IncidentMachine(self.plan.runbook(runbook_id))
+        return self._machines[runbook_id]
+
+    # changes -------------------------------------------------------------------
+    def declare(self, runbook_id: str, severity: str, title: str, actor: str,
+                components: list[str] | None = None, fields: dict[str, str] | None = None,
+                is_drill: bool = False) -> IncidentView:
+        machine = self.machine(runbook_id)
+        known = {c.name for c in self.plan.settings.components}
+        for name in components or []:
+            if known and name not in known:
+                from crisisplan.plan.checks import did_you_mean
+
+                raise CrisisplanError(f"unknown component '{name}' (plan.yaml); "
+                                      + did_you_mean(name, known))
+        outcome = machine.declare(self.clock, severity=severity, title=title, actor=actor,
+                                  components=components, fields=fields, is_drill=is_drill)
+        with self.db.write() as session:
+            row = IncidentRow(runbook_id=runbook_id,
+                              runbook_version=str(machine.runbook.version),
+                              chain_head=audit.GENESIS, chain_length=0)
+            self._save(session, row, outcome, new=True)
+            incident_id = row.id
+        return self.get(incident_id)
+
+    def trigger(self, incident_id: int, name: str, actor: str,
+                fields: dict[str, str] | None = None, expected_version: int | None = None) -> IncidentView:
+        return self._change(incident_id, lambda m, i: m.trigger(i, name, self.clock, actor, fields),
+                            expected_version)
+
+    def set_fields(self, incident_id: int, values: dict[str, str], actor: str,
+                   expected_version: int | None = None) -> IncidentView:
+        return self._change(incident_id, lambda m, i: m.set_fields(i, values, self.clock, actor),
+                            expected_version)
+
+    def assign_role(self, incident_id: int, role: str, person: str, actor: str,
+                    expected_version: int | None = None) -> IncidentView:
+        return self._change(incident_id,
+                            lambda m, i: m.assign_role(i, role, person, self.clock, actor),
+                            expected_version)
+
+    def check_item(self, incident_id: int, item: int, actor: str, done: bool = True,
+                   expected_version: int | None = None) -> IncidentView:
+        return self._change(incident_id,
+                            lambda m, i: m.check_item(i, item, self.clock, actor, done),
+                            expected_version)
+
+    def set_severity(self, incident_id: int, severity: str, actor: str,
+                     expected_version: int | None = None) -> IncidentView:
+        return self._change(incident_id,
+                            lambda m, i: m.set_severity(i, severity, self.clock, actor),
+                            expected_version)
+
+    def tick(self, now: datetime | None = None) -> list[tuple[int, list[Event]]]:
+        """Fire every timer due by `now` (default: the clock's time)."""
+        moment = now or self.clock.now()
+        with self.db.read() as session:
+            due = list(session.scalars(
+                select(IncidentRow.id).where(IncidentRow.next_due_at <= moment,
+                                             IncidentRow.closed.is_(False))
+                .order_by(IncidentRow.next_due_at)))
+        fired = []
+        for incident_id in due:
+            events: list[Event] = []
+
+            def fire(m: IncidentMachine, i: Incident) -> Outcome:
+                outcome = m.tick(i, self.clock)
+                events.extend(outcome.events)
+                return outcome
+
+            try:
+                self._change(incident_id, fire)
+            except Conflict:
+                continue  # somebody changed it meanwhile; the next tick sees the new state
+            if events:
+                fired.append((incident_id, events))
+        return fired
+
+    def _change(self, incident_id: int, command: Callable[[IncidentMachine, Incident], Outcome],
+                expected_version: int | None = None) -> IncidentView:
+        with self.db.write() as session:
+            query = select(IncidentRow).where(IncidentRow.id == incident_id)
+            if not self.db.is_sqlite:
+                query = query.with_for_update()
+            row = session.scalars(query).one_or_none()
+            if row is None:
+                raise NotFound(f"no incident {incident_id}; `crisisplan status` lists them")
+            if expected_version is not None and row.version != expected_version:
+                raise Conflict(f"incident {incident_id} changed since you loaded it "
+                               f"(version {expected_version}, now {row.version}); "
+                               "nothing of your change was applied — reload and try again")
+            machine = self.machine(row.runbook_id)
+            outcome = command(machine, self._to_engine(row, machine))
+            self._save(session, row, outcome)
+        return self.get(incident_id)
+
+    def _save(self, session: Any, row: IncidentRow, outcome: Outcome, new: bool = False) -> None:
+        incident, now = outcome.incident, self.clock.now()
+        machine = self.machine(row.runbook_id)
+        row.severity, row.title, row.state = incident.severity, incident.title, incident.state
+        row.is_drill, row.components = incident.is_drill, list(incident.components)
+        row.doc = incident.to_record()
+        row.escalations = incident.escalations
+        row.declared_at, row.state_entered_at = incident.declared_at, incident.state_entered_at
+        row.last_published_at = incident.last_published_at
+        row.updated_at = now
+        row.closed = machine.states[incident.state].final
+        due = machine.due(incident)
+        row.next_due_at = min(due.values()) if due else None
+        if new:
+            session.add(row)
+        session.flush()
+        audit.append(session, row, outcome.events)
+        for event in outcome.events:
+            if event.kind == "post_drafted":
+                self._draft(session, row, incident, event)
+
+    def _draft(self, session: Any, row: IncidentRow, incident: Incident, event: Event) -> None:
+        kind = event.payload["kind"]
+        waiting = session.scalars(select(PostRow).where(
+            PostRow.incident_id == row.id, PostRow.kind == kind,
+            PostRow.status != "published")).first()
+        if waiting is not None:
+            return  # one pending draft a kind: the team edits it rather than a pile of copies
+        bodies, errors = self.render_post(incident, kind)
+        session.add(PostRow(incident_id=row.id, kind=kind, status="draft", bodies=bodies,
+                            render_error="\n".join(errors), reason=event.payload.get("reason", ""),
+                            created_at=event.at, updated_at=event.at))
+
+    def render_post(self, incident: Incident, kind: str) -> tuple[dict[str, str], list[str]]:
+        """The post's text in every locale of the plan; a template error is kept, not raised."""
+        runbook = self.plan.runbook(incident.runbook_id)
+        now = self.clock.now()
+        due = self.machine(incident.runbook_id).due(incident)
+        next_update = due.get(UPDATE_TIMER) or now + next(
+            s.update_every for s in runbook.severities if s.name == incident.severity)
+        bodies, errors = {}, []
+        for locale in self.plan.settings.locales:
+            path = self.plan.template_path(locale, runbook.id, kind)
+            if path is None:
+                errors.append(f"no '{kind}' template for locale '{locale}'")
+                continue
+            context = template_context(self.plan.settings, runbook, incident, locale=locale,
+                                       now=now, next_update_at=next_update)
+            try:
+                bodies[locale] = self._renderer.render(path, context)
+            except TemplateError as error:
+                errors.append(str(error))
+        return bodies, errors
+
+    def _to_engine(self, row: IncidentRow, machine: IncidentMachine) -> Incident:
+        if row.state not in machine.states:
+            raise CrisisplanError(
+                f"incident {row.id} is in state '{row.state}', which runbook '{row.runbook_id}' "
+                f"no longer has; put the state back in runbooks/{row.runbook_id}.yaml")
+        doc = row.doc
+        return Incident(
+            id=row.id, version=row.version, runbook_id=row.runbook_id, severity=row.severity,
+            title=row.title, state=row.state, declared_at=row.declared_at,
+            state_entered_at=row.state_entered_at, is_drill=row.is_drill,
+            components=list(row.components), fields=dict(doc.get("fields", {})),
+            roles=dict(doc.get("roles", {})),
+            checklist={k: list(v) for k, v in doc.get("checklist", {}).items()},
+            published={k: datetime.fromisoformat(v) for k, v in doc.get("published", {}).items()},
+            last_published_at=row.last_published_at,
+            timers=Incident.timers_from_record(doc.get("timers", {})),
+            escalations=row.escalations,
+        )
+
+    # reads ---------------------------------------------------------------------
+    def get(self, incident_id: int) -> IncidentView:
+        with self.db.read() as session:
+            row = session.get(IncidentRow, incident_id)
+            if row is None:
+                raise NotFound(f"no incident {incident_id}; `crisisplan status` lists them")
+            return self._view(row)
+
+    def incident(self, incident_id: int) -> Incident:
+        with self.db.read() as session:
+            row = session.get(IncidentRow, incident_id)
+            if row is None:
+                raise NotFound(f"no incident {incident_id}")
+            return self._to_engine(row, self.machine(row.runbook_id))
+
+    def status(self, include_closed: bool = False) -> list[IncidentView]:
+        with self.db.read() as session:
+            query = select(IncidentRow).order_by(IncidentRow.id)
+            if not include_closed:
+                query = query.where(IncidentRow.closed.is_(False))
+            return [self._view(row) for row in session.scalars(query)]
+
+    def _view(self, row: IncidentRow) -> IncidentView:
+        machine = self.machine(row.runbook_id)
+        incident = self._to_engine(row, machine)
+        state = machine.states[row.state]
+        labels = {t.name: t.label for t in machine.runbook.timers}
+        done = set(incident.checklist.get(row.state, []))
+        return IncidentView(
+            id=row.id, title=row.title, runbook_id=row.runbook_id, severity=row.severity,
+            state=row.state, state_label=state.label, public_status=state.public_status,
+            is_drill=row.is_drill, closed=row.closed, declared_at=row.declared_at,
+            version=row.version, components=list(row.components), fields=incident.fields,
+            roles=incident.roles,
+            checklist=[(text, i in done) for i, text in enumerate(state.checklist)],
+            escalations=row.escalations,
+            deadlines=sorted((Deadline(n, labels[n], d) for n, d in machine.due(incident).items()),
+                             key=lambda d: d.due_at),
+            options=machine.options(incident),
+        )
+
+    def timeline(self, incident_id: int) -> list[AuditEventRow]:
+        self.get(incident_id)
+        with self.db.read() as session:
+            return list(session.scalars(select(AuditEventRow)
+                                        .where(AuditEventRow.incident_id == incident_id)
+                                        .order_by(AuditEventRow.seq)))
+
+    def posts(self, incident_id: int) -> list[PostRow]:
+        self.get(incident_id)
+        with self.db.read() as session:
+            return list(session.scalars(select(PostRow).where(PostRow.incident_id == incident_id)
+                                        .order_by(PostRow.id)))
+
+    def verify_audit(self) -> tuple[int, int, list[audit.Finding]]:
+        with self.db.read() as session:
+            return audit.verify(session)
+
+
+def instance_dir(plan_root: Path) -> Path:
+    """Where the embedded database lives: CRISISPLAN_INSTANCE or <plan>/instance."""
+    return Path(os.environ.get("CRISISPLAN_INSTANCE") or plan_root / "instance")

@@ -7,6 +7,7 @@ implies together.
 
 from __future__ import annotations
 
+import functools
 import getpass
 import os
 from collections.abc import Callable
@@ -173,19 +174,18 @@ class Services:
         fired = []
         for incident_id in due:
             events: list[Event] = []
-
-            def fire(m: IncidentMachine, i: Incident) -> Outcome:
-                outcome = m.tick(i, self.clock)
-                events.extend(outcome.events)
-                return outcome
-
             try:
-                self._change(incident_id, fire)
+                self._change(incident_id, functools.partial(self._fire, events=events))
             except Conflict:
                 continue  # somebody changed it meanwhile; the next tick sees the new state
             if events:
                 fired.append((incident_id, events))
         return fired
+
+    def _fire(self, machine: IncidentMachine, incident: Incident, events: list[Event]) -> Outcome:
+        outcome = machine.tick(incident, self.clock)
+        events.extend(outcome.events)
+        return outcome
 
     def _change(self, incident_id: int, command: Callable[[IncidentMachine, Incident], Outcome],
                 expected_version: int | None = None) -> IncidentView:

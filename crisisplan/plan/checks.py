@@ -62,7 +62,9 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> PathKey:
     path: list[str | int] = []
     current = data
     for segment in loc:
-        if isinstance(current, dict) and segment in current or isinstance(current, list) and isinstance(segment, int) and segment < len(current):
+        in_dict = isinstance(current, dict) and segment in current
+        in_list = isinstance(current, list) and isinstance(segment, int) and segment < len(current)
+        if in_dict or in_list:
             current = current[segment]
             path.append(segment)
         elif isinstance(current, dict) and isinstance(segment, str) and segment not in current:

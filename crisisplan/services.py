@@ -163,6 +163,29 @@ class Services:
                             lambda m, i: m.set_severity(i, severity, self.clock, actor),
                             expected_version)
 
+    def publish_post(self, post_id: int, actor: str) -> IncidentView:
+        """Mark a drafted post published and let the engine see it (guards, cadence).
+
+        The approval policy of issue "The words" goes in front of this; until then
+        only code calls it, never the CLI or a form.
+        """
+        with self.db.read() as session:
+            post = session.get(PostRow, post_id)
+            if post is None:
+                raise NotFound(f"no post {post_id}")
+            incident_id = post.incident_id
+
+        def publish(machine: IncidentMachine, incident: Incident) -> Outcome:
+            return machine.record_publication(incident, post.kind, self.clock, actor, post_id)
+
+        def mark(session: Any) -> None:
+            row = session.get(PostRow, post_id)
+            if row.status == "published":
+                raise Conflict(f"post {post_id} is already published")
+            row.status, row.published_at, row.updated_at = "published", self.clock.now(), self.clock.now()
+
+        return self._change(incident_id, publish, also=mark)
+
     def tick(self, now: datetime | None = None) -> list[tuple[int, list[Event]]]:
         """Fire every timer due by `now` (default: the clock's time)."""
         moment = now or self.clock.now()
@@ -188,7 +211,8 @@ class Services:
         return outcome
 
     def _change(self, incident_id: int, command: Callable[[IncidentMachine, Incident], Outcome],
-                expected_version: int | None = None) -> IncidentView:
+                expected_version: int | None = None,
+                also: Callable[[Any], None] | None = None) -> IncidentView:
         with self.db.write() as session:
             query = select(IncidentRow).where(IncidentRow.id == incident_id)
             if not self.db.is_sqlite:
@@ -202,6 +226,8 @@ class Services:
                                "nothing of your change was applied — reload and try again")
             machine = self.machine(row.runbook_id)
             outcome = command(machine, self._to_engine(row, machine))
+            if also is not None:
+                also(session)
             self._save(session, row, outcome)
         return self.get(incident_id)
 

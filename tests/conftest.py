@@ -1,0 +1,61 @@
+"""Fixtures: the shipped plan, a real SQLite file per test, services on a simulated clock."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from crisisplan import SHIPPED_PLAN
+from crisisplan.clock import SimulatedClock
+from crisisplan.plan.load import Plan, load_plan
+from crisisplan.services import Services
+from crisisplan.store.db import Database
+
+
+@pytest.fixture(scope="session")
+def plan() -> Plan:
+    return load_plan(SHIPPED_PLAN)
+
+
+@pytest.fixture(scope="session")
+def migrated_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One database migrated by Alembic; each test gets a copy of it."""
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    db = Database(f"sqlite:///{path}")
+    db.migrate()
+    db.dispose()
+    return path
+
+
+@pytest.fixture
+def db_url(tmp_path: Path, migrated_file: Path) -> str:
+    target = tmp_path / "crisisplan.sqlite3"
+    shutil.copy(migrated_file, target)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture
+def db(db_url: str) -> Database:
+    database = Database(db_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def clock() -> SimulatedClock:
+    return SimulatedClock()
+
+
+@pytest.fixture
+def services(plan: Plan, db: Database, clock: SimulatedClock) -> Services:
+    return Services(plan, db, clock)
+
+
+@pytest.fixture
+def runner(db_url: str, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("CRISISPLAN_PLAN", str(SHIPPED_PLAN))
+    monkeypatch.setenv("CRISISPLAN_DATABASE_URL", db_url)
+    return CliRunner()

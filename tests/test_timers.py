@@ -1,0 +1,106 @@
+"""Deadlines and cadence on the simulated clock, through the same services as production."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tests.walk import publish_kind
+
+
+def kinds(events) -> list[str]:
+    return [e.kind for e in events]
+
+
+def test_acknowledge_deadline_escalates_when_missed(services, clock) -> None:
+    view = services.declare("outage", "sev1", "Checkout down", "ana")
+    assert view.deadline("acknowledge_by") == clock.now() + timedelta(minutes=15)
+    clock.advance(timedelta(minutes=14, seconds=59))
+    assert services.tick() == []
+    clock.advance(timedelta(seconds=1))
+    [(incident_id, events)] = services.tick()
+    assert incident_id == view.id
+    escalations = [e for e in events if e.kind == "escalated"]
+    # both the missed public acknowledgement and "nobody acted" escalate to the duty manager
+    assert {e.payload["timer"] for e in escalations} == {"acknowledge_by", "nobody_acted"}
+    assert all(e.payload["role"] == "duty_manager" for e in escalations)
+    assert services.get(view.id).escalations == 2
+    clock.advance(timedelta(hours=1))
+    assert services.tick() == []  # a deadline fires once
+
+
+def test_publishing_the_acknowledgement_meets_the_deadline(services, clock) -> None:
+    view = services.declare("outage", "sev1", "Checkout down", "ana")
+    clock.advance(timedelta(minutes=5))
+    publish_kind(services, view.id, "acknowledge", "ana")
+    services.trigger(view.id, "acknowledge", "ana")
+    assert services.get(view.id).deadline("acknowledge_by") is None
+    clock.advance(timedelta(minutes=20))
+    fired = services.tick()
+    assert all("escalated" not in kinds(events) for _, events in fired)
+
+
+def test_update_cadence_restarts_with_each_public_post(services, clock) -> None:
+    view = services.declare("outage", "sev2", "Slow search", "ana")
+    services.trigger(view.id, "acknowledge", "ana")
+    start = clock.now()
+    assert services.get(view.id).deadline("next_update") == start + timedelta(hours=1)
+    clock.advance(timedelta(minutes=40))
+    publish_kind(services, view.id, "acknowledge", "ana")
+    assert services.get(view.id).deadline("next_update") == clock.now() + timedelta(hours=1)
+
+
+def test_missed_update_drafts_one_and_reminds_the_comms_lead(services, clock) -> None:
+    view = services.declare("outage", "sev1", "Checkout down", "ana")
+    services.assign_role(view.id, "communications_lead", "Carmen", "ana")
+    services.trigger(view.id, "acknowledge", "ana")
+    clock.advance(timedelta(minutes=30))
+    [(_, events)] = services.tick()
+    reminder = next(e for e in events if e.kind == "reminder" and e.payload["timer"] == "next_update")
+    assert reminder.payload["person"] == "Carmen"
+    drafts = [p for p in services.posts(view.id) if p.kind == "update"]
+    assert len(drafts) == 1 and "Next update by" in drafts[0].bodies["en"]
+    assert "Próxima actualización" in drafts[0].bodies["es"]
+
+
+def test_a_24_hour_sev1_incident_keeps_its_cadence(services, clock) -> None:
+    view = services.declare("outage", "sev1", "Payments failing", "ana")
+    publish_kind(services, view.id, "acknowledge", "ana")
+    services.trigger(view.id, "acknowledge", "ana")
+    services.trigger(view.id, "identify_cause", "ana", {"cause": "A bad deploy"})
+    published = 0
+    end = clock.now() + timedelta(hours=24)
+    while clock.now() < end:
+        clock.advance(timedelta(minutes=29))  # the team posts a minute early, every time
+        publish_kind(services, view.id, "cause" if published == 0 else "update", "ana")
+        published += 1
+        services.trigger(view.id, "post_update", "ana")
+        assert services.tick() == []  # no reminder: every promise kept
+    assert published == 50
+    services.set_fields(view.id, {"fix": "Rolled back"}, "ana")
+    services.trigger(view.id, "mitigate", "ana")
+    services.trigger(view.id, "resolve", "ana")
+    clock.advance(timedelta(days=2))
+    [(_, events)] = services.tick()
+    assert "post_drafted" in kinds(events)  # the follow-up, after a prudent delay
+    assert services.verify_audit()[2] == []
+
+
+def test_regulator_deadline_is_met_by_recording_the_notification(services, clock) -> None:
+    view = services.declare("security", "sev1", "Customer e-mails exposed", "ana")
+    assert services.get(view.id).deadline("regulator_deadline") == clock.now() + timedelta(hours=72)
+    clock.advance(timedelta(hours=48))
+    [(_, events)] = services.tick()
+    reminders = {e.payload["timer"] for e in events if e.kind == "reminder"}
+    assert reminders == {"regulator_warning", "acknowledge_by"}  # the statement was late too
+    services.set_fields(view.id, {"regulator_reference": "AEPD-2026-0042"}, "lena")
+    clock.advance(timedelta(hours=30))
+    fired = services.tick()
+    assert all(e.payload.get("timer") != "regulator_deadline" for _, ev in fired for e in ev)
+
+
+def test_severity_change_moves_the_deadlines(services, clock) -> None:
+    view = services.declare("outage", "sev3", "Typo on the help page", "ana")
+    assert view.deadline("acknowledge_by") == clock.now() + timedelta(hours=1)
+    view = services.set_severity(view.id, "sev1", "ana")
+    assert view.deadline("acknowledge_by") == clock.now() + timedelta(minutes=15)
+    assert any(e.kind == "severity_changed" for e in services.timeline(view.id))

@@ -1,0 +1,61 @@
+"""Helpers that walk a runbook: satisfy a transition's guards, list every path."""
+
+from __future__ import annotations
+
+from crisisplan.engine import Incident, IncidentMachine
+from crisisplan.plan.schema import Runbook
+from crisisplan.services import Services
+
+
+def simple_paths(runbook: Runbook) -> list[list[tuple[str, str]]]:
+    """Every loop-free path from the initial state to a final state, as (trigger, dest) steps."""
+    states = {s.name: s for s in runbook.states}
+    edges: dict[str, list[tuple[str, str]]] = {s: [] for s in states}
+    for tr in runbook.transitions:
+        sources = [s for s in states if not states[s].final] if tr.source == "*" else tr.sources
+        for source in sources:
+            edges[source].append((tr.trigger, tr.dest))
+    paths: list[list[tuple[str, str]]] = []
+
+    def walk(state: str, seen: set[str], path: list[tuple[str, str]]) -> None:
+        if states[state].final:
+            paths.append(path)
+            return
+        for trigger, dest in edges[state]:
+            if dest not in seen:
+                walk(dest, seen | {dest}, path + [(trigger, dest)])
+
+    walk(runbook.initial, {runbook.initial}, [])
+    return paths
+
+
+def satisfy(services: Services, incident_id: int, trigger: str, actor: str = "tester") -> None:
+    """Do what the guards of `trigger` ask: set fields, assign roles, tick checklists, publish."""
+    incident: Incident = services.incident(incident_id)
+    machine: IncidentMachine = services.machine(incident.runbook_id)
+    transition = next(t for t in machine.runbook.transitions
+                      if t.trigger == trigger and (t.source == "*" or incident.state in t.sources))
+    for guard in transition.guards:
+        if guard.field:
+            services.set_fields(incident_id, {guard.field: f"{guard.field} for the test"}, actor)
+        elif guard.role:
+            services.assign_role(incident_id, guard.role, "Robin Role", actor)
+        elif guard.checklist:
+            for item in range(1, len(machine.states[incident.state].checklist) + 1):
+                services.check_item(incident_id, item, actor)
+        elif guard.published and guard.published not in services.incident(incident_id).published:
+            publish_kind(services, incident_id, guard.published, actor)
+
+
+def publish_kind(services: Services, incident_id: int, kind: str, actor: str = "tester") -> None:
+    """Publish the pending draft of `kind`, letting the clock run to the timer that drafts it."""
+    for _ in range(20):
+        drafts = [p for p in services.posts(incident_id) if p.kind == kind and p.status == "draft"]
+        if drafts:
+            services.publish_post(drafts[0].id, actor)
+            return
+        due = services.get(incident_id).deadlines
+        assert due, f"nothing will ever draft a '{kind}' post"
+        services.clock.set(max(services.clock.now(), due[0].due_at))
+        services.tick()
+    raise AssertionError(f"no '{kind}' draft appeared")

@@ -84,7 +84,18 @@ def validation_problems(
     error: ValidationError, located: Located, model: type[BaseModel]
 ) -> list[Problem]:
     problems = []
-    for item in error.errors():
+    items = error.errors()
+    # A misspelt key shows up as "unknown" plus "missing": report only the typo.
+    unknown = {(tuple(i["loc"][:-1]), i["loc"][-1]) for i in items if i["type"] == "extra_forbidden"}
+    typos = {
+        (parent, match)
+        for parent, key in unknown
+        for match in difflib.get_close_matches(str(key), [
+            str(i["loc"][-1]) for i in items if i["type"] == "missing" and tuple(i["loc"][:-1]) == parent
+        ], n=1, cutoff=0.6)
+    }
+    items = [i for i in items if not (i["type"] == "missing" and (tuple(i["loc"][:-1]), i["loc"][-1]) in typos)]
+    for item in items:
         loc = tuple(item["loc"])
         path = _data_path(located.data, loc)
         kind = item["type"]

@@ -24,7 +24,11 @@ class TemplateError(CrisisplanError):
 def format_moment(moment: datetime, locale: str, time_zone: str, now: datetime | None = None) -> str:
     """`10:15 CET`, or with the day when it is not today: `10:15 CET, 2 Jan`."""
     tz = get_timezone(time_zone)
-    text = format_datetime(moment, "HH:mm z", tzinfo=tz, locale=locale)
+    zone = format_datetime(moment, "z", tzinfo=tz, locale=locale)
+    if zone[:1] in "+-":  # no common abbreviation in this locale: "+0100" reads better as "UTC+1"
+        hours, minutes = int(zone[1:3]), zone[3:5]
+        zone = f"UTC{zone[0]}{hours}" + (f":{minutes}" if minutes != "00" else "")
+    text = format_datetime(moment, "HH:mm", tzinfo=tz, locale=locale) + " " + zone
     if now is None or moment.astimezone(tz).date() != now.astimezone(tz).date():
         text += ", " + format_datetime(moment, "d MMM", tzinfo=tz, locale=locale)
     return text

@@ -132,8 +132,7 @@ class Services:
                               runbook_version=str(machine.runbook.version),
                               chain_head=audit.GENESIS, chain_length=0)
             self._save(session, row, outcome, new=True)
-            incident_id = row.id
-        return self.get(incident_id)
+            return self._view(row, outcome.incident)
 
     def trigger(self, incident_id: int, name: str, actor: str,
                 fields: dict[str, str] | None = None, expected_version: int | None = None) -> IncidentView:
@@ -229,7 +228,7 @@ class Services:
             if also is not None:
                 also(session)
             self._save(session, row, outcome)
-        return self.get(incident_id)
+            return self._view(row, outcome.incident)
 
     def _save(self, session: Any, row: IncidentRow, outcome: Outcome, new: bool = False) -> None:
         incident, now = outcome.incident, self.clock.now()
@@ -247,18 +246,21 @@ class Services:
         if new:
             session.add(row)
         session.flush()
+        drafts = [e for e in outcome.events if e.kind == "post_drafted"]
+        pending: set[str] = set()
+        if drafts and not new:
+            # One pending draft a kind: the team edits it rather than a pile of copies.
+            pending = set(session.scalars(select(PostRow.kind).where(
+                PostRow.incident_id == row.id, PostRow.status != "published")))
         audit.append(session, row, outcome.events)
-        for event in outcome.events:
-            if event.kind == "post_drafted":
+        for event in drafts:
+            if event.payload["kind"] not in pending:
+                pending.add(event.payload["kind"])
                 self._draft(session, row, incident, event)
+        session.flush()  # the view built next must show the version this change ends at
 
     def _draft(self, session: Any, row: IncidentRow, incident: Incident, event: Event) -> None:
         kind = event.payload["kind"]
-        waiting = session.scalars(select(PostRow).where(
-            PostRow.incident_id == row.id, PostRow.kind == kind,
-            PostRow.status != "published")).first()
-        if waiting is not None:
-            return  # one pending draft a kind: the team edits it rather than a pile of copies
         bodies, errors = self.render_post(incident, kind)
         session.add(PostRow(incident_id=row.id, kind=kind, status="draft", bodies=bodies,
                             render_error="\n".join(errors), reason=event.payload.get("reason", ""),
@@ -326,9 +328,9 @@ class Services:
                 query = query.where(IncidentRow.closed.is_(False))
             return [self._view(row) for row in session.scalars(query)]
 
-    def _view(self, row: IncidentRow) -> IncidentView:
+    def _view(self, row: IncidentRow, incident: Incident | None = None) -> IncidentView:
         machine = self.machine(row.runbook_id)
-        incident = self._to_engine(row, machine)
+        incident = incident or self._to_engine(row, machine)
         state = machine.states[row.state]
         labels = {t.name: t.label for t in machine.runbook.timers}
         done = set(incident.checklist.get(row.state, []))

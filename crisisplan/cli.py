@@ -346,8 +346,7 @@ def timeline(incident_id: int, kinds: tuple[str, ...], plan_dir: str | None, as_
                 "payload": json.loads(e.payload), "hash": e.hash} for e in events])
         return
     for e in events:
-        payload = json.loads(e.payload)
-        detail = ", ".join(f"{k}={v}" for k, v in payload.items() if v not in (None, "", [], {}))
+        detail = ", ".join(f"{k}={v}" for k, v in json.loads(e.payload).items() if v not in (None, "", [], {}))
         click.echo(f"{e.seq:>4}  {e.at.astimezone().strftime('%Y-%m-%d %H:%M:%S')}  "
                    f"{e.actor:<12} {e.kind:<15} {detail}")
 

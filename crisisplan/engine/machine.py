@@ -10,7 +10,6 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from transitions import EventData, Machine
 
@@ -332,10 +331,3 @@ class IncidentMachine:
                                             {"timer": name, "due_at": after[name].isoformat()}))
         return outcome
 
-
-def allowed_triggers(machine: IncidentMachine, incident: Incident) -> list[str]:
-    return [o.trigger for o in machine.options(incident) if o.allowed]
-
-
-def describe_payload(payload: dict[str, Any]) -> str:
-    return ", ".join(f"{k}={v}" for k, v in payload.items() if v not in (None, "", [], {}))

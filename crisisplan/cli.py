@@ -134,6 +134,10 @@ def validate(plan_dir: str | None, as_json: bool) -> None:
 
     root = resolve_plan_dir(plan_dir)
     plan, problems = check_plan(root)
+    if plan and not problems:
+        from crisisplan.comms.samples import template_problems
+
+        problems = template_problems(plan)
     errors = [p for p in problems if p.severity == "error"]
     if as_json:
         _emit({"ok": not errors, "runbooks": sorted(plan.runbooks) if plan else [],
@@ -403,6 +407,67 @@ def tick(at: str | None, plan_dir: str | None, as_json: bool) -> None:
                 who = e.payload.get("person") or e.payload.get("role") or ""
                 what = e.payload.get("label") or e.payload.get("message") or e.payload.get("kind")
                 click.echo(f"#{incident_id} {e.kind:<13} {what} {('→ ' + who) if who else ''}".rstrip())
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True), required=False)
+@click.option("--post", "post_id", type=int, default=None, help="Lint a drafted post of an incident instead of FILE.")
+@click.option("--locale", default=None, help="Language of the text (default: the plan's).")
+@click.option("--channel", default="status_page", show_default=True,
+              help="Channel whose limits apply: status_page, social_short, social_long, email, chat, sms.")
+@click.option("--kind", "post_kind", default=None, help="Post kind (acknowledge, cause, update, resolve, …).")
+@plan_option
+@pass_json
+@friendly
+def lint(file: str | None, post_id: int | None, locale: str | None, channel: str, post_kind: str | None,
+         plan_dir: str | None, as_json: bool) -> None:
+    """Check a post's words against the tone rules; exit 1 when a blocking rule fires."""
+    from crisisplan.comms.channels import CHANNELS
+    from crisisplan.comms.tone import Context, blocking, check
+    from crisisplan.plan.checks import did_you_mean
+    from crisisplan.plan.load import load_plan
+
+    if channel not in CHANNELS:
+        raise CrisisplanError(f"--channel: unknown channel '{channel}'; " + did_you_mean(channel, CHANNELS))
+    if (file is None) == (post_id is None):
+        raise CrisisplanError("give a FILE (or - for standard input) or --post ID, not both")
+    if post_id is not None:
+        services = _services(plan_dir)
+        settings = services.plan.settings
+        locale = locale or settings.default_locale
+        post = services.post(post_id)
+        text, post_kind = post.bodies.get(locale, ""), post_kind or post.kind
+        if not text:
+            raise CrisisplanError(f"post {post_id} has no '{locale}' text")
+    else:
+        settings = load_plan(plan_dir).settings
+        locale = locale or settings.default_locale
+        try:
+            text = click.open_file(file, encoding="utf-8").read()
+        except (OSError, UnicodeDecodeError) as error:
+            raise CrisisplanError(f"{file}: cannot read it ({error})") from None
+    if locale not in settings.locales:
+        raise CrisisplanError(f"--locale: '{locale}' is not a locale of the plan; "
+                              + did_you_mean(locale, settings.locales))
+    findings = check(text, Context(locale=locale, kind=post_kind, channel=channel,
+                                   jargon=tuple(settings.tone.jargon), block=tuple(settings.tone.block)))
+    if as_json:
+        _emit({"findings": [{k: v for k, v in f.as_dict().items()} for f in findings]})
+    else:
+        for f in findings:
+            line_no = text.count("\n", 0, f.start) + 1
+            line_start = text.rfind("\n", 0, f.start) + 1
+            line_end = text.find("\n", f.start)
+            line = text[line_start: line_end if line_end != -1 else len(text)]
+            click.echo(f"{file or f'post {post_id}'}:{line_no}: {f.severity}: [{f.rule}] {f.message}")
+            if f.end > f.start:
+                click.echo(f"    {line}")
+                width = max(1, min(f.end, line_start + len(line)) - f.start)
+                click.echo("    " + " " * (f.start - line_start) + "^" * width)
+            click.echo(f"    suggestion: {f.suggestion}")
+        blocked = len(blocking(findings))
+        click.echo(f"{len(findings)} finding(s), {blocked} blocking" if findings else "no findings")
+    sys.exit(1 if blocking(findings) else 0)
 
 
 @main.group()

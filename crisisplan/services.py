@@ -360,6 +360,13 @@ class Services:
             return list(session.scalars(select(PostRow).where(PostRow.incident_id == incident_id)
                                         .order_by(PostRow.id)))
 
+    def post(self, post_id: int) -> PostRow:
+        with self.db.read() as session:
+            post = session.get(PostRow, post_id)
+            if post is None:
+                raise NotFound(f"no post {post_id}; `crisisplan posts INCIDENT` lists them")
+            return post
+
     def verify_audit(self) -> tuple[int, int, list[audit.Finding]]:
         with self.db.read() as session:
             return audit.verify(session)

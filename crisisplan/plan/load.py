@@ -103,6 +103,12 @@ def check_plan(root: Path) -> tuple[Plan | None, list[Problem]]:
         try:
             src = read_yaml(settings_path, _relative(root, settings_path))
             settings = PlanSettings.model_validate(src.data)
+            from crisisplan.comms.tone import RULES
+
+            for i, rule in enumerate(settings.tone.block):
+                if rule not in RULES:
+                    problems.append(src.problem(("tone", "block", i), f"unknown tone rule '{rule}'",
+                                                did_you_mean(rule, RULES)))
             if settings.default_locale not in settings.locales:
                 problems.append(src.problem(("default_locale",),
                                             f"default locale '{settings.default_locale}' is not in locales",

@@ -160,8 +160,15 @@ class Component(Strict):
     description: str = ""
 
 
+class ToneSettings(Strict):
+    # rule ids (crisisplan.comms.tone.RULES) whose findings block publishing; the rest warn
+    block: list[str] = ["contradiction", "blame", "bare_refusal", "placeholder", "too_long"]
+    jargon: list[str] = []
+
+
 class PlanSettings(Strict):
     organisation: Organisation
+    tone: ToneSettings = ToneSettings()
     locales: list[Annotated[str, Field(pattern=r"^[a-z]{2}(_[A-Z]{2})?$")]] = ["en"]
     default_locale: str = "en"
     components: list[Component] = []

@@ -1,0 +1,59 @@
+"""Render every template of the plan with sample data, as `crisisplan validate` does."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from crisisplan.clock import SimulatedClock
+from crisisplan.comms.context import template_context
+from crisisplan.comms.render import Renderer, TemplateError
+from crisisplan.engine import Incident, IncidentMachine
+from crisisplan.errors import Problem
+from crisisplan.plan.checks import draft_sites
+from crisisplan.plan.load import Plan
+from crisisplan.plan.schema import Runbook
+
+
+def sample_incident(runbook: Runbook, plan: Plan) -> Incident:
+    clock = SimulatedClock()
+    components = [c.name for c in plan.settings.components[:2]]
+    incident = IncidentMachine(runbook).declare(clock, severity=runbook.severities[0].name,
+                                                title="Checkout fails for some customers", actor="sample",
+                                                components=components).incident
+    for field in runbook.fields:
+        incident.fields[field.name] = f"the {field.label.lower()}, in plain words"
+    return incident
+
+
+def kinds_to_render(plan: Plan, runbook: Runbook) -> set[str]:
+    """What this runbook drafts, plus the replies no runbook drafts (written by hand)."""
+    drafted_anywhere = {kind for rb in plan.runbooks.values() for _, kind in draft_sites(rb)}
+    every_kind = {kind for (_, _, kind) in plan.templates}
+    return {kind for _, kind in draft_sites(runbook)} | (every_kind - drafted_anywhere)
+
+
+def render_samples(plan: Plan):  # noqa: ANN201 - yields (runbook, locale, kind, text or error)
+    renderer = Renderer(plan.root / "templates")
+    for runbook in plan.runbooks.values():
+        incident = sample_incident(runbook, plan)
+        now = incident.declared_at
+        for locale in plan.settings.locales:
+            for kind in sorted(kinds_to_render(plan, runbook)):
+                path = plan.template_path(locale, runbook.id, kind)
+                if path is None:
+                    continue  # reported by the loader
+                context = template_context(plan.settings, runbook, incident, locale=locale, now=now,
+                                           next_update_at=now + timedelta(minutes=30), person="Alex")
+                try:
+                    yield runbook, locale, kind, renderer.render(path, context)
+                except TemplateError as error:
+                    yield runbook, locale, kind, error
+
+
+def template_problems(plan: Plan) -> list[Problem]:
+    problems = []
+    for runbook, _locale, kind, result in render_samples(plan):
+        if isinstance(result, TemplateError):
+            problems.append(Problem(result.file, result.line, 1,
+                                    f"{result} (rendering '{kind}' for runbook '{runbook.id}')"))
+    return problems

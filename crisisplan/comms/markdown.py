@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 
 import markdown as md
 import nh3
@@ -13,9 +14,20 @@ _LINK = re.compile(r"\[([^\]]*)\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
 _IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)\s]+)[^)]*\)")
 
 
+_local = threading.local()
+
+
+def _parser() -> md.Markdown:
+    # Building a Markdown instance loads its extensions: do it once a thread, reset it per use.
+    parser = getattr(_local, "parser", None)
+    if parser is None:
+        parser = _local.parser = md.Markdown(extensions=["sane_lists"], output_format="html")
+    return parser.reset()
+
+
 def to_html(text: str) -> str:
     """Markdown as HTML that keeps only inert tags and http(s)/mailto/tel links."""
-    rendered = md.markdown(text, extensions=["sane_lists"], output_format="html")
+    rendered = _parser().convert(text)
     return nh3.clean(
         rendered,
         tags=_TAGS,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 
-from crisisplan.comms.channels import render
+from crisisplan.comms.channels import Rendering, render
 
 FINAL_KINDS = {"resolve", "follow_up"}
 DEFAULT_BLOCK = ("contradiction", "blame", "bare_refusal", "placeholder", "too_long")
@@ -163,7 +163,7 @@ def _applies(rule: str, kind: str | None) -> bool:
     return kinds is None or kind is None or kind in kinds
 
 
-def _spans(rule: str, text: str, words: Words, ctx: Context) -> list[tuple[int, int]]:
+def _spans(rule: str, text: str, words: Words, ctx: Context, rendering: Rendering) -> list[tuple[int, int]]:
     if rule in ("apology", "thanks"):
         return [] if _present(words.patterns, text) else [WHOLE]
     if rule == "next_update":
@@ -178,7 +178,6 @@ def _spans(rule: str, text: str, words: Words, ctx: Context) -> list[tuple[int, 
         caps = r"\b[A-ZÁÉÍÓÚÑÜ]{2,}(?:[ \t]+[A-ZÁÉÍÓÚÑÜ]{2,}){2,}\b"
         return [m.span() for m in re.finditer(caps, text)] + [m.span() for m in re.finditer(r"[!¡]{2,}", text)]
     if rule == "too_long":
-        rendering = render(text, ctx.channel)
         return [(0, len(text))] if rendering.over_limit else []
     return _search(words.patterns, text)
 
@@ -188,6 +187,7 @@ def check(text: str, ctx: Context) -> list[Finding]:
     locale = ctx.locale if ctx.locale in LOCALES else ctx.locale.split("_")[0]
     table = LOCALES.get(locale, LOCALES["en"])
     findings = []
+    rendering = render(text, ctx.channel)
     for rule in RULES:
         if not _applies(rule, ctx.kind):
             continue
@@ -195,8 +195,8 @@ def check(text: str, ctx: Context) -> list[Finding]:
         severity = "block" if rule in ctx.block else "warn"
         message = words.message
         if rule == "too_long":
-            message += " " + render(text, ctx.channel).summary()
-        for start, end in _spans(rule, text, words, ctx):
+            message += " " + rendering.summary()
+        for start, end in _spans(rule, text, words, ctx, rendering):
             findings.append(Finding(rule, severity, message, start, end, words.suggestion))
     return sorted(findings, key=lambda f: (f.start, f.rule))
 

@@ -19,10 +19,11 @@ from typing import Any
 from sqlalchemy import select
 
 from crisisplan.clock import Clock, SystemClock
+from crisisplan.comms import approval
 from crisisplan.comms.context import template_context
 from crisisplan.comms.render import Renderer, TemplateError
 from crisisplan.engine import Event, Incident, IncidentMachine, Outcome, TriggerOption
-from crisisplan.errors import Conflict, CrisisplanError, NotFound
+from crisisplan.errors import Conflict, CrisisplanError, InvalidInput, NotFound
 from crisisplan.plan.load import Plan, load_plan
 from crisisplan.store import audit
 from crisisplan.store.db import Database, default_url
@@ -162,28 +163,125 @@ class Services:
                             lambda m, i: m.set_severity(i, severity, self.clock, actor),
                             expected_version)
 
-    def publish_post(self, post_id: int, actor: str) -> IncidentView:
-        """Mark a drafted post published and let the engine see it (guards, cadence).
+    # posts ---------------------------------------------------------------------
+    def policy(self, incident: Incident) -> str:
+        runbook = self.plan.runbook(incident.runbook_id)
+        return next(s.approval for s in runbook.severities if s.name == incident.severity)
 
-        The approval policy of issue "The words" goes in front of this; until then
-        only code calls it, never the CLI or a form.
-        """
-        with self.db.read() as session:
-            post = session.get(PostRow, post_id)
-            if post is None:
-                raise NotFound(f"no post {post_id}")
-            incident_id = post.incident_id
+    def _note(self, incident: Incident, event_kind: str, actor: str, **payload: Any) -> Outcome:
+        return Outcome(incident, [Event(event_kind, self.clock.now(), actor, payload)])
 
-        def publish(machine: IncidentMachine, incident: Incident) -> Outcome:
-            return machine.record_publication(incident, post.kind, self.clock, actor, post_id)
+    def draft_post(self, incident_id: int, kind: str, actor: str, text: str | None = None,
+                   locale: str | None = None) -> PostRow:
+        """A new draft: from the kind's template in every locale, or from the author's own text."""
+        incident = self.incident(incident_id)
+        if text is None:
+            if not any(k == kind for (_, _, k) in self.plan.templates):
+                from crisisplan.plan.checks import did_you_mean
 
-        def mark(session: Any) -> None:
-            row = session.get(PostRow, post_id)
-            if row.status == "published":
-                raise Conflict(f"post {post_id} is already published")
-            row.status, row.published_at, row.updated_at = "published", self.clock.now(), self.clock.now()
+                raise InvalidInput(f"no template for post kind '{kind}'; "
+                                   + did_you_mean(kind, {k for (_, _, k) in self.plan.templates}), "kind")
+            bodies, errors = self.render_post(incident, kind)
+        else:
+            bodies, errors = {locale or self.plan.settings.default_locale: text}, []
+        holder: list[PostRow] = []
 
-        return self._change(incident_id, publish, also=mark)
+        def add(machine: IncidentMachine, current: Incident) -> Outcome:
+            return self._note(current, "post_drafted", actor, kind=kind, reason="by hand")
+
+        def insert(session: Any) -> None:
+            now = self.clock.now()
+            post = PostRow(incident_id=incident_id, kind=kind, status=approval.DRAFT, bodies=bodies,
+                           render_error="\n".join(errors), reason="by hand", author=actor, approvals=[],
+                           created_at=now, updated_at=now)
+            session.add(post)
+            holder.append(post)
+
+        self._change(incident_id, add, also=insert)
+        return holder[0]
+
+    def edit_post(self, post_id: int, text: str, actor: str, locale: str | None = None) -> PostRow:
+        locale = locale or self.plan.settings.default_locale
+        if locale not in self.plan.settings.locales:
+            raise InvalidInput(f"'{locale}' is not a locale of the plan", "locale")
+
+        def step(post: PostRow, machine: IncidentMachine, incident: Incident) -> Outcome:
+            approval.check_edit(post.status)
+            old = post.bodies.get(locale, "")
+            withdrawn = [a["by"] for a in post.approvals]
+            post.bodies = {**post.bodies, locale: text}
+            post.author, post.approvals, post.status, post.publish_at = actor, [], approval.DRAFT, None
+            return self._note(incident, "post_edited", actor, post_id=post.id, kind=post.kind, locale=locale,
+                              diff=approval.text_diff(old, text, f"post {post.id} [{locale}]"),
+                              approvals_withdrawn=withdrawn)
+
+        return self._post_change(post_id, step)
+
+    def submit_post(self, post_id: int, actor: str) -> PostRow:
+        def step(post: PostRow, machine: IncidentMachine, incident: Incident) -> Outcome:
+            approval.check_submit(post.status)
+            post.status, post.review_comment = approval.IN_REVIEW, ""
+            return self._note(incident, "post_submitted", actor, post_id=post.id, kind=post.kind)
+
+        return self._post_change(post_id, step)
+
+    def approve_post(self, post_id: int, actor: str) -> PostRow:
+        def step(post: PostRow, machine: IncidentMachine, incident: Incident) -> Outcome:
+            policy = self.policy(incident)
+            approval.check_approve(policy, post.status, post.author, post.approvals, actor)
+            post.approvals = [*post.approvals, {"by": actor, "at": self.clock.now().isoformat()}]
+            if approval.approved_after(policy, post.author, post.approvals):
+                post.status = approval.APPROVED
+            return self._note(incident, "post_approved", actor, post_id=post.id, kind=post.kind, policy=policy,
+                              approved=post.status == approval.APPROVED)
+
+        return self._post_change(post_id, step)
+
+    def reject_post(self, post_id: int, actor: str, comment: str) -> PostRow:
+        def step(post: PostRow, machine: IncidentMachine, incident: Incident) -> Outcome:
+            approval.check_reject(post.status, comment)
+            post.status, post.approvals, post.publish_at = approval.DRAFT, [], None
+            post.review_comment = comment.strip()
+            return self._note(incident, "post_rejected", actor, post_id=post.id, kind=post.kind,
+                              comment=comment.strip())
+
+        return self._post_change(post_id, step)
+
+    def post_findings(self, post: PostRow, incident: Incident) -> dict[str, list[Any]]:
+        """Tone findings of the post's text, per locale, on the status page."""
+        from crisisplan.comms.tone import Context, check
+
+        tone = self.plan.settings.tone
+        return {locale: check(text, Context(locale=locale, kind=post.kind, channel="status_page",
+                                            jargon=tuple(tone.jargon), block=tuple(tone.block)))
+                for locale, text in post.bodies.items()}
+
+    def publish_post(self, post_id: int, actor: str, at: datetime | None = None) -> PostRow:
+        """Publish now, or schedule for `at`: only what the approval policy and the blocking rules allow."""
+
+        def step(post: PostRow, machine: IncidentMachine, incident: Incident) -> Outcome:
+            policy = self.policy(incident)
+            due = post.status == approval.SCHEDULED and post.publish_at and post.publish_at <= self.clock.now()
+            if not due and not approval.ready_to_publish(policy, post.status, post.author, post.approvals):
+                need = {"one": "one approval", "two": "the approval of a second person"}.get(policy, "")
+                raise approval.ReviewError(f"post {post.id} is {post.status}; this severity needs {need} "
+                                           "before it is published")
+            blocked = [f"{locale}: [{f.rule}] {post.bodies[locale][f.start:f.end] or f.message}"
+                       for locale, found in self.post_findings(post, incident).items()
+                       for f in found if f.severity == "block"]
+            if blocked:
+                raise approval.ReviewError(f"post {post.id} cannot be published; blocking tone findings: "
+                                           + "; ".join(blocked))
+            if not post.bodies or post.render_error:
+                raise approval.ReviewError(f"post {post.id} has no complete text: {post.render_error or 'empty'}")
+            if at is not None and at > self.clock.now():
+                post.status, post.publish_at = approval.SCHEDULED, at
+                return self._note(incident, "post_scheduled", actor, post_id=post.id, kind=post.kind,
+                                  at=at.isoformat())
+            post.status, post.published_at, post.publish_at = approval.PUBLISHED, self.clock.now(), None
+            return machine.record_publication(incident, post.kind, self.clock, actor, post.id)
+
+        return self._post_change(post_id, step)
 
     def tick(self, now: datetime | None = None) -> list[tuple[int, list[Event]]]:
         """Fire every timer due by `now` (default: the clock's time)."""
@@ -193,6 +291,11 @@ class Services:
                 select(IncidentRow.id).where(IncidentRow.next_due_at <= moment,
                                              IncidentRow.closed.is_(False))
                 .order_by(IncidentRow.next_due_at)))
+        with self.db.read() as session:
+            scheduled = list(session.scalars(select(PostRow.id).where(
+                PostRow.status == approval.SCHEDULED, PostRow.publish_at <= moment)))
+        for post_id in scheduled:
+            self.publish_post(post_id, "scheduler")
         fired = []
         for incident_id in due:
             events: list[Event] = []
@@ -213,12 +316,7 @@ class Services:
                 expected_version: int | None = None,
                 also: Callable[[Any], None] | None = None) -> IncidentView:
         with self.db.write() as session:
-            query = select(IncidentRow).where(IncidentRow.id == incident_id)
-            if not self.db.is_sqlite:
-                query = query.with_for_update()
-            row = session.scalars(query).one_or_none()
-            if row is None:
-                raise NotFound(f"no incident {incident_id}; `crisisplan status` lists them")
+            row = self._locked(session, incident_id)
             if expected_version is not None and row.version != expected_version:
                 raise Conflict(f"incident {incident_id} changed since you loaded it "
                                f"(version {expected_version}, now {row.version}); "
@@ -229,6 +327,28 @@ class Services:
                 also(session)
             self._save(session, row, outcome)
             return self._view(row, outcome.incident)
+
+    def _locked(self, session: Any, incident_id: int) -> IncidentRow:
+        query = select(IncidentRow).where(IncidentRow.id == incident_id)
+        if not self.db.is_sqlite:
+            query = query.with_for_update()
+        row = session.scalars(query).one_or_none()
+        if row is None:
+            raise NotFound(f"no incident {incident_id}; `crisisplan status` lists them")
+        return row
+
+    def _post_change(self, post_id: int, step: Callable[[PostRow, IncidentMachine, Incident], Outcome]) -> PostRow:
+        """Change a post and record it in its incident's chain, in one transaction."""
+        with self.db.write() as session:
+            post = session.get(PostRow, post_id)
+            if post is None:
+                raise NotFound(f"no post {post_id}; `crisisplan posts INCIDENT` lists them")
+            row = self._locked(session, post.incident_id)
+            machine = self.machine(row.runbook_id)
+            outcome = step(post, machine, self._to_engine(row, machine))
+            post.updated_at = self.clock.now()
+            self._save(session, row, outcome)
+            return post
 
     def _save(self, session: Any, row: IncidentRow, outcome: Outcome, new: bool = False) -> None:
         incident, now = outcome.incident, self.clock.now()
@@ -262,9 +382,9 @@ class Services:
     def _draft(self, session: Any, row: IncidentRow, incident: Incident, event: Event) -> None:
         kind = event.payload["kind"]
         bodies, errors = self.render_post(incident, kind)
-        session.add(PostRow(incident_id=row.id, kind=kind, status="draft", bodies=bodies,
+        session.add(PostRow(incident_id=row.id, kind=kind, status=approval.DRAFT, bodies=bodies,
                             render_error="\n".join(errors), reason=event.payload.get("reason", ""),
-                            created_at=event.at, updated_at=event.at))
+                            author=event.actor, approvals=[], created_at=event.at, updated_at=event.at))
 
     def render_post(self, incident: Incident, kind: str) -> tuple[dict[str, str], list[str]]:
         """The post's text in every locale of the plan; a template error is kept, not raised."""

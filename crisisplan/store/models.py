@@ -101,6 +101,11 @@ class PostRow(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     published_at: Mapped[datetime | None]
+    # who wrote the current text; approvals are [{"by", "at"}] and vanish when the text changes
+    author: Mapped[str] = mapped_column(String(200), default="")
+    approvals: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    review_comment: Mapped[str] = mapped_column(Text, default="")
+    publish_at: Mapped[datetime | None] = mapped_column(index=True)
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}

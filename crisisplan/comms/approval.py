@@ -1,0 +1,66 @@
+"""A post's review: draft → in review → approved → published (or scheduled).
+
+The severity's policy decides what "approved" takes: `none` publishes a
+draft as it is; `one` needs one approval; `two` needs the approval of a
+person other than its author, so no one speaks alone for the organisation.
+Editing the text withdraws every approval. Pure rules; services apply them.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+from crisisplan.errors import CrisisplanError
+
+DRAFT, IN_REVIEW, APPROVED, SCHEDULED, PUBLISHED = "draft", "in_review", "approved", "scheduled", "published"
+
+
+class ReviewError(CrisisplanError):
+    """A review step that the post's status or the approval policy does not allow."""
+
+
+def ready_to_publish(policy: str, status: str, author: str, approvals: list[dict[str, str]]) -> bool:
+    if status in (PUBLISHED, SCHEDULED):
+        return False
+    if policy == "none":
+        return True
+    if status != APPROVED:
+        return False
+    return bool(approvals) if policy == "one" else any(a["by"] != author for a in approvals)
+
+
+def check_submit(status: str) -> None:
+    if status != DRAFT:
+        raise ReviewError(f"only a draft can be submitted for review; this post is {status}")
+
+
+def check_approve(policy: str, status: str, author: str, approvals: list[dict[str, str]], actor: str) -> None:
+    if status != IN_REVIEW:
+        raise ReviewError(f"only a post in review can be approved; this post is {status}"
+                          + (" (submit it first)" if status == DRAFT else ""))
+    if any(a["by"] == actor for a in approvals):
+        raise ReviewError(f"{actor} has already approved this post")
+    if policy == "two" and actor == author:
+        raise ReviewError(f"{actor} wrote this post and cannot approve it: this severity needs a second person")
+
+
+def approved_after(policy: str, author: str, approvals: list[dict[str, str]]) -> bool:
+    """Whether the approvals so far satisfy the policy."""
+    return ready_to_publish(policy, APPROVED, author, approvals)
+
+
+def check_reject(status: str, comment: str) -> None:
+    if status not in (IN_REVIEW, APPROVED, SCHEDULED):
+        raise ReviewError(f"only a post in review, approved or scheduled can be rejected; this post is {status}")
+    if not comment.strip():
+        raise ReviewError("say why it is rejected (--comment): the author needs to know what to change")
+
+
+def check_edit(status: str) -> None:
+    if status == PUBLISHED:
+        raise ReviewError("a published post cannot be edited; publish a new update that corrects it")
+
+
+def text_diff(old: str, new: str, name: str) -> str:
+    return "".join(difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
+                                        fromfile=f"{name} (before)", tofile=f"{name} (after)"))

@@ -386,14 +386,7 @@ def posts(incident_id: int, locale: str | None, plan_dir: str | None, as_json: b
 @friendly
 def tick(at: str | None, plan_dir: str | None, as_json: bool) -> None:
     """Fire every due timer now: drafts, reminders, escalations."""
-    moment = None
-    if at:
-        try:
-            moment = datetime.fromisoformat(at)
-        except ValueError:
-            raise CrisisplanError(f"--at: {at!r} is not an ISO time such as 2026-05-01T10:00+00:00") from None
-        if moment.tzinfo is None:
-            moment = moment.astimezone()
+    moment = _parse_time(at) if at else None
     fired = _services(plan_dir).tick(moment)
     if as_json:
         _emit([{"incident": i, "events": [{"kind": e.kind, **e.payload} for e in events]}
@@ -468,6 +461,133 @@ def lint(file: str | None, post_id: int | None, locale: str | None, channel: str
         blocked = len(blocking(findings))
         click.echo(f"{len(findings)} finding(s), {blocked} blocking" if findings else "no findings")
     sys.exit(1 if blocking(findings) else 0)
+
+
+@main.group()
+def post() -> None:
+    """A post's review: draft, edit, submit, approve, reject, publish, show."""
+
+
+def _show_post(services: Any, row: Any, as_json: bool) -> None:
+    from crisisplan.comms.channels import CHANNELS, render
+
+    incident = services.incident(row.incident_id)
+    findings = services.post_findings(row, incident)
+    if as_json:
+        _emit({"id": row.id, "incident": row.incident_id, "kind": row.kind, "status": row.status,
+               "author": row.author, "approvals": row.approvals, "policy": services.policy(incident),
+               "review_comment": row.review_comment, "bodies": row.bodies,
+               "publish_at": row.publish_at.isoformat() if row.publish_at else None,
+               "channels": {loc: {c: render(text, c).summary() for c in CHANNELS} for loc, text in row.bodies.items()},
+               "findings": {loc: [f.as_dict() for f in found] for loc, found in findings.items()}})
+        return
+    approvals = ", ".join(a["by"] for a in row.approvals) or "none"
+    click.echo(f"post {row.id} of incident #{row.incident_id}: {row.kind}, {row.status} "
+               f"(policy {services.policy(incident)}; author {row.author or '-'}; approvals {approvals})")
+    if row.review_comment:
+        click.echo(f"  rejected: {row.review_comment}")
+    for locale, text in row.bodies.items():
+        click.echo(f"--- {locale}")
+        click.echo(text.rstrip())
+        lengths = [render(text, c) for c in CHANNELS]
+        click.echo("  " + "; ".join(r.summary() + (" OVER LIMIT" if r.over_limit else "") for r in lengths))
+        for f in findings[locale]:
+            click.echo(f"  {f.severity}: [{f.rule}] {f.message} {text[f.start:f.end]!r}" if f.end > f.start
+                       else f"  {f.severity}: [{f.rule}] {f.message}")
+
+
+def _text(file: str) -> str:
+    try:
+        return click.open_file(file, encoding="utf-8").read()
+    except (OSError, UnicodeDecodeError) as error:
+        raise CrisisplanError(f"{file}: cannot read it ({error})") from None
+
+
+@post.command(name="draft")
+@click.argument("incident_id", type=int)
+@click.argument("kind")
+@click.option("--file", "file", default=None, help="Your own Markdown text (- for stdin) instead of the template.")
+@click.option("--locale", default=None, help="Language of --file (default: the plan's).")
+@plan_option
+@actor_option
+@pass_json
+@friendly
+def post_draft(incident_id: int, kind: str, file: str | None, locale: str | None, plan_dir: str | None,
+               actor: str | None, as_json: bool) -> None:
+    """Draft a post of KIND for an incident, from its template or from --file."""
+    services = _services(plan_dir)
+    row = services.draft_post(incident_id, kind, _actor(actor), _text(file) if file else None, locale)
+    _show_post(services, services.post(row.id), as_json)
+
+
+@post.command(name="edit")
+@click.argument("post_id", type=int)
+@click.option("--file", "file", required=True, help="The new Markdown text (- for stdin).")
+@click.option("--locale", default=None, help="Which language's text (default: the plan's).")
+@plan_option
+@actor_option
+@pass_json
+@friendly
+def post_edit(post_id: int, file: str, locale: str | None, plan_dir: str | None, actor: str | None,
+              as_json: bool) -> None:
+    """Replace a post's text; any approval is withdrawn."""
+    services = _services(plan_dir)
+    _show_post(services, services.edit_post(post_id, _text(file), _actor(actor), locale), as_json)
+
+
+def _review_command(name: str, doc: str, call: Callable[..., Any], comment: bool = False) -> None:
+    @click.argument("post_id", type=int)
+    @plan_option
+    @actor_option
+    @pass_json
+    @friendly
+    def command(post_id: int, plan_dir: str | None, actor: str | None, as_json: bool, **extra: Any) -> None:
+        services = _services(plan_dir)
+        _show_post(services, call(services, post_id, _actor(actor), **extra), as_json)
+
+    command.__doc__ = doc
+    if comment:
+        command = click.option("--comment", required=True, help="What the author should change.")(command)
+    post.command(name=name)(command)
+
+
+_review_command("submit", "Submit a draft for review.", lambda s, p, a: s.submit_post(p, a))
+_review_command("approve", "Approve a post in review (under two-person policy, not your own).",
+                lambda s, p, a: s.approve_post(p, a))
+_review_command("reject", "Send a post back to draft with a comment.",
+                lambda s, p, a, comment: s.reject_post(p, a, comment), comment=True)
+
+
+@post.command(name="publish")
+@click.argument("post_id", type=int)
+@click.option("--at", "at", default=None, metavar="ISO-TIME", help="Schedule it for this time instead of now.")
+@plan_option
+@actor_option
+@pass_json
+@friendly
+def post_publish(post_id: int, at: str | None, plan_dir: str | None, actor: str | None, as_json: bool) -> None:
+    """Publish an approved post now, or schedule it with --at."""
+    services = _services(plan_dir)
+    _show_post(services, services.publish_post(post_id, _actor(actor), _parse_time(at) if at else None), as_json)
+
+
+@post.command(name="show")
+@click.argument("post_id", type=int)
+@plan_option
+@pass_json
+@friendly
+def post_show(post_id: int, plan_dir: str | None, as_json: bool) -> None:
+    """A post: status, approvals, text per locale, lengths per channel, tone findings."""
+    services = _services(plan_dir)
+    _show_post(services, services.post(post_id), as_json)
+
+
+def _parse_time(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise CrisisplanError(f"{text!r} is not an ISO time such as 2026-05-01T10:00+00:00") from None
+    return moment if moment.tzinfo else moment.astimezone()
 
 
 @main.group()

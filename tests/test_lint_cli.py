@@ -78,3 +78,25 @@ def test_unknown_blocking_rule_in_plan_yaml(runner, tmp_path: Path) -> None:
     result = runner.invoke(main, ["validate", "--plan", str(plan)])
     assert result.exit_code == 1 and "unknown tone rule 'contradicton'" in result.output
     assert "did you mean 'contradiction'" in result.output
+
+
+def test_post_review_from_the_command_line(runner, tmp_path: Path) -> None:
+    runner.invoke(main, ["declare", "outage", "--severity", "sev1", "--title", "Down", "--as", "ana"])
+    assert runner.invoke(main, ["post", "publish", "1", "--as", "ana"]).exit_code == 1
+    assert runner.invoke(main, ["post", "submit", "1", "--as", "ana"]).exit_code == 0
+    shown = json.loads(runner.invoke(main, ["post", "approve", "1", "--as", "bob", "--json"]).output)
+    assert shown["status"] == "approved" and shown["approvals"][0]["by"] == "bob"
+    assert "OVER LIMIT" not in shown["channels"]["en"]["status_page"]
+    text = tmp_path / "new.md"
+    text.write_text("**Update**\n\nWe are sorry. Next update by 10:30. https://help.example.com\n", encoding="utf-8")
+    edited = json.loads(runner.invoke(main, ["post", "edit", "1", "--file", str(text), "--as", "ana", "--json"]).output)
+    assert edited["status"] == "draft" and edited["approvals"] == []
+    runner.invoke(main, ["post", "submit", "1", "--as", "ana"])
+    rejected = runner.invoke(main, ["post", "reject", "1", "--as", "bob", "--comment", "Say which countries"])
+    assert "rejected: Say which countries" in rejected.output
+    drafted = json.loads(runner.invoke(main, ["post", "draft", "1", "update", "--as", "ana", "--json"]).output)
+    assert drafted["kind"] == "update" and drafted["status"] == "draft"
+    timeline = json.loads(runner.invoke(main, ["timeline", "1", "--json"]).output)
+    kinds = [e["kind"] for e in timeline]
+    for kind in ("post_submitted", "post_approved", "post_edited", "post_rejected"):
+        assert kind in kinds

@@ -1,0 +1,96 @@
+"""The review of a post: the severity's approval policy, blocking rules, the audit of every step."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+
+from crisisplan.comms.approval import ReviewError
+
+
+def draft(services, severity: str = "sev1", runbook: str = "outage"):
+    view = services.declare(runbook, severity, "Checkout down", "ana")
+    return view, services.posts(view.id)[0]
+
+
+def test_two_people_the_author_cannot_approve_alone(services) -> None:
+    view = services.declare("security", "sev1", "Data exposed", "ana")
+    services.assign_role(view.id, "legal_counsel", "lena", "ana")
+    for item in (1, 2, 3):
+        services.check_item(view.id, item, "ana")
+    services.trigger(view.id, "begin_review", "ana")
+    post = next(p for p in services.posts(view.id) if p.kind == "acknowledge")
+    services.edit_post(post.id, post.bodies["en"], "carmen")  # carmen is now the author
+    services.submit_post(post.id, "carmen")
+    with pytest.raises(ReviewError, match="cannot approve it"):
+        services.approve_post(post.id, "carmen")
+    with pytest.raises(ReviewError, match="needs the approval of a second person"):
+        services.publish_post(post.id, "carmen")
+    assert services.approve_post(post.id, "lena").status == "approved"
+    assert services.publish_post(post.id, "carmen").status == "published"
+    assert "acknowledge" in services.incident(view.id).published
+
+
+def test_one_approval_and_none(services) -> None:
+    _, post = draft(services, "sev1")
+    with pytest.raises(ReviewError, match="needs one approval"):
+        services.publish_post(post.id, "ana")
+    with pytest.raises(ReviewError, match="submit it first"):
+        services.approve_post(post.id, "bob")
+    services.submit_post(post.id, "ana")
+    assert services.approve_post(post.id, "bob").status == "approved"
+    with pytest.raises(ReviewError, match="this post is approved"):
+        services.approve_post(post.id, "bob")
+    assert services.publish_post(post.id, "ana").status == "published"
+    _, minor = draft(services, "sev3")  # sev3: approval none
+    assert services.publish_post(minor.id, "ana").status == "published"
+
+
+def test_editing_withdraws_approval_and_is_audited_with_a_diff(services) -> None:
+    view, post = draft(services)
+    services.submit_post(post.id, "ana")
+    services.approve_post(post.id, "bob")
+    edited = services.edit_post(post.id, post.bodies["en"].replace("Our team", "Our whole team"), "ana")
+    assert edited.status == "draft" and edited.approvals == []
+    event = [e for e in services.timeline(view.id) if e.kind == "post_edited"][-1]
+    payload = json.loads(event.payload)
+    assert payload["approvals_withdrawn"] == ["bob"]
+    assert "-We know" in payload["diff"] and "+We know" in payload["diff"] and "Our whole team" in payload["diff"]
+    kinds = [e.kind for e in services.timeline(view.id)]
+    assert kinds.count("post_submitted") == 1 and kinds.count("post_approved") == 1
+    assert services.verify_audit()[2] == []
+
+
+def test_rejection_needs_a_comment_and_goes_back_to_draft(services) -> None:
+    _, post = draft(services)
+    services.submit_post(post.id, "ana")
+    with pytest.raises(ReviewError, match="say why"):
+        services.reject_post(post.id, "bob", "  ")
+    rejected = services.reject_post(post.id, "bob", "Name the affected countries")
+    assert rejected.status == "draft" and rejected.review_comment == "Name the affected countries"
+
+
+def test_blocking_tone_findings_stop_publication(services) -> None:
+    _, post = draft(services, "sev3")
+    services.edit_post(post.id, post.bodies["en"] + "\nThat is not the case.\n", "ana")
+    with pytest.raises(ReviewError, match=r"blocking tone findings: en: \[contradiction\] That is not the case"):
+        services.publish_post(post.id, "ana")
+    services.edit_post(post.id, post.bodies["en"], "ana")
+    assert services.publish_post(post.id, "ana").status == "published"
+    with pytest.raises(ReviewError, match="cannot be edited"):
+        services.edit_post(post.id, "x", "ana")
+
+
+def test_scheduled_post_goes_out_on_tick(services, clock) -> None:
+    view, post = draft(services, "sev3")
+    at = clock.now() + timedelta(minutes=10)
+    assert services.publish_post(post.id, "ana", at=at).status == "scheduled"
+    clock.advance(timedelta(minutes=9))
+    services.tick()
+    assert services.post(post.id).status == "scheduled"
+    clock.advance(timedelta(minutes=1))
+    services.tick()
+    assert services.post(post.id).status == "published"
+    assert [e.actor for e in services.timeline(view.id) if e.kind == "post_published"] == ["scheduler"]

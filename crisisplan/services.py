@@ -30,6 +30,7 @@ from crisisplan.store.db import Database, default_url
 from crisisplan.store.models import AuditEventRow, IncidentRow, PostRow
 
 ACK_TIMER, UPDATE_TIMER = "acknowledge_by", "next_update"
+SYSTEM_ACTOR = "crisisplan"  # the actor of what timers do
 
 
 def default_actor() -> str:
@@ -220,6 +221,8 @@ class Services:
     def submit_post(self, post_id: int, actor: str) -> PostRow:
         def step(post: PostRow, machine: IncidentMachine, incident: Incident) -> Outcome:
             approval.check_submit(post.status)
+            if post.author in ("", SYSTEM_ACTOR):
+                post.author = actor  # whoever puts a machine-drafted text forward answers for it
             post.status, post.review_comment = approval.IN_REVIEW, ""
             return self._note(incident, "post_submitted", actor, post_id=post.id, kind=post.kind)
 
@@ -295,7 +298,10 @@ class Services:
             scheduled = list(session.scalars(select(PostRow.id).where(
                 PostRow.status == approval.SCHEDULED, PostRow.publish_at <= moment)))
         for post_id in scheduled:
-            self.publish_post(post_id, "scheduler")
+            try:
+                self.publish_post(post_id, SYSTEM_ACTOR)
+            except CrisisplanError:
+                continue  # stays scheduled and visible as overdue; one bad post must not stop the timers
         fired = []
         for incident_id in due:
             events: list[Event] = []
@@ -308,7 +314,7 @@ class Services:
         return fired
 
     def _fire(self, machine: IncidentMachine, incident: Incident, events: list[Event]) -> Outcome:
-        outcome = machine.tick(incident, self.clock)
+        outcome = machine.tick(incident, self.clock, SYSTEM_ACTOR)
         events.extend(outcome.events)
         return outcome
 

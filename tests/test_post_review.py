@@ -93,4 +93,46 @@ def test_scheduled_post_goes_out_on_tick(services, clock) -> None:
     clock.advance(timedelta(minutes=1))
     services.tick()
     assert services.post(post.id).status == "published"
-    assert [e.actor for e in services.timeline(view.id) if e.kind == "post_published"] == ["scheduler"]
+    assert [e.actor for e in services.timeline(view.id) if e.kind == "post_published"] == ["crisisplan"]
+
+
+def test_a_timer_draft_still_needs_two_people(services, clock) -> None:
+    view = services.declare("security", "sev1", "Data exposed", "ana")
+    services.assign_role(view.id, "legal_counsel", "lena", "ana")
+    for item in (1, 2, 3):
+        services.check_item(view.id, item, "ana")
+    services.trigger(view.id, "begin_review", "ana")
+    ack = next(p for p in services.posts(view.id) if p.kind == "acknowledge")
+    services.submit_post(ack.id, "carmen")
+    services.approve_post(ack.id, "lena")
+    services.publish_post(ack.id, "carmen")
+    services.set_fields(view.id, {"legal_signoff": "lena", "leadership_signoff": "eva"}, "ana")
+    for item in (1, 2, 3):
+        services.check_item(view.id, item, "ana")
+    services.trigger(view.id, "disclose", "ana")
+    clock.advance(timedelta(hours=12))
+    services.tick()
+    update = next(p for p in services.posts(view.id) if p.kind == "update")
+    assert update.author == "crisisplan"
+    assert services.submit_post(update.id, "carmen").author == "carmen"
+    with pytest.raises(ReviewError, match="cannot approve it"):
+        services.approve_post(update.id, "carmen")
+
+
+def test_a_scheduled_post_that_can_no_longer_go_out_does_not_stop_the_tick(services, clock) -> None:
+    view, post = draft(services, "sev3")
+    services.publish_post(post.id, "ana", at=clock.now() + timedelta(minutes=5))
+    services.plan.settings.tone.block.append("problem_word")
+    try:
+        # the post was fine when scheduled; by its time the text breaks a rule that now blocks
+        with services.db.write() as session:
+            from crisisplan.store.models import PostRow
+
+            row = session.get(PostRow, post.id)
+            row.bodies = {**row.bodies, "en": row.bodies["en"] + "\nThe problem is known.\n"}
+        clock.advance(timedelta(hours=2))
+        fired = services.tick()
+    finally:
+        services.plan.settings.tone.block.remove("problem_word")
+    assert services.post(post.id).status == "scheduled"
+    assert any(i == view.id for i, _ in fired)  # the incident's timers still fired

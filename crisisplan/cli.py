@@ -259,8 +259,15 @@ def status(show_all: bool, plan_dir: str | None, as_json: bool) -> None:
 @pass_json
 @friendly
 def show(incident_id: int, plan_dir: str | None, as_json: bool) -> None:
-    """One incident: fields, roles, deadlines, checklist, what can happen next."""
-    _show(_services(plan_dir).get(incident_id), as_json)
+    """One incident: fields, roles, deadlines, checklist, promises kept, what can happen next."""
+    services = _services(plan_dir)
+    view, promises = services.get(incident_id), services.promises(incident_id)
+    if as_json:
+        _emit({**view.as_dict(), "promises": promises})
+        return
+    _show(view, False)
+    rate = f"{promises['rate']:.0%}" if promises["rate"] is not None else "-"
+    click.echo(f"  update promises: {promises['kept']} kept, {promises['broken']} broken ({rate})")
 
 
 @main.command()

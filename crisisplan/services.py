@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import getpass
+import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -479,6 +480,28 @@ class Services:
             return list(session.scalars(select(AuditEventRow)
                                         .where(AuditEventRow.incident_id == incident_id)
                                         .order_by(AuditEventRow.seq)))
+
+    def promises(self, incident_id: int) -> dict[str, Any]:
+        """Promises of the next update, derived from the audit trail.
+
+        Every due time the cadence timer set is a promise; a public post before it
+        keeps it, the timer firing breaks it.
+        """
+        kept = broken = 0
+        due: datetime | None = None
+        for event in self.timeline(incident_id):
+            payload = json.loads(event.payload)
+            if payload.get("timer") == UPDATE_TIMER:
+                if event.kind == "timer_set":
+                    due = datetime.fromisoformat(payload["due_at"])
+                elif event.kind == "timer_fired":
+                    broken, due = broken + 1, None
+                elif event.kind == "timer_cleared":
+                    due = None
+            elif event.kind == "post_published" and due is not None and event.at <= due:
+                kept, due = kept + 1, None
+        total = kept + broken
+        return {"kept": kept, "broken": broken, "rate": round(kept / total, 3) if total else None}
 
     def posts(self, incident_id: int) -> list[PostRow]:
         self.get(incident_id)

@@ -55,6 +55,8 @@ def test_fields_roles_checklist_and_severity(runner) -> None:
     assert "[ ] Confirm the impact" in run(runner, "check", "1", "1", "--undo").output
     assert "severity sev1" in run(runner, "severity", "1", "sev1").output
     assert "incident_commander" in run(runner, "show", "1").output
+    assert "update promises: 0 kept, 0 broken (-)" in run(runner, "show", "1").output
+    assert json.loads(run(runner, "show", "1", "--json").output)["promises"] == {"kept": 0, "broken": 0, "rate": None}
 
 
 def test_a_wrong_trigger_lists_what_is_allowed_and_what_blocks(runner) -> None:

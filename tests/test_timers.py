@@ -104,3 +104,15 @@ def test_severity_change_moves_the_deadlines(services, clock) -> None:
     view = services.set_severity(view.id, "sev1", "ana")
     assert view.deadline("acknowledge_by") == clock.now() + timedelta(minutes=15)
     assert any(e.kind == "severity_changed" for e in services.timeline(view.id))
+
+
+def test_promise_kept_rate_comes_from_the_record(services, clock) -> None:
+    view = services.declare("outage", "sev1", "Checkout down", "ana")
+    publish_kind(services, view.id, "acknowledge", "ana")
+    services.trigger(view.id, "acknowledge", "ana")  # promise: an update within 30 minutes
+    clock.advance(timedelta(minutes=20))
+    services.trigger(view.id, "post_update", "ana")
+    publish_kind(services, view.id, "update", "ana")  # kept
+    clock.advance(timedelta(minutes=31))
+    services.tick()  # the next one is broken: the timer fires
+    assert services.promises(view.id) == {"kept": 1, "broken": 1, "rate": 0.5}

@@ -15,12 +15,18 @@ def draft(services, severity: str = "sev1", runbook: str = "outage"):
     return view, services.posts(view.id)[0]
 
 
-def test_two_people_the_author_cannot_approve_alone(services) -> None:
+def security_under_review(services):
+    """A sev1 data incident past containment: its statement drafted, two people needed."""
     view = services.declare("security", "sev1", "Data exposed", "ana")
     services.assign_role(view.id, "legal_counsel", "lena", "ana")
     for item in (1, 2, 3):
         services.check_item(view.id, item, "ana")
     services.trigger(view.id, "begin_review", "ana")
+    return view
+
+
+def test_two_people_the_author_cannot_approve_alone(services) -> None:
+    view = security_under_review(services)
     post = next(p for p in services.posts(view.id) if p.kind == "acknowledge")
     services.edit_post(post.id, post.bodies["en"], "carmen")  # carmen is now the author
     services.submit_post(post.id, "carmen")
@@ -97,11 +103,7 @@ def test_scheduled_post_goes_out_on_tick(services, clock) -> None:
 
 
 def test_a_timer_draft_still_needs_two_people(services, clock) -> None:
-    view = services.declare("security", "sev1", "Data exposed", "ana")
-    services.assign_role(view.id, "legal_counsel", "lena", "ana")
-    for item in (1, 2, 3):
-        services.check_item(view.id, item, "ana")
-    services.trigger(view.id, "begin_review", "ana")
+    view = security_under_review(services)
     ack = next(p for p in services.posts(view.id) if p.kind == "acknowledge")
     services.submit_post(ack.id, "carmen")
     services.approve_post(ack.id, "lena")

@@ -17,6 +17,7 @@ from datetime import timedelta
 from crisisplan import SHIPPED_PLAN
 from crisisplan.comms.channels import CHANNELS, render
 from crisisplan.comms.context import template_context
+from crisisplan.comms.delivery import SHORT_CHANNELS
 from crisisplan.comms.render import Renderer
 from crisisplan.comms.samples import kinds_to_render, sample_incident
 from crisisplan.comms.tone import Context, check
@@ -42,15 +43,18 @@ def main() -> None:
                 context = template_context(plan.settings, runbook, incident, locale=locale,
                                            now=incident.declared_at,
                                            next_update_at=incident.declared_at + timedelta(minutes=30), person="Alex")
-                jobs.append((plan.template_path(locale, runbook.id, kind), context, locale, kind))
+                long_form = plan.template_path(locale, runbook.id, kind)
+                short_form = plan.template_path(locale, runbook.id, kind, "short") or long_form
+                jobs.append((long_form, short_form, context, locale, kind))
     times: dict[str, list[float]] = {c: [] for c in CHANNELS}
     for _ in range(args.rounds):
-        for path, context, locale, kind in jobs:
+        for long_form, short_form, context, locale, kind in jobs:
             for channel in CHANNELS:
                 start = time.perf_counter()
-                text = renderer.render(path, context)
-                render(text, channel)
-                check(text, Context(locale=locale, kind=kind, channel=channel, jargon=tuple(plan.settings.tone.jargon)))
+                text = renderer.render(short_form if channel in SHORT_CHANNELS else long_form, context)
+                rendering = render(text, channel)
+                check(text, Context(locale=locale, kind=kind, channel=channel, jargon=tuple(plan.settings.tone.jargon)),
+                      rendering)
                 times[channel].append((time.perf_counter() - start) * 1000)
     print(f"crisisplan words benchmark: {len(jobs)} posts (runbook × locale × kind) × {args.rounds} rounds a channel")
     print(f"{'channel':<14}{'p50':>10}{'p99':>10}{'max':>10}   target p99 < 5 ms")

@@ -18,7 +18,7 @@ from typing import Any
 import click
 
 from crisisplan import SHIPPED_PLAN
-from crisisplan.duration import format_duration
+from crisisplan.duration import format_duration, parse_duration
 from crisisplan.errors import CrisisplanError, PlanError
 
 pass_json = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
@@ -28,6 +28,9 @@ plan_option = click.option(
 actor_option = click.option(
     "--as", "actor", default=None, metavar="NAME",
     help="Who is acting, for the audit trail (default: your OS user name).")
+next_update_option = click.option(
+    "--next-update", "next_update", default=None, metavar="WHEN",
+    help="Promise the next update at this time (45m, 2h or an ISO time) instead of the severity's cadence.")
 
 
 def _fail(message: str, code: int = 1) -> None:
@@ -267,7 +270,8 @@ def show(incident_id: int, plan_dir: str | None, as_json: bool) -> None:
         return
     _show(view, False)
     rate = f"{promises['rate']:.0%}" if promises["rate"] is not None else "-"
-    click.echo(f"  update promises: {promises['kept']} kept, {promises['broken']} broken ({rate})")
+    now_state = f"; the current one is {view.promise.replace('_', ' ')}" if view.promise else ""
+    click.echo(f"  update promises: {promises['kept']} kept, {promises['broken']} broken ({rate}){now_state}")
 
 
 @main.command()
@@ -411,7 +415,9 @@ def tick(at: str | None, plan_dir: str | None, as_json: bool) -> None:
 
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True), required=False)
-@click.option("--post", "post_id", type=int, default=None, help="Lint a drafted post of an incident instead of FILE.")
+@click.option("--post", "post_id", type=int, default=None, help="Lint a post (by its id) instead of FILE.")
+@click.option("--incident", "incident_id", type=int, default=None,
+              help="Lint the latest post of --kind of this incident instead of FILE.")
 @click.option("--locale", default=None, help="Language of the text (default: the plan's).")
 @click.option("--channel", default="status_page", show_default=True,
               help="Channel whose limits apply: status_page, social_short, social_long, email, chat, sms.")
@@ -419,26 +425,47 @@ def tick(at: str | None, plan_dir: str | None, as_json: bool) -> None:
 @plan_option
 @pass_json
 @friendly
-def lint(file: str | None, post_id: int | None, locale: str | None, channel: str, post_kind: str | None,
-         plan_dir: str | None, as_json: bool) -> None:
-    """Check a post's words against the tone rules; exit 1 when a blocking rule fires."""
+def lint(file: str | None, post_id: int | None, incident_id: int | None, locale: str | None, channel: str,
+         post_kind: str | None, plan_dir: str | None, as_json: bool) -> None:
+    """Check a post's words against the tone rules; exit 1 when a blocking rule fires.
+
+    FILE is Markdown (- for standard input); or lint a stored post with --post ID,
+    or the latest post of a kind with --incident ID --kind KIND. A stored post is
+    checked on the channel's own text (its short form on short channels) and with
+    its runbook's blocking rules.
+    """
     from crisisplan.comms.channels import CHANNELS
+    from crisisplan.comms.delivery import text_for
     from crisisplan.comms.tone import Context, blocking, check
     from crisisplan.plan.checks import did_you_mean
     from crisisplan.plan.load import load_plan
 
     if channel not in CHANNELS:
         raise CrisisplanError(f"--channel: unknown channel '{channel}'; " + did_you_mean(channel, CHANNELS))
-    if (file is None) == (post_id is None):
-        raise CrisisplanError("give a FILE (or - for standard input) or --post ID, not both")
-    if post_id is not None:
+    if [file, post_id, incident_id].count(None) != 2:
+        raise CrisisplanError("give a FILE (or - for standard input), --post ID, "
+                              "or --incident ID with --kind KIND: one of them")
+    context = None
+    if post_id is not None or incident_id is not None:
         services = _services(plan_dir)
         settings = services.plan.settings
         locale = locale or settings.default_locale
-        post = services.post(post_id)
-        text, post_kind = post.bodies.get(locale, ""), post_kind or post.kind
+        if incident_id is not None:
+            if not post_kind:
+                raise CrisisplanError("--incident needs --kind: which of its posts to lint")
+            of_kind = [p for p in services.posts(incident_id) if p.kind == post_kind]
+            if not of_kind:
+                raise CrisisplanError(f"incident {incident_id} has no '{post_kind}' post; "
+                                      f"`crisisplan posts {incident_id}` lists its posts")
+            post = of_kind[-1]
+        else:
+            post = services.post(post_id)
+        post_id, post_kind = post.id, post_kind or post.kind
+        text = text_for(post.bodies, post.short_bodies or {}, locale, channel)
         if not text:
             raise CrisisplanError(f"post {post_id} has no '{locale}' text")
+        if locale in settings.locales:
+            context = services.tone_context(services.incident(post.incident_id), locale, post_kind, channel)
     else:
         settings = load_plan(plan_dir).settings
         locale = locale or settings.default_locale
@@ -449,8 +476,8 @@ def lint(file: str | None, post_id: int | None, locale: str | None, channel: str
     if locale not in settings.locales:
         raise CrisisplanError(f"--locale: '{locale}' is not a locale of the plan; "
                               + did_you_mean(locale, settings.locales))
-    findings = check(text, Context(locale=locale, kind=post_kind, channel=channel,
-                                   jargon=tuple(settings.tone.jargon), block=tuple(settings.tone.block)))
+    findings = check(text, context or Context(locale=locale, kind=post_kind, channel=channel,
+                                              jargon=tuple(settings.tone.jargon), block=tuple(settings.tone.block)))
     if as_json:
         _emit({"findings": [{k: v for k, v in f.as_dict().items()} for f in findings]})
     else:
@@ -476,31 +503,58 @@ def post() -> None:
 
 
 def _show_post(services: Any, row: Any, as_json: bool) -> None:
-    from crisisplan.comms.channels import CHANNELS, render
+    from crisisplan.comms.delivery import PRIMARY, verdict
 
     incident = services.incident(row.incident_id)
-    findings = services.post_findings(row, incident)
+    checks = services.post_checks(row, incident)
+    # published: where it went; otherwise: where it would go if published now
+    channels = row.channels if row.status == "published" and row.channels else verdict(checks)
     if as_json:
         _emit({"id": row.id, "incident": row.incident_id, "kind": row.kind, "status": row.status,
                "author": row.author, "approvals": row.approvals, "policy": services.policy(incident),
-               "review_comment": row.review_comment, "bodies": row.bodies,
+               "review_comment": row.review_comment, "bodies": row.bodies, "short_bodies": row.short_bodies or {},
+               "next_update_at": row.next_update_at.isoformat() if row.next_update_at else None,
                "publish_at": row.publish_at.isoformat() if row.publish_at else None,
-               "channels": {loc: {c: render(text, c).summary() for c in CHANNELS} for loc, text in row.bodies.items()},
-               "findings": {loc: [f.as_dict() for f in found] for loc, found in findings.items()}})
+               "published_at": row.published_at.isoformat() if row.published_at else None,
+               "channels": {loc: {c.channel: c.rendering.summary() for c in checks if c.locale == loc}
+                            for loc in row.bodies},
+               # per channel: may it go there (or, once published, did it), and if not, why
+               "delivery": {c: {"ok": not why, "withheld": why} for c, why in channels.items()},
+               "renderings": {loc: {c.channel: {"length": c.rendering.length, "limit": c.rendering.limit,
+                                                "unit": c.rendering.unit, "over_limit": c.rendering.over_limit,
+                                                "short_form": c.text != row.bodies.get(loc),
+                                                "findings": [f.as_dict() for f in c.findings]}
+                                    for c in checks if c.locale == loc} for loc in row.bodies},
+               "findings": {c.locale: [f.as_dict() for f in c.findings] for c in checks if c.channel == PRIMARY}})
         return
     approvals = ", ".join(a["by"] for a in row.approvals) or "none"
     click.echo(f"post {row.id} of incident #{row.incident_id}: {row.kind}, {row.status} "
                f"(policy {services.policy(incident)}; author {row.author or '-'}; approvals {approvals})")
+    if row.next_update_at:
+        click.echo(f"  promises the next update by {_when(row.next_update_at)}")
     if row.review_comment:
         click.echo(f"  rejected: {row.review_comment}")
     for locale, text in row.bodies.items():
         click.echo(f"--- {locale}")
         click.echo(text.rstrip())
-        lengths = [render(text, c) for c in CHANNELS]
-        click.echo("  " + "; ".join(r.summary() + (" OVER LIMIT" if r.over_limit else "") for r in lengths))
-        for f in findings[locale]:
-            click.echo(f"  {f.severity}: [{f.rule}] {f.message} {text[f.start:f.end]!r}" if f.end > f.start
-                       else f"  {f.severity}: [{f.rule}] {f.message}")
+        if (row.short_bodies or {}).get(locale):
+            click.echo(f"--- {locale}, short form (short social post, SMS)")
+            click.echo(row.short_bodies[locale].rstrip())
+        here = [c for c in checks if c.locale == locale]
+        click.echo("  " + "; ".join(c.rendering.summary() + (" OVER LIMIT" if c.rendering.over_limit else "")
+                                    for c in here))
+        for c in here:
+            for f in c.findings:
+                if c.channel != PRIMARY and f.rule != "too_long" and c.text == text:
+                    continue  # the same text's findings are shown once, on the status page
+                where = "" if c.channel == PRIMARY else f" ({c.channel})"
+                span = f" {c.text[f.start:f.end]!r}" if f.end > f.start and f.rule != "too_long" else ""
+                click.echo(f"  {f.severity}{where}: [{f.rule}] {f.message}{span}")
+    verb = "sent to" if row.status == "published" else "fits"
+    click.echo(f"  {verb}: " + (", ".join(c for c, why in channels.items() if not why) or "none"))
+    for channel, why in channels.items():
+        if why:
+            click.echo(f"  withheld from {channel}: {why}")
 
 
 def _text(file: str) -> str:
@@ -515,31 +569,50 @@ def _text(file: str) -> str:
 @click.argument("kind")
 @click.option("--file", "file", default=None, help="Your own Markdown text (- for stdin) instead of the template.")
 @click.option("--locale", default=None, help="Language of --file (default: the plan's).")
+@next_update_option
 @plan_option
 @actor_option
 @pass_json
 @friendly
-def post_draft(incident_id: int, kind: str, file: str | None, locale: str | None, plan_dir: str | None,
-               actor: str | None, as_json: bool) -> None:
+def post_draft(incident_id: int, kind: str, file: str | None, locale: str | None, next_update: str | None,
+               plan_dir: str | None, actor: str | None, as_json: bool) -> None:
     """Draft a post of KIND for an incident, from its template or from --file."""
     services = _services(plan_dir)
-    row = services.draft_post(incident_id, kind, _actor(actor), _text(file) if file else None, locale)
+    row = services.draft_post(incident_id, kind, _actor(actor), _text(file) if file else None, locale,
+                              _promise(services, next_update))
     _show_post(services, services.post(row.id), as_json)
 
 
 @post.command(name="edit")
 @click.argument("post_id", type=int)
-@click.option("--file", "file", required=True, help="The new Markdown text (- for stdin).")
+@click.option("--file", "file", default=None, help="The new Markdown text (- for stdin).")
 @click.option("--locale", default=None, help="Which language's text (default: the plan's).")
+@click.option("--short", is_flag=True, help="Replace the short form (short social post, SMS) instead.")
+@next_update_option
 @plan_option
 @actor_option
 @pass_json
 @friendly
-def post_edit(post_id: int, file: str, locale: str | None, plan_dir: str | None, actor: str | None,
-              as_json: bool) -> None:
-    """Replace a post's text; any approval is withdrawn."""
+def post_edit(post_id: int, file: str | None, locale: str | None, short: bool, next_update: str | None,
+              plan_dir: str | None, actor: str | None, as_json: bool) -> None:
+    """Replace a post's text or the next-update time it promises; any approval is withdrawn."""
     services = _services(plan_dir)
-    _show_post(services, services.edit_post(post_id, _text(file), _actor(actor), locale), as_json)
+    _show_post(services, services.edit_post(post_id, _text(file) if file else None, _actor(actor), locale,
+                                            short, _promise(services, next_update)), as_json)
+
+
+@post.command(name="redraft")
+@click.argument("post_id", type=int)
+@next_update_option
+@plan_option
+@actor_option
+@pass_json
+@friendly
+def post_redraft(post_id: int, next_update: str | None, plan_dir: str | None, actor: str | None,
+                 as_json: bool) -> None:
+    """Write a post again from its templates, with today's fields and a fresh next-update time."""
+    services = _services(plan_dir)
+    _show_post(services, services.redraft_post(post_id, _actor(actor), _promise(services, next_update)), as_json)
 
 
 def _review_command(name: str, doc: str, call: Callable[..., Any], comment: bool = False) -> None:
@@ -587,6 +660,21 @@ def post_show(post_id: int, plan_dir: str | None, as_json: bool) -> None:
     """A post: status, approvals, text per locale, lengths per channel, tone findings."""
     services = _services(plan_dir)
     _show_post(services, services.post(post_id), as_json)
+
+
+def _promise(services: Any, text: str | None) -> datetime | None:
+    """--next-update: a duration from now (45m, 2h) or an ISO time."""
+    if text is None:
+        return None
+    try:
+        return services.clock.now() + parse_duration(text)
+    except ValueError:
+        pass
+    try:
+        return _parse_time(text)
+    except CrisisplanError:
+        raise CrisisplanError(f"--next-update: {text!r} is neither a duration (45m, 2h) "
+                              "nor an ISO time such as 2026-05-01T10:00+00:00") from None
 
 
 def _parse_time(text: str) -> datetime:

@@ -20,9 +20,10 @@ from typing import Any
 from sqlalchemy import select
 
 from crisisplan.clock import Clock, SystemClock
-from crisisplan.comms import approval
+from crisisplan.comms import approval, delivery
 from crisisplan.comms.context import template_context
-from crisisplan.comms.render import Renderer, TemplateError
+from crisisplan.comms.render import Renderer, TemplateError, format_moment
+from crisisplan.comms.tone import FINAL_KINDS, Context
 from crisisplan.engine import Event, Incident, IncidentMachine, Outcome, TriggerOption
 from crisisplan.errors import Conflict, CrisisplanError, InvalidInput, NotFound
 from crisisplan.plan.load import Plan, load_plan
@@ -39,6 +40,17 @@ def default_actor() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return os.environ.get("USER", "unknown")
+
+
+@dataclass
+class Drafted:
+    """A post's text as its templates write it."""
+
+    bodies: dict[str, str] = field(default_factory=dict)
+    short_bodies: dict[str, str] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    promise: datetime | None = None  # the next-update time the text names
+    promise_text: dict[str, str] = field(default_factory=dict)  # locale -> how the text names it
 
 
 @dataclass
@@ -70,6 +82,9 @@ class IncidentView:
     escalations: int
     deadlines: list[Deadline] = field(default_factory=list)
     options: list[TriggerOption] = field(default_factory=list)
+    # the next-update promise now: on_track, at_risk (inside its `ahead` window) or broken
+    # (missed, and no public post since); None while no promise runs
+    promise: str | None = None
 
     def deadline(self, timer: str) -> datetime | None:
         return next((d.due_at for d in self.deadlines if d.timer == timer), None)
@@ -85,6 +100,7 @@ class IncidentView:
             "escalations": self.escalations,
             "acknowledge_by": _iso(self.deadline(ACK_TIMER)),
             "next_update_due": _iso(self.deadline(UPDATE_TIMER)),
+            "promise": self.promise,
             "deadlines": [{"timer": d.timer, "label": d.label, "due_at": d.due_at.isoformat()}
                           for d in self.deadlines],
             "triggers": [{"trigger": o.trigger, "dest": o.dest, "allowed": o.allowed,
@@ -94,6 +110,10 @@ class IncidentView:
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
+
+
+def _when(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
 
 
 class Services:
@@ -170,20 +190,36 @@ class Services:
         runbook = self.plan.runbook(incident.runbook_id)
         return next(s.approval for s in runbook.severities if s.name == incident.severity)
 
+    def tone_context(self, incident: Incident, locale: str, kind: str | None, channel: str) -> Context:
+        """The tone rules for a post: the plan's jargon, and which rules block (the runbook may override)."""
+        tone = self.plan.settings.tone
+        override = self.plan.runbook(incident.runbook_id).tone.block
+        block = tone.block if override is None else override
+        return Context(locale=locale, kind=kind, channel=channel, jargon=tuple(tone.jargon), block=tuple(block))
+
     def _note(self, incident: Incident, event_kind: str, actor: str, **payload: Any) -> Outcome:
         return Outcome(incident, [Event(event_kind, self.clock.now(), actor, payload)])
 
     def draft_post(self, incident_id: int, kind: str, actor: str, text: str | None = None,
-                   locale: str | None = None) -> PostRow:
-        """A new draft: from the kind's template in every locale, or from the author's own text."""
+                   locale: str | None = None, next_update: datetime | None = None) -> PostRow:
+        """A new draft: from the kind's template in every locale, or from the author's own text.
+
+        `next_update` is a promise time the author chooses instead of the severity's cadence.
+        """
         incident = self.incident(incident_id)
+        if next_update is not None and next_update <= self.clock.now():
+            raise InvalidInput("the next update must be promised for a time still ahead", "next_update")
+        short: dict[str, str] = {}
+        promise, promise_text = next_update, {}
         if text is None:
-            if not any(k == kind for (_, _, k) in self.plan.templates):
+            if kind not in self.plan.kinds():
                 from crisisplan.plan.checks import did_you_mean
 
                 raise InvalidInput(f"no template for post kind '{kind}'; "
-                                   + did_you_mean(kind, {k for (_, _, k) in self.plan.templates}), "kind")
-            bodies, errors = self.render_post(incident, kind)
+                                   + did_you_mean(kind, self.plan.kinds()), "kind")
+            drafted = self.render_post(incident, kind, next_update)
+            bodies, short, errors, promise = drafted.bodies, drafted.short_bodies, drafted.errors, drafted.promise
+            promise_text = drafted.promise_text
         else:
             bodies, errors = {locale or self.plan.settings.default_locale: text}, []
         holder: list[PostRow] = []
@@ -194,6 +230,8 @@ class Services:
         def insert(session: Any) -> None:
             now = self.clock.now()
             post = PostRow(incident_id=incident_id, kind=kind, status=approval.DRAFT, bodies=bodies,
+                           short_bodies=short, next_update_at=promise, promise_text=promise_text,
+                           promise_fixed=next_update is not None, channels={},
                            render_error="\n".join(errors), reason="by hand", author=actor, approvals=[],
                            created_at=now, updated_at=now)
             session.add(post)
@@ -202,19 +240,57 @@ class Services:
         self._change(incident_id, add, also=insert)
         return holder[0]
 
-    def edit_post(self, post_id: int, text: str, actor: str, locale: str | None = None) -> PostRow:
+    def edit_post(self, post_id: int, text: str | None, actor: str, locale: str | None = None,
+                  short: bool = False, next_update: datetime | None = None) -> PostRow:
+        """Replace a post's text (or its short form), or the next-update time it promises.
+
+        Any change withdraws the approvals: what was approved is no longer what goes out.
+        """
         locale = locale or self.plan.settings.default_locale
         if locale not in self.plan.settings.locales:
             raise InvalidInput(f"'{locale}' is not a locale of the plan", "locale")
+        if text is None and next_update is None:
+            raise InvalidInput("give the new text, the next-update time, or both", "text")
+        if next_update is not None and next_update <= self.clock.now():
+            raise InvalidInput("the next update must be promised for a time still ahead", "next_update")
 
         def step(post: PostRow, machine: IncidentMachine, incident: Incident) -> Outcome:
             approval.check_edit(post.status)
-            old = post.bodies.get(locale, "")
+            change: dict[str, Any] = {}
+            if text is not None:
+                which = "short_bodies" if short else "bodies"
+                old = getattr(post, which).get(locale, "")
+                setattr(post, which, {**getattr(post, which), locale: text})
+                label = f"post {post.id} [{locale}{', short' if short else ''}]"
+                change.update(locale=locale, short=short, diff=approval.text_diff(old, text, label))
+            if next_update is not None:
+                change.update(next_update_from=_iso(post.next_update_at), next_update_at=next_update.isoformat())
+                post.next_update_at, post.promise_fixed = next_update, True
             withdrawn = [a["by"] for a in post.approvals]
-            post.bodies = {**post.bodies, locale: text}
+            post.author, post.approvals, post.status, post.publish_at = actor, [], approval.DRAFT, None
+            return self._note(incident, "post_edited", actor, post_id=post.id, kind=post.kind,
+                              approvals_withdrawn=withdrawn, **change)
+
+        return self._post_change(post_id, step)
+
+    def redraft_post(self, post_id: int, actor: str, next_update: datetime | None = None) -> PostRow:
+        """Write the post again from its templates: today's fields, a fresh next-update promise."""
+        if next_update is not None and next_update <= self.clock.now():
+            raise InvalidInput("the next update must be promised for a time still ahead", "next_update")
+
+        def step(post: PostRow, machine: IncidentMachine, incident: Incident) -> Outcome:
+            approval.check_edit(post.status)
+            drafted = self.render_post(incident, post.kind, next_update)
+            locale = self.plan.settings.default_locale
+            diff = approval.text_diff(post.bodies.get(locale, ""), drafted.bodies.get(locale, ""),
+                                      f"post {post.id} [{locale}]")
+            withdrawn = [a["by"] for a in post.approvals]
+            post.bodies, post.short_bodies = drafted.bodies, drafted.short_bodies
+            post.render_error, post.next_update_at = "\n".join(drafted.errors), drafted.promise
+            post.promise_text, post.promise_fixed = drafted.promise_text, next_update is not None
             post.author, post.approvals, post.status, post.publish_at = actor, [], approval.DRAFT, None
             return self._note(incident, "post_edited", actor, post_id=post.id, kind=post.kind, locale=locale,
-                              diff=approval.text_diff(old, text, f"post {post.id} [{locale}]"),
+                              redrafted=True, diff=diff, next_update_at=_iso(drafted.promise),
                               approvals_withdrawn=withdrawn)
 
         return self._post_change(post_id, step)
@@ -251,14 +327,15 @@ class Services:
 
         return self._post_change(post_id, step)
 
+    def post_checks(self, post: PostRow, incident: Incident) -> list[delivery.ChannelCheck]:
+        """The post on every channel and in every locale: rendering, length, tone findings."""
+        return delivery.check_channels(
+            post.bodies, post.short_bodies or {},
+            lambda locale, channel: self.tone_context(incident, locale, post.kind, channel))
+
     def post_findings(self, post: PostRow, incident: Incident) -> dict[str, list[Any]]:
         """Tone findings of the post's text, per locale, on the status page."""
-        from crisisplan.comms.tone import Context, check
-
-        tone = self.plan.settings.tone
-        return {locale: check(text, Context(locale=locale, kind=post.kind, channel="status_page",
-                                            jargon=tuple(tone.jargon), block=tuple(tone.block)))
-                for locale, text in post.bodies.items()}
+        return {c.locale: c.findings for c in self.post_checks(post, incident) if c.channel == delivery.PRIMARY}
 
     def publish_post(self, post_id: int, actor: str, at: datetime | None = None) -> PostRow:
         """Publish now, or schedule for `at`: only what the approval policy and the blocking rules allow."""
@@ -270,22 +347,66 @@ class Services:
                 need = {"one": "one approval", "two": "the approval of a second person"}.get(policy, "")
                 raise approval.ReviewError(f"post {post.id} is {post.status}; this severity needs {need} "
                                            "before it is published")
-            blocked = [f"{locale}: [{f.rule}] {post.bodies[locale][f.start:f.end] or f.message}"
-                       for locale, found in self.post_findings(post, incident).items()
-                       for f in found if f.severity == "block"]
+            scheduling = at is not None and at > self.clock.now()
+            moved = None if scheduling else self._settle_promise(post, incident)
+            checks = self.post_checks(post, incident)
+            blocked = [f"{c.locale}: [{f.rule}] {c.text[f.start:f.end] or f.message}"
+                       for c in checks if c.channel == delivery.PRIMARY
+                       for f in c.findings if f.severity == "block"]
             if blocked:
                 raise approval.ReviewError(f"post {post.id} cannot be published; blocking tone findings: "
                                            + "; ".join(blocked))
             if not post.bodies or post.render_error:
                 raise approval.ReviewError(f"post {post.id} has no complete text: {post.render_error or 'empty'}")
-            if at is not None and at > self.clock.now():
+            moment = at if scheduling else self.clock.now()
+            if post.promise_fixed and post.next_update_at is not None and post.next_update_at <= moment:
+                raise approval.ReviewError(
+                    f"post {post.id} promises the next update by {post.next_update_at.isoformat()}, which will "
+                    "have passed when it goes out; edit it with a later --next-update, or redraft it")
+            channels = delivery.verdict(checks)
+            if channels[delivery.PRIMARY]:
+                raise approval.ReviewError(f"post {post.id} does not fit the status page: {channels[delivery.PRIMARY]}")
+            if scheduling:
                 post.status, post.publish_at = approval.SCHEDULED, at
                 return self._note(incident, "post_scheduled", actor, post_id=post.id, kind=post.kind,
                                   at=at.isoformat())
             post.status, post.published_at, post.publish_at = approval.PUBLISHED, self.clock.now(), None
-            return machine.record_publication(incident, post.kind, self.clock, actor, post.id)
+            post.channels = channels
+            outcome = machine.record_publication(incident, post.kind, self.clock, actor, post.id,
+                                                 promise_at=post.next_update_at, channels=channels)
+            if moved is not None:
+                event = next(e for e in outcome.events if e.kind == "post_published")
+                event.payload["next_update_moved_from"] = moved.isoformat()
+            return outcome
 
         return self._post_change(post_id, step)
+
+    def _settle_promise(self, post: PostRow, incident: Incident) -> datetime | None:
+        """Move a drafted promise to one cadence period after publication, in the text too.
+
+        A draft written at 9:00 that goes out at 9:25 must not tell readers "next
+        update by 9:30": the time the template wrote is replaced, in every locale and
+        in the short form, by publication time plus the severity's cadence. A time the
+        author fixed is left alone. Returns the time it moved from, or None.
+        """
+        if post.promise_fixed or post.next_update_at is None:
+            return None
+        runbook = self.plan.runbook(incident.runbook_id)
+        now = self.clock.now()
+        every = next(s.update_every for s in runbook.severities if s.name == incident.severity)
+        old, new = post.next_update_at, now + every
+        if old == new:
+            return None
+        tz = self.plan.settings.organisation.time_zone
+        texts = dict(post.promise_text or {})
+        for locale, said in (post.promise_text or {}).items():
+            now_said = format_moment(new, locale, tz, now)
+            post.bodies = {**post.bodies, locale: post.bodies.get(locale, "").replace(said, now_said)}
+            if (post.short_bodies or {}).get(locale):
+                post.short_bodies = {**post.short_bodies, locale: post.short_bodies[locale].replace(said, now_said)}
+            texts[locale] = now_said
+        post.promise_text, post.next_update_at = texts, new
+        return old
 
     def tick(self, now: datetime | None = None) -> list[tuple[int, list[Event]]]:
         """Fire every timer due by `now` (default: the clock's time)."""
@@ -368,11 +489,11 @@ class Services:
         row.last_published_at = incident.last_published_at
         row.updated_at = now
         row.closed = machine.states[incident.state].final
-        due = machine.due(incident)
-        row.next_due_at = min(due.values()) if due else None
+        row.next_due_at = machine.next_wakeup(incident)
         if new:
             session.add(row)
         session.flush()
+        incident.id = row.id  # drafts link to the incident's own page
         drafts = [e for e in outcome.events if e.kind == "post_drafted"]
         pending: set[str] = set()
         if drafts and not new:
@@ -388,31 +509,41 @@ class Services:
 
     def _draft(self, session: Any, row: IncidentRow, incident: Incident, event: Event) -> None:
         kind = event.payload["kind"]
-        bodies, errors = self.render_post(incident, kind)
-        session.add(PostRow(incident_id=row.id, kind=kind, status=approval.DRAFT, bodies=bodies,
-                            render_error="\n".join(errors), reason=event.payload.get("reason", ""),
+        drafted = self.render_post(incident, kind)
+        session.add(PostRow(incident_id=row.id, kind=kind, status=approval.DRAFT, bodies=drafted.bodies,
+                            short_bodies=drafted.short_bodies, next_update_at=drafted.promise,
+                            promise_text=drafted.promise_text, promise_fixed=False, channels={},
+                            render_error="\n".join(drafted.errors), reason=event.payload.get("reason", ""),
                             author=event.actor, approvals=[], created_at=event.at, updated_at=event.at))
 
-    def render_post(self, incident: Incident, kind: str) -> tuple[dict[str, str], list[str]]:
-        """The post's text in every locale of the plan; a template error is kept, not raised."""
+    def render_post(self, incident: Incident, kind: str, next_update: datetime | None = None) -> Drafted:
+        """The post's text (and short form) in every locale; a template error is kept, not raised.
+
+        The text promises the next update one cadence period from now (moved to
+        one period after publication when it goes out), or at `next_update` when
+        the author chose the time; a final post promises none.
+        """
         runbook = self.plan.runbook(incident.runbook_id)
         now = self.clock.now()
-        due = self.machine(incident.runbook_id).due(incident)
-        next_update = due.get(UPDATE_TIMER) or now + next(
-            s.update_every for s in runbook.severities if s.name == incident.severity)
-        bodies, errors = {}, []
+        every = next(s.update_every for s in runbook.severities if s.name == incident.severity)
+        promised = next_update or now + every
+        drafted = Drafted(promise=None if kind in FINAL_KINDS else promised)
         for locale in self.plan.settings.locales:
-            path = self.plan.template_path(locale, runbook.id, kind)
-            if path is None:
-                errors.append(f"no '{kind}' template for locale '{locale}'")
-                continue
             context = template_context(self.plan.settings, runbook, incident, locale=locale,
-                                       now=now, next_update_at=next_update)
-            try:
-                bodies[locale] = self._renderer.render(path, context)
-            except TemplateError as error:
-                errors.append(str(error))
-        return bodies, errors
+                                       now=now, next_update_at=promised)
+            if drafted.promise is not None:
+                drafted.promise_text[locale] = context["next_update"]
+            for variant, into in (("", drafted.bodies), ("short", drafted.short_bodies)):
+                path = self.plan.template_path(locale, runbook.id, kind, variant)
+                if path is None:
+                    if not variant:
+                        drafted.errors.append(f"no '{kind}' template for locale '{locale}'")
+                    continue
+                try:
+                    into[locale] = self._renderer.render(path, context)
+                except TemplateError as error:
+                    drafted.errors.append(str(error))
+        return drafted
 
     def _to_engine(self, row: IncidentRow, machine: IncidentMachine) -> Incident:
         if row.state not in machine.states:
@@ -429,6 +560,7 @@ class Services:
             checklist={k: list(v) for k, v in doc.get("checklist", {}).items()},
             published={k: datetime.fromisoformat(v) for k, v in doc.get("published", {}).items()},
             last_published_at=row.last_published_at,
+            promised_update_at=_when(doc.get("promised_update_at")),
             timers=Incident.timers_from_record(doc.get("timers", {})),
             escalations=row.escalations,
         )
@@ -472,7 +604,20 @@ class Services:
             deadlines=sorted((Deadline(n, labels[n], d) for n, d in machine.due(incident).items()),
                              key=lambda d: d.due_at),
             options=machine.options(incident),
+            promise=self._promise(machine, incident),
         )
+
+    def _promise(self, machine: IncidentMachine, incident: Incident) -> str | None:
+        timer = next((t for t in machine.runbook.timers if t.name == UPDATE_TIMER), None)
+        state = incident.timers.get(UPDATE_TIMER)
+        due = machine.due(incident).get(UPDATE_TIMER)
+        if timer is None or state is None or due is None:
+            return None
+        if state.fired_at and (incident.last_published_at is None or state.fired_at > incident.last_published_at):
+            return "broken"
+        if timer.ahead is not None and self.clock.now() >= due - timer.ahead:
+            return "at_risk"
+        return "on_track"
 
     def timeline(self, incident_id: int) -> list[AuditEventRow]:
         self.get(incident_id)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.walk import publish_kind
+import pytest
+
+from crisisplan.errors import InvalidInput
+from tests.walk import publish_kind, publish_reviewed
 
 
 def kinds(events) -> list[str]:
@@ -47,6 +50,83 @@ def test_update_cadence_restarts_with_each_public_post(services, clock) -> None:
     clock.advance(timedelta(minutes=40))
     publish_kind(services, view.id, "acknowledge", "ana")
     assert services.get(view.id).deadline("next_update") == clock.now() + timedelta(hours=1)
+
+
+def test_a_drafted_promise_moves_to_publication_time(services, clock) -> None:
+    """A draft written at 9:00 and published at 9:40 must not promise 10:00: the time moves, in the text too."""
+    view = services.declare("outage", "sev2", "Slow search", "ana")
+    start = clock.now()
+    [ack] = services.posts(view.id)
+    assert ack.next_update_at == start + timedelta(hours=1) and not ack.promise_fixed
+    assert "11:00 UTC+1" in ack.bodies["en"] and "11:00 CET" in ack.short_bodies["es"]  # Madrid in January
+    services.trigger(view.id, "acknowledge", "ana")
+    clock.advance(timedelta(minutes=40))
+    publish_reviewed(services, ack.id, "ana")
+    published = services.post(ack.id)
+    assert published.next_update_at == clock.now() + timedelta(hours=1)
+    for text in (*published.bodies.values(), *published.short_bodies.values()):
+        assert "11:40 " in text and "11:00" not in text
+    assert services.get(view.id).deadline("next_update") == published.next_update_at
+    event = [e for e in services.timeline(view.id) if e.kind == "post_published"][-1]
+    assert '"next_update_moved_from":"2026-01-01T10:00:00+00:00"' in event.payload
+
+
+def test_a_time_the_author_sets_is_kept(services, clock) -> None:
+    view = services.declare("outage", "sev2", "Slow search", "ana")
+    publish_kind(services, view.id, "acknowledge", "ana")
+    services.trigger(view.id, "acknowledge", "ana")
+    promised = clock.now() + timedelta(hours=3)
+    post = services.draft_post(view.id, "update", "ana", next_update=promised)
+    assert post.promise_fixed and "13:00 UTC+1" in post.bodies["en"]
+    clock.advance(timedelta(minutes=10))
+    publish_reviewed(services, post.id, "ana")
+    assert services.post(post.id).next_update_at == promised and "13:00 UTC+1" in services.post(post.id).bodies["en"]
+    # the cadence (1 h) gives way to what the public was told
+    assert services.get(view.id).deadline("next_update") == promised
+    clock.set(promised - timedelta(minutes=11))
+    assert services.tick() == []
+    clock.set(promised - timedelta(minutes=10))
+    [(_, events)] = services.tick()
+    assert [e.kind for e in events][:1] == ["promise_at_risk"]
+
+
+def test_a_fixed_time_that_has_passed_cannot_go_out(services, clock) -> None:
+    from crisisplan.comms.approval import ReviewError
+
+    view = services.declare("outage", "sev3", "Slow search", "ana")
+    post = services.draft_post(view.id, "update", "ana", next_update=clock.now() + timedelta(minutes=20))
+    clock.advance(timedelta(minutes=30))
+    with pytest.raises(ReviewError, match="will have passed"):
+        services.publish_post(post.id, "ana")
+    with pytest.raises(InvalidInput, match="still ahead"):
+        services.edit_post(post.id, None, "ana", next_update=clock.now() - timedelta(minutes=1))
+    services.edit_post(post.id, None, "ana", next_update=clock.now() + timedelta(hours=1))
+    services.publish_post(post.id, "ana")  # sev3 needs no approval
+    assert services.post(post.id).status == "published"
+
+
+def test_a_promise_turns_at_risk_and_the_update_is_drafted_ahead(services, clock) -> None:
+    view = services.declare("outage", "sev1", "Checkout down", "ana")
+    services.assign_role(view.id, "communications_lead", "Carmen", "ana")
+    publish_kind(services, view.id, "acknowledge", "ana")
+    services.trigger(view.id, "acknowledge", "ana")
+    due = services.get(view.id).deadline("next_update")
+    assert services.get(view.id).promise == "on_track"
+    clock.set(due - timedelta(minutes=10))  # the runbook drafts 10 minutes ahead
+    [(_, events)] = services.tick()
+    assert [e.kind for e in events] == ["promise_at_risk", "post_drafted", "reminder"]
+    assert events[2].payload["person"] == "Carmen"
+    assert services.get(view.id).promise == "at_risk"
+    [draft] = [p for p in services.posts(view.id) if p.kind == "update"]
+    assert services.tick() == []  # marked once
+    clock.set(due)  # nobody posted: broken, reminded again, but no second draft
+    [(_, events)] = services.tick()
+    assert [e.kind for e in events] == ["timer_fired", "reminder", "timer_set"]
+    assert services.get(view.id).promise == "broken"
+    assert [p.id for p in services.posts(view.id) if p.kind == "update"] == [draft.id]
+    assert services.promises(view.id) == {"kept": 0, "broken": 1, "rate": 0.0}
+    publish_reviewed(services, draft.id, "ana")
+    assert services.get(view.id).promise == "on_track"
 
 
 def test_missed_update_drafts_one_and_reminds_the_comms_lead(services, clock) -> None:

@@ -53,13 +53,16 @@ class Rendering:
     html: str = ""
     segments: int = 0
     encoding: str = ""
+    subject_limit: int = 0
 
     @property
     def over_limit(self) -> bool:
-        return self.length > self.limit
+        return self.length > self.limit or bool(self.subject_limit and len(self.subject) > self.subject_limit)
 
     def summary(self) -> str:
         extra = f" ({self.segments} segment(s), {self.encoding})" if self.segments else ""
+        if self.subject_limit:
+            extra += f", subject {len(self.subject)}/{self.subject_limit}"
         return f"{self.channel}: {self.length}/{self.limit} {self.unit}{extra}"
 
 
@@ -101,7 +104,7 @@ def render(markdown_text: str, kind: str) -> Rendering:
         subject, body = split_subject(markdown_text)
         text = to_text(body)
         return Rendering(kind, text, len(text), channel.limit, channel.unit, subject=subject,
-                         html=to_html(body))
+                         html=to_html(body), subject_limit=channel.subject_limit)
     if kind == "chat":
         # Slack mrkdwn: & < > are control characters; escape them before writing links
         text = markdown_text.strip().replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

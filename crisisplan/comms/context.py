@@ -26,6 +26,10 @@ def template_context(
     state = next(s for s in runbook.states if s.name == incident.state)
     severity = next(s for s in runbook.severities if s.name == incident.severity)
     fields = {f.name: incident.fields.get(f.name, "") for f in runbook.fields if f.public}
+    # the incident's own public page when the plan names the status page, else the help site
+    url = org.status_url.rstrip("/") or org.help_url
+    if org.status_url and incident.id is not None:
+        url += f"/incidents/{incident.id}"
     return {
         "incident": {
             **fields,
@@ -36,6 +40,7 @@ def template_context(
             "state_label": state.label,
             "components": [labels.get(c, c) for c in incident.components],
             "started_at": format_moment(incident.declared_at, locale, org.time_zone, now),
+            "url": url,
         },
         "org": org.model_dump(),
         "next_update": format_moment(next_update_at, locale, org.time_zone, now),

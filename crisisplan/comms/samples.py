@@ -20,6 +20,7 @@ def sample_incident(runbook: Runbook, plan: Plan) -> Incident:
     incident = IncidentMachine(runbook).declare(clock, severity=runbook.severities[0].name,
                                                 title="Checkout fails for some customers", actor="sample",
                                                 components=components).incident
+    incident.id = 42  # a stored incident has one; links to its page use it
     for field in runbook.fields:
         incident.fields[field.name] = f"the {field.label.lower()}, in plain words"
     return incident
@@ -28,32 +29,34 @@ def sample_incident(runbook: Runbook, plan: Plan) -> Incident:
 def kinds_to_render(plan: Plan, runbook: Runbook) -> set[str]:
     """What this runbook drafts, plus the replies no runbook drafts (written by hand)."""
     drafted_anywhere = {kind for rb in plan.runbooks.values() for _, kind in draft_sites(rb)}
-    every_kind = {kind for (_, _, kind) in plan.templates}
+    every_kind = plan.kinds()
     return {kind for _, kind in draft_sites(runbook)} | (every_kind - drafted_anywhere)
 
 
-def render_samples(plan: Plan):  # noqa: ANN201 - yields (runbook, locale, kind, text or error)
+def render_samples(plan: Plan):  # noqa: ANN201 - yields (runbook, locale, kind, variant, text or error)
     renderer = Renderer(plan.root / "templates")
     for runbook in plan.runbooks.values():
         incident = sample_incident(runbook, plan)
         now = incident.declared_at
         for locale in plan.settings.locales:
             for kind in sorted(kinds_to_render(plan, runbook)):
-                path = plan.template_path(locale, runbook.id, kind)
-                if path is None:
-                    continue  # reported by the loader
-                context = template_context(plan.settings, runbook, incident, locale=locale, now=now,
-                                           next_update_at=now + timedelta(minutes=30), person="Alex")
-                try:
-                    yield runbook, locale, kind, renderer.render(path, context)
-                except TemplateError as error:
-                    yield runbook, locale, kind, error
+                for variant in ("", "short"):
+                    path = plan.template_path(locale, runbook.id, kind, variant)
+                    if path is None:
+                        continue  # a missing long form is reported by the loader; short forms are optional
+                    context = template_context(plan.settings, runbook, incident, locale=locale, now=now,
+                                               next_update_at=now + timedelta(minutes=30), person="Alex")
+                    try:
+                        yield runbook, locale, kind, variant, renderer.render(path, context)
+                    except TemplateError as error:
+                        yield runbook, locale, kind, variant, error
 
 
 def template_problems(plan: Plan) -> list[Problem]:
     problems = []
-    for runbook, _locale, kind, result in render_samples(plan):
+    for runbook, _locale, kind, variant, result in render_samples(plan):
         if isinstance(result, TemplateError):
+            what = f"{kind} ({variant})" if variant else kind
             problems.append(Problem(result.file, result.line, 1,
-                                    f"{result} (rendering '{kind}' for runbook '{runbook.id}')"))
+                                    f"{result} (rendering '{what}' for runbook '{runbook.id}')"))
     return problems

@@ -182,12 +182,15 @@ def _spans(rule: str, text: str, words: Words, ctx: Context, rendering: Renderin
     return _search(words.patterns, text)
 
 
-def check(text: str, ctx: Context) -> list[Finding]:
-    """Every finding for a post's Markdown text, in order of position."""
+def check(text: str, ctx: Context, rendering: Rendering | None = None) -> list[Finding]:
+    """Every finding for a post's Markdown text, in order of position.
+
+    Pass the text's `rendering` for `ctx.channel` when you have it already.
+    """
     locale = ctx.locale if ctx.locale in LOCALES else ctx.locale.split("_")[0]
     table = LOCALES.get(locale, LOCALES["en"])
     findings = []
-    rendering = render(text, ctx.channel)
+    rendering = rendering or render(text, ctx.channel)
     for rule in RULES:
         if not _applies(rule, ctx.kind):
             continue

@@ -24,6 +24,8 @@ class TimerState:
     anchor: datetime | None = None
     fired_at: datetime | None = None
     fired: int = 0
+    # the due time whose promise was marked at risk (and its next update drafted ahead)
+    at_risk_for: datetime | None = None
 
 
 @dataclass
@@ -45,6 +47,8 @@ class Incident:
     # post kind -> when a post of that kind was last published
     published: dict[str, datetime] = field(default_factory=dict)
     last_published_at: datetime | None = None
+    # the next update the last public post promised, when it named its own time
+    promised_update_at: datetime | None = None
     timers: dict[str, TimerState] = field(default_factory=dict)
     escalations: int = 0
 
@@ -58,6 +62,7 @@ class Incident:
             "roles": dict(self.roles),
             "checklist": {k: list(v) for k, v in self.checklist.items()},
             "published": {k: v.isoformat() for k, v in self.published.items()},
+            "promised_update_at": self.promised_update_at.isoformat() if self.promised_update_at else None,
             "timers": {
                 name: {k: (v.isoformat() if isinstance(v, datetime) else v)
                        for k, v in asdict(t).items()}
@@ -71,6 +76,6 @@ class Incident:
             return datetime.fromisoformat(value) if value else None
 
         return {
-            name: TimerState(when(t["anchor"]), when(t["fired_at"]), int(t["fired"]))
+            name: TimerState(when(t["anchor"]), when(t["fired_at"]), int(t["fired"]), when(t.get("at_risk_for")))
             for name, t in data.items()
         }

@@ -107,6 +107,10 @@ class IncidentMachine:
     def due(self, incident: Incident) -> dict[str, datetime]:
         return timer_rules.all_due(incident, self.runbook)
 
+    def next_wakeup(self, incident: Incident) -> datetime | None:
+        """The next moment `tick` has work: a due timer or a promise turning at risk."""
+        return min(timer_rules.wakeups(incident, self.runbook), default=None)
+
     # commands ----------------------------------------------------------------
     def declare(
         self,
@@ -242,15 +246,28 @@ class IncidentMachine:
         return self._finish(outcome, now, actor, before)
 
     def record_publication(
-        self, incident: Incident, kind: str, clock: Clock, actor: str, post_id: int | None = None
+        self, incident: Incident, kind: str, clock: Clock, actor: str, post_id: int | None = None,
+        promise_at: datetime | None = None, channels: dict[str, str] | None = None,
     ) -> Outcome:
-        """A public post went out: guards see it and the update cadence restarts."""
+        """A public post went out: guards see it and the update cadence restarts.
+
+        `promise_at` is the next-update time the post's text names; the cadence
+        timer keeps that promise rather than its own period. `channels` maps each
+        channel to "" (sent) or the reason it was withheld.
+        """
         now = clock.now()
         before = self.due(incident)
         outcome = Outcome(incident.copy())
         outcome.incident.published[kind] = now
         outcome.incident.last_published_at = now
-        outcome.events.append(Event("post_published", now, actor, {"kind": kind, "post_id": post_id}))
+        outcome.incident.promised_update_at = promise_at if promise_at and promise_at > now else None
+        payload: dict[str, object] = {"kind": kind, "post_id": post_id}
+        if promise_at is not None:
+            payload["next_update_at"] = promise_at.isoformat()
+        if channels is not None:
+            payload["channels"] = sorted(c for c, why in channels.items() if not why)
+            payload["withheld"] = {c: why for c, why in channels.items() if why}
+        outcome.events.append(Event("post_published", now, actor, payload))
         return self._finish(outcome, now, actor, before)
 
     def tick(self, incident: Incident, clock: Clock, actor: str = "crisisplan") -> Outcome:
@@ -260,6 +277,7 @@ class IncidentMachine:
         outcome = Outcome(incident.copy())
         current = outcome.incident
         by_name = {t.name: t for t in self.runbook.timers}
+        self._mark_at_risk(outcome, now, actor)
         fired: set[str] = set()
         while True:
             pending = sorted((when, name) for name, when in self.due(current).items()
@@ -276,7 +294,7 @@ class IncidentMachine:
                 "timer": name, "label": timer.label, "due_at": when.isoformat(),
                 "late_by_s": int((now - when).total_seconds())}))
             action = timer.action
-            if action.draft:
+            if action.draft and state.at_risk_for != when:  # else drafted ahead already
                 outcome.events.append(Event("post_drafted", now, actor,
                                             {"kind": action.draft, "reason": f"timer {name}"}))
             if action.remind:
@@ -291,6 +309,27 @@ class IncidentMachine:
         return self._finish(outcome, now, actor, before)
 
     # helpers -------------------------------------------------------------------
+    def _mark_at_risk(self, outcome: Outcome, now: datetime, actor: str) -> None:
+        """A promise inside its `ahead` window and not yet kept: draft the update, tell the owner."""
+        current = outcome.incident
+        for timer in self.runbook.timers:
+            state = current.timers.get(timer.name)
+            due = timer_rules.due_at(timer, state, current, self.runbook) if state else None
+            risk = timer_rules.at_risk_from(timer, due, state) if due else None
+            if risk is None or not risk <= now < due:
+                continue
+            state.at_risk_for = due
+            outcome.events.append(Event("promise_at_risk", now, actor, {
+                "timer": timer.name, "label": timer.label, "due_at": due.isoformat(),
+                "left_s": int((due - now).total_seconds())}))
+            if timer.action.draft:
+                outcome.events.append(Event("post_drafted", now, actor, {
+                    "kind": timer.action.draft, "reason": f"ahead of timer {timer.name}"}))
+            if timer.action.remind:
+                outcome.events.append(Event("reminder", now, actor, {
+                    "role": timer.action.remind, "person": current.roles.get(timer.action.remind, ""),
+                    "timer": timer.name, "message": f"{timer.label}: at risk, due {due.isoformat()}"}))
+
     def _allowed_text(self, incident: Incident, allowed: list[str], blocked: dict[str, list[str]]) -> str:
         text = f"In state '{incident.state}' allowed now: {', '.join(allowed) or 'none'}"
         if blocked:

@@ -2,7 +2,10 @@
 
 A deadline fires once per activation; a recurring timer fires every period,
 and any public post restarts its period (the cadence promise is kept by
-posting). Entering a timer's states activates it; leaving them clears it.
+posting). A post that names its own next-update time moves the promise to
+that time. A recurring timer with `ahead` wakes that long before it is due:
+the promise is at risk and the next update is drafted. Entering a timer's
+states activates it; leaving them clears it.
 """
 
 from __future__ import annotations
@@ -33,8 +36,32 @@ def due_at(timer: Timer, state: TimerState, incident: Incident, runbook: Runbook
     period = timer_duration(timer, runbook, incident.severity)
     if timer.kind == "deadline":
         return None if state.fired else state.anchor + period
+    promised = incident.promised_update_at
+    if promised is not None and promised >= state.anchor and (state.fired_at is None or state.fired_at < promised):
+        return promised  # what the public was told wins over the cadence
     starts = [state.anchor, state.fired_at, incident.last_published_at]
     return max(t for t in starts if t is not None) + period
+
+
+def at_risk_from(timer: Timer, due: datetime, state: TimerState) -> datetime | None:
+    """When the promise due at `due` becomes at risk, unless already marked."""
+    if timer.ahead is None or state.at_risk_for == due:
+        return None
+    return due - timer.ahead
+
+
+def wakeups(incident: Incident, runbook: Runbook) -> list[datetime]:
+    """Every moment the engine has something to do: due times and at-risk marks."""
+    moments = []
+    for timer in runbook.timers:
+        state = incident.timers.get(timer.name)
+        when = due_at(timer, state, incident, runbook) if state is not None else None
+        if when is not None:
+            moments.append(when)
+            risk = at_risk_from(timer, when, state)
+            if risk is not None:
+                moments.append(risk)
+    return moments
 
 
 def all_due(incident: Incident, runbook: Runbook) -> dict[str, datetime]:

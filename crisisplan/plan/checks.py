@@ -6,11 +6,13 @@ import difflib
 import types
 import typing
 from collections import deque
+from datetime import timedelta
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from crisisplan.duration import parse_duration
+from crisisplan.comms.tone import RULES
+from crisisplan.duration import format_duration, parse_duration
 from crisisplan.errors import Problem
 from crisisplan.plan.schema import SEVERITY_DURATIONS, Runbook
 from crisisplan.plan.source import Located, PathKey
@@ -255,8 +257,32 @@ def runbook_problems(rb: Runbook, src: Located) -> list[Problem]:
             add(base + ("until_published",),
                 f"timer waits for a published '{timer.until_published}' post, but nothing drafts one",
                 did_you_mean(timer.until_published, drafted))
+        if timer.ahead is not None:
+            shortest = _shortest(timer, rb)
+            if timer.kind != "recurring":
+                add(base + ("ahead",), f"timer '{timer.name}' is a deadline; `ahead` is for recurring promises",
+                    "drop `ahead`, or make the timer `kind: recurring`")
+            elif shortest is not None and timer.ahead >= shortest:
+                add(base + ("ahead",), f"`ahead` of timer '{timer.name}' is not shorter than its period "
+                    f"({format_duration(shortest)} at the shortest)", "draft ahead by less than the period")
 
+    for i, rule in enumerate(rb.tone.block or []):
+        if rule not in RULES:
+            add(("tone", "block", i), f"unknown tone rule '{rule}'", did_you_mean(rule, RULES))
     return out
+
+
+def _shortest(timer: Any, rb: Runbook) -> timedelta | None:
+    """The timer's shortest period over the runbook's severities."""
+    if not timer.after.startswith("severity."):
+        try:
+            return parse_duration(timer.after)
+        except ValueError:
+            return None
+    setting = timer.after.removeprefix("severity.")
+    if setting not in SEVERITY_DURATIONS:
+        return None
+    return min(getattr(s, setting) for s in rb.severities)
 
 
 def draft_sites(rb: Runbook) -> list[tuple[PathKey, str]]:

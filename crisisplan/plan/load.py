@@ -19,6 +19,7 @@ from crisisplan.plan.schema import PlanSettings, Runbook
 from crisisplan.plan.source import Located, read_yaml
 
 TEMPLATE_SUFFIX = ".md.j2"
+VARIANTS = ("short",)
 
 
 @dataclass
@@ -41,11 +42,18 @@ class Plan:
                 + did_you_mean(runbook_id, self.runbooks)
             ) from None
 
-    def template_path(self, locale: str, runbook_id: str, kind: str) -> Path | None:
-        """The runbook's own template for a kind, else the locale's common one."""
-        return self.templates.get((locale, runbook_id, kind)) or self.templates.get(
-            (locale, "", kind)
-        )
+    def template_path(self, locale: str, runbook_id: str, kind: str, variant: str = "") -> Path | None:
+        """The runbook's own template for a kind, else the locale's common one.
+
+        `variant="short"` asks for the short form (`<kind>.short.md.j2`) that
+        short channels use; None when the plan has none.
+        """
+        name = f"{kind}.{variant}" if variant else kind
+        return self.templates.get((locale, runbook_id, name)) or self.templates.get((locale, "", name))
+
+    def kinds(self) -> set[str]:
+        """Every post kind some template writes (short forms are variants, not kinds)."""
+        return {kind for (_, _, kind) in self.templates if "." not in kind}
 
 
 def resolve_plan_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -77,6 +85,10 @@ def _index_templates(root: Path, problems: list[Problem]) -> dict[tuple[str, str
             continue
         locale, runbook_id = parts[0], parts[1] if len(parts) == 3 else ""
         kind = path.name.removesuffix(TEMPLATE_SUFFIX)
+        if "." in kind and kind.split(".", 1)[1] not in VARIANTS:
+            problems.append(Problem(_relative(root, path), 1, 1, f"unknown template variant in '{path.name}'",
+                                    "name it <kind>.md.j2, or <kind>.short.md.j2 for the short form"))
+            continue
         try:
             syntax.parse(path.read_text(encoding="utf-8"))
         except jinja2.TemplateSyntaxError as error:

@@ -123,10 +123,18 @@ class Timer(Strict):
     states: list[Name]
     until_published: Name | None = None
     until_field: Name | None = None
+    # For a recurring promise: how long before it falls due the next update is
+    # drafted and the promise counts as at risk.
+    ahead: Duration | None = None
     action: TimerAction
 
 
 SEVERITY_DURATIONS = ("acknowledge_within", "update_every")
+
+
+class ToneOverride(Strict):
+    # replaces plan.yaml `tone.block` for this runbook's posts
+    block: list[str] | None = None
 
 
 class Runbook(Strict):
@@ -142,11 +150,14 @@ class Runbook(Strict):
     states: list[State] = Field(min_length=1)
     transitions: list[Transition] = []
     timers: list[Timer] = []
+    tone: ToneOverride = ToneOverride()
 
 
 class Organisation(Strict):
     name: str
     help_url: str
+    # the public status page, for links in short posts; help_url serves when it is empty
+    status_url: str = ""
     support_email: str = ""
     phone: str = ""
     support_hours: str = "24/7"

@@ -106,6 +106,16 @@ class PostRow(Base):
     approvals: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     review_comment: Mapped[str] = mapped_column(Text, default="")
     publish_at: Mapped[datetime | None] = mapped_column(index=True)
+    # locale -> Markdown text of the short form (short social post, SMS), when the plan has one
+    short_bodies: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # the next update this post's text promises; None for a final post or a hand-written text without one.
+    # Unless the author fixed the time, publishing moves it to one cadence period after publication and
+    # rewrites the time in the text (promise_text: locale -> the words that name it).
+    next_update_at: Mapped[datetime | None]
+    promise_text: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    promise_fixed: Mapped[bool] = mapped_column(default=False)
+    # channel -> "" when sent there, else why it was withheld (over the limit, a blocking finding)
+    channels: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}

@@ -272,6 +272,8 @@ def show(incident_id: int, plan_dir: str | None, as_json: bool) -> None:
     rate = f"{promises['rate']:.0%}" if promises["rate"] is not None else "-"
     now_state = f"; the current one is {view.promise.replace('_', ' ')}" if view.promise else ""
     click.echo(f"  update promises: {promises['kept']} kept, {promises['broken']} broken ({rate}){now_state}")
+    if view.acknowledgement:
+        click.echo(f"  public acknowledgement: {view.acknowledgement.replace('_', ' ')}")
 
 
 @main.command()

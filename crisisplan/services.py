@@ -85,6 +85,7 @@ class IncidentView:
     # the next-update promise now: on_track, at_risk (inside its `ahead` window) or broken
     # (missed, and no public post since); None while no promise runs
     promise: str | None = None
+    acknowledgement: str | None = None  # the acknowledge-by promise, the same way
 
     def deadline(self, timer: str) -> datetime | None:
         return next((d.due_at for d in self.deadlines if d.timer == timer), None)
@@ -100,7 +101,7 @@ class IncidentView:
             "escalations": self.escalations,
             "acknowledge_by": _iso(self.deadline(ACK_TIMER)),
             "next_update_due": _iso(self.deadline(UPDATE_TIMER)),
-            "promise": self.promise,
+            "promise": self.promise, "acknowledgement": self.acknowledgement,
             "deadlines": [{"timer": d.timer, "label": d.label, "due_at": d.due_at.isoformat()}
                           for d in self.deadlines],
             "triggers": [{"trigger": o.trigger, "dest": o.dest, "allowed": o.allowed,
@@ -604,17 +605,29 @@ class Services:
             deadlines=sorted((Deadline(n, labels[n], d) for n, d in machine.due(incident).items()),
                              key=lambda d: d.due_at),
             options=machine.options(incident),
-            promise=self._promise(machine, incident),
+            promise=self._promise(machine, incident, UPDATE_TIMER),
+            acknowledgement=self._promise(machine, incident, ACK_TIMER),
         )
 
-    def _promise(self, machine: IncidentMachine, incident: Incident) -> str | None:
-        timer = next((t for t in machine.runbook.timers if t.name == UPDATE_TIMER), None)
-        state = incident.timers.get(UPDATE_TIMER)
-        due = machine.due(incident).get(UPDATE_TIMER)
-        if timer is None or state is None or due is None:
+    def _promise(self, machine: IncidentMachine, incident: Incident, name: str) -> str | None:
+        """on_track, at_risk (inside the timer's `ahead` window), broken (missed and not made good
+        since), kept (a deadline met); None while the timer does not run."""
+        from crisisplan.engine.timers import satisfied
+
+        timer = next((t for t in machine.runbook.timers if t.name == name), None)
+        state = incident.timers.get(name)
+        if timer is None or state is None or state.anchor is None:
             return None
-        if state.fired_at and (incident.last_published_at is None or state.fired_at > incident.last_published_at):
+        if timer.kind == "deadline":
+            if satisfied(timer, incident):
+                return "kept"
+            if state.fired:
+                return "broken"
+        elif state.fired_at and (incident.last_published_at is None or state.fired_at > incident.last_published_at):
             return "broken"
+        due = machine.due(incident).get(name)
+        if due is None:
+            return None
         if timer.ahead is not None and self.clock.now() >= due - timer.ahead:
             return "at_risk"
         return "on_track"

@@ -18,7 +18,8 @@ def test_acknowledge_deadline_escalates_when_missed(services, clock) -> None:
     view = services.declare("outage", "sev1", "Checkout down", "ana")
     assert view.deadline("acknowledge_by") == clock.now() + timedelta(minutes=15)
     clock.advance(timedelta(minutes=14, seconds=59))
-    assert services.tick() == []
+    [(_, early)] = services.tick()  # only the at-risk warning (the runbook warns 5 minutes ahead)
+    assert kinds(early) == ["promise_at_risk", "reminder"]
     clock.advance(timedelta(seconds=1))
     [(incident_id, events)] = services.tick()
     assert incident_id == view.id
@@ -127,6 +128,22 @@ def test_a_promise_turns_at_risk_and_the_update_is_drafted_ahead(services, clock
     assert services.promises(view.id) == {"kept": 0, "broken": 1, "rate": 0.0}
     publish_reviewed(services, draft.id, "ana")
     assert services.get(view.id).promise == "on_track"
+
+
+def test_the_acknowledgement_deadline_turns_at_risk_then_broken(services, clock) -> None:
+    view = services.declare("outage", "sev1", "Checkout down", "ana")
+    services.assign_role(view.id, "communications_lead", "Carmen", "ana")
+    assert services.get(view.id).acknowledgement == "on_track"
+    clock.advance(timedelta(minutes=10))  # 15 minutes to acknowledge; at risk 5 minutes before
+    [(_, events)] = services.tick()
+    assert [(e.kind, e.payload.get("person")) for e in events] == [("promise_at_risk", None),
+                                                                    ("reminder", "Carmen")]
+    assert services.get(view.id).acknowledgement == "at_risk"
+    clock.advance(timedelta(minutes=5))
+    services.tick()
+    assert services.get(view.id).acknowledgement == "broken"
+    publish_kind(services, view.id, "acknowledge", "ana")
+    assert services.get(view.id).acknowledgement == "kept"
 
 
 def test_missed_update_drafts_one_and_reminds_the_comms_lead(services, clock) -> None:

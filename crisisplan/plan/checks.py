@@ -259,10 +259,7 @@ def runbook_problems(rb: Runbook, src: Located) -> list[Problem]:
                 did_you_mean(timer.until_published, drafted))
         if timer.ahead is not None:
             shortest = _shortest(timer, rb)
-            if timer.kind != "recurring":
-                add(base + ("ahead",), f"timer '{timer.name}' is a deadline; `ahead` is for recurring promises",
-                    "drop `ahead`, or make the timer `kind: recurring`")
-            elif shortest is not None and timer.ahead >= shortest:
+            if shortest is not None and timer.ahead >= shortest:
                 add(base + ("ahead",), f"`ahead` of timer '{timer.name}' is not shorter than its period "
                     f"({format_duration(shortest)} at the shortest)", "draft ahead by less than the period")
 

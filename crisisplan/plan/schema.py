@@ -123,8 +123,8 @@ class Timer(Strict):
     states: list[Name]
     until_published: Name | None = None
     until_field: Name | None = None
-    # For a recurring promise: how long before it falls due the next update is
-    # drafted and the promise counts as at risk.
+    # How long before the timer falls due its promise counts as at risk: the
+    # engine says so, reminds, and drafts what the action drafts.
     ahead: Duration | None = None
     action: TimerAction
 

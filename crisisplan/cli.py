@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import shutil
 import sys
 from collections.abc import Callable
@@ -713,3 +714,113 @@ def verify(plan_dir: str | None, as_json: bool) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Worker processes of the HTTP server.")
+@click.option("--server", type=click.Choice(["granian", "gunicorn"]), default="granian", show_default=True,
+              help="HTTP server; granian is the measured choice (benchmarks/status_page.py).")
+@plan_option
+@friendly
+def serve(host: str, port: int, workers: int, server: str, plan_dir: str | None) -> None:
+    """Run the console, the public status page and the API."""
+    from crisisplan.accounts import Accounts
+
+    services = _services(plan_dir)  # validates the plan and migrates the database before any worker starts
+    os.environ["CRISISPLAN_PLAN"] = str(services.plan.root)
+    os.environ.setdefault("CRISISPLAN_DATABASE_URL", services.db.engine.url.render_as_string(hide_password=False))
+    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
+    click.echo(f"crisisplan on http://{shown}:{port}/ (status page) and http://{shown}:{port}/console/ (console)")
+    if not Accounts(services.db).has_users():
+        click.echo("No users yet. Create the first admin: crisisplan user add NAME --role admin")
+    services.db.dispose()
+    if server == "gunicorn":
+        argv = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
+                "--log-level", "warning", "crisisplan.web:create_app()"]
+        os.execv(sys.executable, argv)
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    Granian("crisisplan.web:create_app", address=host, port=port, workers=workers, interface=Interfaces.WSGI,
+            factory=True, log_level="warning").serve()
+
+
+@main.group()
+def user() -> None:
+    """People who use the console."""
+
+
+@user.command(name="add")
+@click.argument("name")
+@click.option("--role", required=True, help="viewer, responder, communicator, approver or admin.")
+@click.option("--password", default=None, help="Their password (default: a generated one, printed once). "
+              "Or set CRISISPLAN_PASSWORD.", envvar="CRISISPLAN_PASSWORD")
+@plan_option
+@pass_json
+@friendly
+def user_add(name: str, role: str, password: str | None, plan_dir: str | None, as_json: bool) -> None:
+    """Add a person who can log in to the console."""
+    from crisisplan.accounts import Accounts
+
+    account, secret = Accounts(_services(plan_dir).db).add_user(name, role, password)
+    if as_json:
+        _emit({"id": account.id, "name": account.name, "role": account.role,
+               "password": None if password else secret})
+        return
+    click.echo(f"user {account.name} ({account.role}) added")
+    if not password:
+        click.echo(f"password: {secret}  (shown once)")
+
+
+@user.command(name="list")
+@plan_option
+@pass_json
+@friendly
+def user_list(plan_dir: str | None, as_json: bool) -> None:
+    """Everyone who can log in, with their role."""
+    from crisisplan.accounts import Accounts
+
+    users = Accounts(_services(plan_dir).db).users()
+    if as_json:
+        _emit([{"name": u.name, "role": u.role, "created_at": u.created_at.isoformat()} for u in users])
+        return
+    _table(["NAME", "ROLE", "SINCE"], [[u.name, u.role, _when(u.created_at)] for u in users])
+
+
+@main.group()
+def token() -> None:
+    """API tokens for scripts and other tools."""
+
+
+@token.command(name="add")
+@click.argument("name")
+@click.option("--role", required=True, help="viewer, responder, communicator, approver or admin.")
+@plan_option
+@pass_json
+@friendly
+def token_add(name: str, role: str, plan_dir: str | None, as_json: bool) -> None:
+    """Create an API token; it is shown once and stored only as a hash."""
+    from crisisplan.accounts import Accounts
+
+    token_id, secret = Accounts(_services(plan_dir).db).add_token(name, role)
+    if as_json:
+        _emit({"id": token_id, "name": name, "role": role, "token": secret})
+        return
+    click.echo(f"token {token_id} for {name} ({role}): {secret}")
+    click.echo("shown once: store it now; use it as  Authorization: Bearer <token>")
+
+
+@token.command(name="revoke")
+@click.argument("token_id", type=int)
+@plan_option
+@pass_json
+@friendly
+def token_revoke(token_id: int, plan_dir: str | None, as_json: bool) -> None:
+    """Revoke an API token."""
+    from crisisplan.accounts import Accounts
+
+    Accounts(_services(plan_dir).db).revoke_token(token_id)
+    _emit({"revoked": token_id}) if as_json else click.echo(f"token {token_id} revoked")

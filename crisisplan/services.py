@@ -13,11 +13,11 @@ import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from crisisplan.clock import Clock, SystemClock
 from crisisplan.comms import approval, delivery
@@ -40,6 +40,32 @@ def default_actor() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return os.environ.get("USER", "unknown")
+
+
+@dataclass
+class PublicUpdate:
+    id: int
+    kind: str
+    at: datetime
+    status: str  # investigating / identified / monitoring / resolved when it went out
+    bodies: dict[str, str]  # locale -> Markdown
+
+
+@dataclass
+class PublicIncident:
+    id: int
+    title: str
+    impact: str
+    status: str
+    declared_at: datetime
+    updated_at: datetime
+    resolved_at: datetime | None
+    components: list[str]
+    updates: list[PublicUpdate]
+
+    @property
+    def active(self) -> bool:
+        return self.status != "resolved"
 
 
 @dataclass
@@ -242,7 +268,8 @@ class Services:
         return holder[0]
 
     def edit_post(self, post_id: int, text: str | None, actor: str, locale: str | None = None,
-                  short: bool = False, next_update: datetime | None = None) -> PostRow:
+                  short: bool = False, next_update: datetime | None = None,
+                  expected_version: int | None = None) -> PostRow:
         """Replace a post's text (or its short form), or the next-update time it promises.
 
         Any change withdraws the approvals: what was approved is no longer what goes out.
@@ -272,7 +299,7 @@ class Services:
             return self._note(incident, "post_edited", actor, post_id=post.id, kind=post.kind,
                               approvals_withdrawn=withdrawn, **change)
 
-        return self._post_change(post_id, step)
+        return self._post_change(post_id, step, expected_version)
 
     def redraft_post(self, post_id: int, actor: str, next_update: datetime | None = None) -> PostRow:
         """Write the post again from its templates: today's fields, a fresh next-update promise."""
@@ -466,12 +493,16 @@ class Services:
             raise NotFound(f"no incident {incident_id}; `crisisplan status` lists them")
         return row
 
-    def _post_change(self, post_id: int, step: Callable[[PostRow, IncidentMachine, Incident], Outcome]) -> PostRow:
+    def _post_change(self, post_id: int, step: Callable[[PostRow, IncidentMachine, Incident], Outcome],
+                     expected_version: int | None = None) -> PostRow:
         """Change a post and record it in its incident's chain, in one transaction."""
         with self.db.write() as session:
             post = session.get(PostRow, post_id)
             if post is None:
                 raise NotFound(f"no post {post_id}; `crisisplan posts INCIDENT` lists them")
+            if expected_version is not None and post.version != expected_version:
+                raise Conflict(f"post {post_id} changed since you opened it (version {expected_version}, "
+                               f"now {post.version}); nothing of your change was applied — reload and compare")
             row = self._locked(session, post.incident_id)
             machine = self.machine(row.runbook_id)
             outcome = step(post, machine, self._to_engine(row, machine))
@@ -673,6 +704,58 @@ class Services:
             if post is None:
                 raise NotFound(f"no post {post_id}; `crisisplan posts INCIDENT` lists them")
             return post
+
+    def public_incidents(self, days: int = 90) -> list[PublicIncident]:
+        """What the public may see: real incidents with a published post, open or from the last `days`.
+
+        Drills never appear. Each update carries the public status the incident
+        had when it went out, read from the audit trail.
+        """
+        since = self.clock.now() - timedelta(days=days)
+        with self.db.read() as session:
+            rows = list(session.scalars(
+                select(IncidentRow).where(IncidentRow.is_drill.is_(False), IncidentRow.last_published_at.is_not(None))
+                .where((IncidentRow.closed.is_(False)) | (IncidentRow.declared_at >= since))
+                .order_by(IncidentRow.declared_at.desc())))
+            ids = [r.id for r in rows]
+            posts = list(session.scalars(select(PostRow).where(
+                PostRow.incident_id.in_(ids), PostRow.status == approval.PUBLISHED).order_by(PostRow.published_at)))
+            moves = list(session.scalars(select(AuditEventRow).where(
+                AuditEventRow.incident_id.in_(ids), AuditEventRow.kind == "state_changed").order_by(AuditEventRow.seq)))
+        by_incident: dict[int, list[PostRow]] = {}
+        for post in posts:
+            by_incident.setdefault(post.incident_id, []).append(post)
+        entered: dict[int, list[tuple[datetime, str]]] = {}
+        for move in moves:
+            entered.setdefault(move.incident_id, []).append((move.at, json.loads(move.payload)["to"]))
+        result = []
+        for row in rows:
+            runbook = self.plan.runbook(row.runbook_id)
+            states = {s.name: s for s in runbook.states}
+            severity = next((s for s in runbook.severities if s.name == row.severity), None)
+            history = [(row.declared_at, runbook.initial)] + entered.get(row.id, [])
+
+            def status_at(moment: datetime, history: list[tuple[datetime, str]] = history,
+                          states: dict[str, Any] = states) -> str:
+                state = [name for at, name in history if at <= moment][-1]
+                return states[state].public_status or "investigating"
+
+            resolved_at = next((at for at, name in history if states[name].public_status == "resolved"), None)
+            updates = [PublicUpdate(p.id, p.kind, p.published_at, status_at(p.published_at), dict(p.bodies))
+                       for p in reversed(by_incident.get(row.id, []))]
+            current = states[row.state].public_status or (updates[0].status if updates else "investigating")
+            result.append(PublicIncident(
+                id=row.id, title=row.title, impact=severity.impact if severity else "major", status=current,
+                declared_at=row.declared_at, updated_at=updates[0].at if updates else row.declared_at,
+                resolved_at=resolved_at if current == "resolved" else None,
+                components=list(row.components), updates=updates))
+        return result
+
+    def public_stamp(self) -> tuple[Any, ...]:
+        """Changes whenever anything the public page shows may have changed."""
+        with self.db.read() as session:
+            return (session.scalar(select(func.max(PostRow.published_at))),
+                    session.scalar(select(func.max(IncidentRow.updated_at)).where(IncidentRow.is_drill.is_(False))))
 
     def verify_audit(self) -> tuple[int, int, list[audit.Finding]]:
         with self.db.read() as session:

@@ -59,3 +59,26 @@ def runner(db_url: str, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     monkeypatch.setenv("CRISISPLAN_PLAN", str(SHIPPED_PLAN))
     monkeypatch.setenv("CRISISPLAN_DATABASE_URL", db_url)
     return CliRunner()
+
+
+PASSWORD = "correct horse battery"
+ROLE_USERS = {"vera": "viewer", "rudi": "responder", "carmen": "communicator", "lena": "approver",
+              "ada": "admin"}
+
+
+@pytest.fixture
+def app(services: Services):
+    from crisisplan.accounts import Accounts
+    from crisisplan.web import create_app
+
+    accounts = Accounts(services.db, services.clock)
+    for name, role in ROLE_USERS.items():
+        accounts.add_user(name, role, PASSWORD)
+    application = create_app({"SERVICES": services, "SECRET_KEY": "test", "TESTING": True,
+                              "PUBLIC_CACHE_SECONDS": 0})
+    yield application
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()

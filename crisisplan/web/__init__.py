@@ -1,0 +1,102 @@
+"""The web app: operator console, public status page, REST API, accounts.
+
+`create_app(config)` builds one app over one plan and one database; every
+blueprint calls the same `Services` the CLI uses.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, current_app, g, request
+from flask.sessions import SecureCookieSessionInterface
+from flask_wtf.csrf import CSRFProtect
+
+from crisisplan.accounts import Accounts
+from crisisplan.services import Services, instance_dir
+
+csrf = CSRFProtect()
+
+# What the browser may load: our own files only; no inline script, no frames.
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+       "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+
+
+class _Sessions(SecureCookieSessionInterface):
+    """No session on public pages: no cookie and no `Vary: Cookie`, so a CDN keeps one copy for everybody."""
+
+    def save_session(self, app: Flask, session: Any, response: Response) -> None:
+        if request.blueprint in ("public", "api") or request.endpoint == "static":
+            return
+        super().save_session(app, session, response)
+
+
+def _secret_key(instance: Path) -> str:
+    """CRISISPLAN_SECRET_KEY, else a random key kept in the instance folder (created once, mode 600)."""
+    if os.environ.get("CRISISPLAN_SECRET_KEY"):
+        return os.environ["CRISISPLAN_SECRET_KEY"]
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    config = dict(config or {})
+    app = Flask(__name__)
+    app.session_interface = _Sessions()
+    services = config.pop("SERVICES", None) or Services.open(
+        config.pop("PLAN_DIR", None), config.pop("DATABASE_URL", None), config.pop("CLOCK", None))
+    instance = instance_dir(services.plan.root)
+    app.config.update(
+        SECRET_KEY=config.pop("SECRET_KEY", None) or _secret_key(instance),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        # Secure cookies need HTTPS; set CRISISPLAN_SECURE_COOKIES=1 behind TLS (any real deployment)
+        SESSION_COOKIE_SECURE=os.environ.get("CRISISPLAN_SECURE_COOKIES") == "1",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        WTF_CSRF_TIME_LIMIT=None,  # a token lives as long as the session: a long incident must not expire forms
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+    )
+    app.config.update(config)
+    app.extensions["crisisplan"] = services
+    app.extensions["accounts"] = Accounts(services.db, services.clock)
+
+    csrf.init_app(app)
+    from crisisplan.web import api, auth, console, public
+
+    auth.init_app(app)
+    for blueprint in (auth.bp, console.bp, public.bp, api.bp):
+        app.register_blueprint(blueprint)
+    csrf.exempt(api.bp)  # tokens, not cookies: no CSRF to fear there
+
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+    @app.context_processor
+    def _globals() -> dict[str, Any]:
+        return {"org": services.plan.settings.organisation, "account": g.get("account")}
+    return app
+
+
+def services() -> Services:
+    return current_app.extensions["crisisplan"]
+
+
+def accounts() -> Accounts:
+    return current_app.extensions["accounts"]
+
+
+def wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"

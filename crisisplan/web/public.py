@@ -1,0 +1,190 @@
+"""The public status page: rendered once per change, served from memory with ETag and Last-Modified.
+
+When everybody refreshes at once the page must cost almost nothing: each
+(page, language) is rendered once after a change and kept as bytes; a request
+only compares ETags or copies those bytes. Whether something changed is asked
+of the database at most once a second per process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import format_datetime
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, render_template, request
+from markupsafe import Markup
+
+from crisisplan.comms.markdown import to_html
+from crisisplan.comms.render import format_moment
+from crisisplan.services import PublicIncident
+from crisisplan.web import services
+
+bp = Blueprint("public", __name__)
+
+COMPONENT_STATUS = {"critical": "major_outage", "major": "partial_outage", "minor": "degraded_performance",
+                    "none": "operational"}
+WORST_FIRST = ["major_outage", "partial_outage", "degraded_performance", "operational"]
+CACHE_CONTROL = "public, max-age=10, s-maxage=10, stale-while-revalidate=30, stale-if-error=600"
+
+WORDS = {
+    "en": {
+        "operational": "Operational", "degraded_performance": "Degraded performance",
+        "partial_outage": "Partial outage", "major_outage": "Major outage",
+        "investigating": "Investigating", "identified": "Identified", "monitoring": "Monitoring",
+        "resolved": "Resolved", "all_ok": "All systems operational", "some": "Some systems are affected",
+        "major": "A major outage is under way", "components": "Components", "active": "Current incidents",
+        "none_active": "No current incidents.", "history": "Past incidents (90 days)", "none_past": "No incidents.",
+        "updated": "Last updated", "help": "Help", "status": "Status", "started": "Started",
+        "resolved_at": "Resolved", "back": "All systems", "language": "Language", "updates": "Updates",
+    },
+    "es": {
+        "operational": "Operativo", "degraded_performance": "Rendimiento degradado",
+        "partial_outage": "Caída parcial", "major_outage": "Caída grave",
+        "investigating": "Investigando", "identified": "Identificado", "monitoring": "En observación",
+        "resolved": "Resuelto", "all_ok": "Todos los sistemas funcionan", "some": "Algunos sistemas están afectados",
+        "major": "Hay una caída grave en curso", "components": "Componentes", "active": "Incidencias en curso",
+        "none_active": "No hay incidencias en curso.", "history": "Incidencias pasadas (90 días)",
+        "none_past": "No hay incidencias.", "updated": "Última actualización", "help": "Ayuda", "status": "Estado",
+        "started": "Inicio", "resolved_at": "Resuelta", "back": "Todos los sistemas", "language": "Idioma",
+        "updates": "Actualizaciones",
+    },
+}
+
+
+@dataclass(frozen=True)
+class Page:
+    body: bytes
+    etag: str
+    last_modified: str
+
+
+class PageCache:
+    """Rendered pages by key, dropped all at once when the public stamp changes."""
+
+    def __init__(self, stamp: Callable[[], Any], ttl: float = 1.0):
+        self._stamp_of = stamp
+        self._ttl = ttl
+        self._stamp: Any = object()
+        self._checked = 0.0
+        self._changed_at = time.time()
+        self._pages: dict[Any, Page] = {}
+        self._lock = threading.Lock()
+
+    def _fresh(self) -> None:
+        now = time.monotonic()
+        if now - self._checked < self._ttl:
+            return
+        stamp = self._stamp_of()
+        with self._lock:
+            self._checked = now
+            if stamp != self._stamp:
+                self._stamp, self._pages, self._changed_at = stamp, {}, time.time()
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._checked = 0.0
+
+    def page(self, key: Any, build: Callable[[], str]) -> Page:
+        self._fresh()
+        page = self._pages.get(key)
+        if page is None:
+            body = build().encode()
+            page = Page(body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"',
+                        format_datetime(datetime.fromtimestamp(int(self._changed_at)).astimezone(), usegmt=False))
+            self._pages[key] = page
+        return page
+
+
+def cache() -> PageCache:
+    app = current_app
+    if "page_cache" not in app.extensions:
+        app.extensions["page_cache"] = PageCache(services().public_stamp,
+                                                 app.config.get("PUBLIC_CACHE_SECONDS", 1.0))
+    return app.extensions["page_cache"]
+
+
+def language() -> tuple[str, bool]:
+    """(locale, chosen in the URL): ?lang= first, then Accept-Language, then the plan's default."""
+    settings = services().plan.settings
+    asked = request.args.get("lang", "")
+    if asked in settings.locales:
+        return asked, True
+    best = request.accept_languages.best_match(settings.locales)
+    return best or settings.default_locale, False
+
+
+def _send(page: Page, vary: bool) -> Response:
+    headers = {"ETag": page.etag, "Last-Modified": page.last_modified, "Cache-Control": CACHE_CONTROL}
+    if vary:
+        headers["Vary"] = "Accept-Language"
+    if page.etag in request.headers.get("If-None-Match", ""):
+        return Response(status=304, headers=headers)
+    return Response(page.body, 200, headers, content_type="text/html; charset=utf-8")
+
+
+def component_statuses(incidents: list[PublicIncident]) -> dict[str, str]:
+    result = {c.name: "operational" for c in services().plan.settings.components}
+    for incident in incidents:
+        if not incident.active:
+            continue
+        status = "degraded_performance" if incident.status == "monitoring" else COMPONENT_STATUS[incident.impact]
+        for name in incident.components:
+            current = result.get(name, "operational")
+            result[name] = min(current, status, key=WORST_FIRST.index)
+    return result
+
+
+def _context(locale: str, chosen: bool) -> dict[str, Any]:
+    settings = services().plan.settings
+    tz = settings.organisation.time_zone
+    now = services().clock.now()
+
+    def when(moment: datetime | None) -> str:
+        return format_moment(moment, locale, tz, now) if moment else ""
+
+    def body(update: Any) -> Markup:
+        text = update.bodies.get(locale) or update.bodies.get(settings.default_locale) or next(
+            iter(update.bodies.values()), "")
+        return Markup(to_html(text))  # noqa: S704 - sanitised by nh3 in to_html
+
+    return {"words": WORDS.get(locale, WORDS["en"]), "lang": locale, "lang_query": f"?lang={locale}" if chosen else "",
+            "locales": settings.locales, "when": when, "body": body, "settings": settings,
+            "labels": {c.name: c.label for c in settings.components}}
+
+
+@bp.route("/")
+def status_page() -> Response:
+    locale, chosen = language()
+
+    def build() -> str:
+        incidents = services().public_incidents()
+        statuses = component_statuses(incidents)
+        worst = min(statuses.values(), key=WORST_FIRST.index, default="operational")
+        groups: dict[str, list[Any]] = {}
+        for component in services().plan.settings.components:
+            groups.setdefault(component.group, []).append(component)
+        return render_template("public/status.html", **_context(locale, chosen), statuses=statuses, worst=worst,
+                               groups=groups, active=[i for i in incidents if i.active],
+                               past=[i for i in incidents if not i.active])
+
+    return _send(cache().page(("status", locale, chosen), build), not chosen)
+
+
+@bp.route("/incidents/<int:incident_id>")
+def incident_page(incident_id: int) -> Response:
+    locale, chosen = language()
+
+    def build() -> str:
+        found = [i for i in services().public_incidents() if i.id == incident_id]
+        return render_template("public/incident.html", **_context(locale, chosen), incident=found[0]) if found else ""
+
+    page = cache().page(("incident", incident_id, locale, chosen), build)
+    if not page.body:
+        abort(404)
+    return _send(page, not chosen)

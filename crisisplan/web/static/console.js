@@ -1,0 +1,48 @@
+// Progressive enhancement only: every action works without this file.
+// 1. Countdowns: elements with data-due tick every second and turn amber, then red.
+// 2. Live tone checks: textareas with data-lint are checked as you type.
+(function () {
+  "use strict";
+  function fmt(seconds) {
+    var s = Math.abs(Math.round(seconds)), h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
+    return (h ? h + "h" : "") + (h || m ? m + "m" : "") + (h ? "" : r + "s");
+  }
+  function tick() {
+    document.querySelectorAll("[data-due]").forEach(function (el) {
+      var left = (Date.parse(el.dataset.due) - Date.now()) / 1000;
+      el.textContent = left <= 0 ? fmt(left) + " overdue" : "in " + fmt(left);
+      el.classList.toggle("red", left <= 0);
+      el.classList.toggle("amber", left > 0 && left <= 300);
+    });
+  }
+  setInterval(tick, 1000);
+
+  var token = document.querySelector('meta[name="csrf-token"]');
+  function lint(area) {
+    var out = document.getElementById("live-" + area.id);
+    if (!out) return;
+    fetch(document.body.dataset.lintUrl || "/console/lint", {
+      method: "POST", credentials: "same-origin",
+      headers: {"Content-Type": "application/json", "X-CSRFToken": token ? token.content : ""},
+      body: JSON.stringify({text: area.value, locale: area.dataset.locale, channel: area.dataset.channel,
+                            post: parseInt(area.dataset.post, 10)})
+    }).then(function (r) { return r.json(); }).then(function (data) {
+      out.replaceChildren();
+      var head = document.createElement("li");
+      head.textContent = data.summary + (data.over_limit ? " — over the limit" : "");
+      out.appendChild(head);
+      (data.findings || []).forEach(function (f) {
+        var li = document.createElement("li");
+        li.className = "finding " + f.severity;
+        var span = f.end > f.start ? " — “" + area.value.slice(f.start, f.end) + "”" : "";
+        li.textContent = f.severity + ": [" + f.rule + "] " + f.message + span;  // text, never HTML
+        out.appendChild(li);
+      });
+    }).catch(function () {});
+  }
+  document.querySelectorAll("textarea[data-lint]").forEach(function (area) {
+    var timer;
+    area.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(function () { lint(area); }, 300); });
+    lint(area);
+  });
+})();

@@ -1,0 +1,150 @@
+"""The console through Flask's test client: login, roles, the incident flow, the post editor, the timeline."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from tests.web import form, login
+
+
+def declare(client, title: str = "Checkout fails", severity: str = "sev1", drill: bool = False) -> int:
+    data = {"runbook": "outage", "severity": severity, "title": title, "components": ["checkout", "payments"]}
+    if drill:
+        data["drill"] = "on"
+    response = form(client, "/console/declare", data)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return int(re.search(r"/console/incidents/(\d+)", response.headers["Location"]).group(1))
+
+
+def test_login_wrong_password_then_lockout_then_success(client, clock) -> None:
+    assert client.get("/console/").status_code == 302
+    for _ in range(5):
+        refused = login(client, "rudi", "wrong password!")
+        assert refused.status_code == 401 and b"wrong name or password" in refused.data
+    locked = login(client, "rudi")
+    assert locked.status_code == 401 and b"too many failed attempts" in locked.data
+    clock.advance(timedelta(minutes=16))
+    assert login(client, "rudi").status_code == 302
+    page = client.get("/console/").get_data(as_text=True)
+    assert "rudi (responder)" in page and "No active incidents." in page
+
+
+def test_unknown_name_gets_the_same_answer(client) -> None:
+    response = login(client, "nobody")
+    assert response.status_code == 401 and b"wrong name or password" in response.data
+
+
+def test_login_refuses_an_outside_redirect(client) -> None:
+    from tests.web import csrf
+
+    response = client.post("/login", data={"name": "vera", "password": "correct horse battery",
+                                           "next": "//evil.example/x", "csrf_token": csrf(client)})
+    assert response.headers["Location"] == "/console/"
+
+
+def test_forms_without_a_csrf_token_are_refused(client) -> None:
+    login(client, "rudi")
+    response = client.post("/console/declare", data={"runbook": "outage", "severity": "sev1", "title": "x"})
+    assert response.status_code == 400 and b"CSRF" in response.data
+
+
+def test_declare_trigger_and_blocked_triggers(client, services) -> None:
+    login(client, "rudi")
+    incident_id = declare(client)
+    page = client.get(f"/console/incidents/{incident_id}").get_data(as_text=True)
+    assert "acknowledge → acknowledged" in page
+    assert "<strong>identify_cause</strong> is blocked: field &#39;cause&#39; must be set" in page
+    assert f'src="/console/incidents/{incident_id}/diagram.svg"' in page
+    [ack] = services.posts(incident_id)  # the acknowledgement is drafted by the time the page opens
+    assert ack.kind == "acknowledge"
+    version = services.get(incident_id).version
+    done = form(client, f"/console/incidents/{incident_id}/trigger",
+                {"trigger": "acknowledge", "version": version}, follow=True)
+    assert "Done: acknowledge." in done.get_data(as_text=True)
+    stale = form(client, f"/console/incidents/{incident_id}/trigger",
+                 {"trigger": "dismiss", "version": version}, follow=True)
+    assert "changed since you loaded it" in stale.get_data(as_text=True)
+    assert services.get(incident_id).state == "acknowledged"
+    svg = client.get(f"/console/incidents/{incident_id}/diagram.svg")
+    assert svg.content_type == "image/svg+xml" and b"<svg" in svg.data and b"acknowledged" in svg.data
+
+
+def test_a_viewer_sees_but_cannot_act(client) -> None:
+    login(client, "rudi")
+    incident_id = declare(client)
+    client.post("/logout", data={"csrf_token": __import__("tests.web").web.csrf(client, "/console/")})
+    login(client, "vera")
+    page = client.get(f"/console/incidents/{incident_id}").get_data(as_text=True)
+    assert "disabled" in page
+    assert form(client, f"/console/incidents/{incident_id}/trigger", {"trigger": "acknowledge"}).status_code == 403
+
+
+def test_post_editor_review_and_publish(client, services) -> None:
+    login(client, "rudi")
+    incident_id = declare(client)
+    [ack] = services.posts(incident_id)
+    client.get("/console/")  # keep the session
+    login(client, "carmen")
+    page = client.get(f"/console/posts/{ack.id}").get_data(as_text=True)
+    assert "Short social post" in page and "(short form)" in page and "none" in page
+    text = ack.bodies["en"].replace("Our team is on it right now.", "It is not our fault. Our team is on it.")
+    edited = form(client, f"/console/posts/{ack.id}/edit",
+                  {f"body_{loc}": body for loc, body in ack.bodies.items()} | {"body_en": text, "version": ack.version},
+                  follow=True).get_data(as_text=True)
+    assert "Saved." in edited and "[blame]" in edited and "not our fault" in edited
+    refused = form(client, f"/console/posts/{ack.id}/publish", follow=True).get_data(as_text=True)
+    assert "needs one approval" in refused
+    form(client, f"/console/posts/{ack.id}/edit", {"body_en": ack.bodies["en"]})
+    form(client, f"/console/posts/{ack.id}/submit")
+    login(client, "lena")
+    assert "Approved." in form(client, f"/console/posts/{ack.id}/approve", follow=True).get_data(as_text=True)
+    login(client, "carmen")
+    assert "Published." in form(client, f"/console/posts/{ack.id}/publish", follow=True).get_data(as_text=True)
+    assert services.post(ack.id).status == "published"
+    public = client.get("/").get_data(as_text=True)
+    assert "Checkout fails" in public and "Our team is on it right now." in public
+
+
+def test_an_edit_that_lost_a_race_keeps_the_text(client, services) -> None:
+    login(client, "carmen")
+    incident_id = declare(client)
+    [ack] = services.posts(incident_id)
+    services.edit_post(ack.id, "Somebody else was faster. Sorry. Next update by 10:00. https://x.example", "lena")
+    mine = "My careful words, which must not be lost. Sorry. Next update by 10:30. https://help.example.com"
+    response = form(client, f"/console/posts/{ack.id}/edit", {"body_en": mine, "version": ack.version})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409 and "changed since you opened it" in page and mine in page
+
+
+def test_timeline_filter_and_markdown_export(client, services) -> None:
+    login(client, "rudi")
+    incident_id = declare(client, title="Payments | down")
+    page = client.get(f"/console/incidents/{incident_id}/timeline?kind=declared").get_data(as_text=True)
+    assert "declared" in page and "timer_set</td>" not in page
+    export = client.get(f"/console/incidents/{incident_id}/timeline.md")
+    text = export.get_data(as_text=True)
+    assert export.content_type.startswith("text/markdown") and "attachment" in export.headers["Content-Disposition"]
+    assert text.startswith("# Incident #1: Payments | down") and "| declared |" in text and "Payments \\| down" in text
+
+
+def test_live_lint_endpoint(client) -> None:
+    login(client, "carmen")
+    token = __import__("tests.web").web.csrf(client, "/console/")
+    response = client.post("/console/lint", json={"text": "YOU ARE WRONG!!", "locale": "en", "channel": "sms"},
+                           headers={"X-CSRFToken": token})
+    data = response.get_json()
+    assert response.status_code == 200 and {"shouting", "contradiction"} <= {f["rule"] for f in data["findings"]}
+    assert data["unit"] == "segments"
+
+
+def test_plan_browser_and_people(client) -> None:
+    login(client, "vera")
+    page = client.get("/console/plan").get_data(as_text=True)
+    assert "No problems" in page and "outage/diagram.svg" in page and "en/acknowledge.short.md.j2" in page
+    assert b"{{ incident.title }}" in client.get("/console/plan/templates/en/acknowledge.md.j2").data
+    assert client.get("/console/plan/templates/../plan.yaml").status_code == 404
+    assert client.get("/console/people").status_code == 403
+    login(client, "ada")
+    made = form(client, "/console/people", {"what": "token", "name": "monitor", "role": "viewer"})
+    assert b"New API token: <code>cp_" in made.data

@@ -113,7 +113,7 @@ def test_json_is_offered_by_every_command_that_prints_data() -> None:
         command = main
         for name in path:
             command = command.commands[name]
-        if isinstance(command, click.Group) or path == ("init",):
+        if isinstance(command, click.Group) or path in (("init",), ("serve",)):  # they print no data
             continue
         assert any(p.name == "as_json" for p in command.params), path
 

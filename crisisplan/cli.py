@@ -824,3 +824,34 @@ def token_revoke(token_id: int, plan_dir: str | None, as_json: bool) -> None:
 
     Accounts(_services(plan_dir).db).revoke_token(token_id)
     _emit({"revoked": token_id}) if as_json else click.echo(f"token {token_id} revoked")
+
+
+@main.command()
+@plan_option
+@friendly
+def demo(plan_dir: str | None) -> None:
+    """Prepare a first look: an admin to log in with and one public sample incident (only when empty)."""
+    from crisisplan.accounts import Accounts
+    from crisisplan.services import instance_dir
+
+    services = _services(plan_dir)
+    accounts = Accounts(services.db)
+    secret_file = instance_dir(services.plan.root) / "admin-password.txt"
+    if not accounts.has_users():
+        _, password = accounts.add_user("admin", "admin")
+        secret_file.parent.mkdir(parents=True, exist_ok=True)
+        secret_file.touch(mode=0o600)
+        secret_file.write_text(password + "\n", encoding="utf-8")
+    if not services.status(include_closed=True):
+        view = services.declare("outage", "sev2", "Search is slow for some customers", "demo", ["website"],
+                                {"impact": "Searches take up to a minute; orders and payments work."})
+        ack = services.posts(view.id)[0]
+        services.submit_post(ack.id, "demo")
+        services.approve_post(ack.id, "admin")
+        services.publish_post(ack.id, "demo")
+        services.trigger(view.id, "acknowledge", "demo")
+        click.echo(f"declared a sample incident (#{view.id}) and published its acknowledgement")
+    click.echo("log in as admin with the password in " + (str(secret_file) if secret_file.exists() else
+               "the file you kept when you created the first admin"))
+    if secret_file.exists():
+        click.echo(f"  admin password: {secret_file.read_text(encoding='utf-8').strip()}")

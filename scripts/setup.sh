@@ -2,6 +2,7 @@
 # Creates .venv and installs crisisplan with its test tools. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/system-packages.sh "$@"
 PYTHON=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv

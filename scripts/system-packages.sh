@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the Debian packages crisisplan needs that pip cannot bring, when missing:
+#   graphviz   the runbook diagrams (always)
+#   chromium   the browser tests (with --tests)
+#   wrk nginx  the status-page benchmark (with --bench)
+# Needs root or sudo for apt-get. Under CI=true a package that cannot be installed fails the run.
+set -euo pipefail
+want=(graphviz:dot)
+for arg in "$@"; do
+  case "$arg" in
+    --tests) want+=(chromium:chromium) ;;
+    --bench) want+=(wrk:wrk nginx-light:nginx) ;;
+  esac
+done
+missing=()
+for pair in "${want[@]}"; do
+  command -v "${pair#*:}" >/dev/null 2>&1 || [ -x "/usr/sbin/${pair#*:}" ] || missing+=("${pair%%:*}")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "installing ${missing[*]} (Debian packages)" >&2
+sudo_cmd=""
+[ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null && sudo_cmd="sudo"
+if command -v apt-get >/dev/null && { [ "$(id -u)" -eq 0 ] || [ -n "$sudo_cmd" ]; }; then
+  export DEBIAN_FRONTEND=noninteractive
+  if $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null 2>&1 ||
+     { $sudo_cmd apt-get update -qq >/dev/null 2>&1 && $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null; }; then
+    exit 0
+  fi
+fi
+echo "could not install ${missing[*]}; install them with your package manager" >&2
+[ "${CI:-}" = "true" ] && exit 1
+exit 0

@@ -712,9 +712,6 @@ def verify(plan_dir: str | None, as_json: bool) -> None:
     sys.exit(1 if findings else 0)
 
 
-if __name__ == "__main__":
-    main()
-
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
@@ -855,3 +852,7 @@ def demo(plan_dir: str | None) -> None:
                "the file you kept when you created the first admin"))
     if secret_file.exists():
         click.echo(f"  admin password: {secret_file.read_text(encoding='utf-8').strip()}")
+
+
+if __name__ == "__main__":
+    main()

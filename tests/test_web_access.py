@@ -88,3 +88,15 @@ def test_each_api_route_refuses_the_role_below(app, client, services, seeded) ->
             bad = client.open(url, method=method.upper(), headers={"Authorization": "Bearer cp_nope"})
             assert bad.status_code == 401
     assert checked == 9  # every API route that changes something
+
+
+def test_every_page_renders_for_an_admin(app, client, seeded) -> None:
+    login(client, "ada")
+    pages = 0
+    for endpoint, method, path in routes(app):
+        if method == "GET" and endpoint.startswith(("console.", "auth.")):
+            response = client.get(path)
+            assert response.status_code == 200, (path, response.status_code)
+            pages += 1
+    # login, dashboard, declare, incident, diagram, timeline (+ .md), post, plan (+ diagram, template), people
+    assert pages == 12

@@ -25,9 +25,16 @@ def _parser() -> md.Markdown:
     return parser.reset()
 
 
+_RAW_TAG = re.compile(r"<(?!(?:https?://|mailto:)[^>\s]+>)")
+
+
 def to_html(text: str) -> str:
-    """Markdown as HTML that keeps only inert tags and http(s)/mailto/tel links."""
-    rendered = _parser().convert(text)
+    """Markdown as HTML that keeps only inert tags and http(s)/mailto/tel links.
+
+    Raw HTML in a post is shown as the text it is (`<script>` reads as
+    "<script>"), never interpreted; `<https://…>` autolinks still work.
+    """
+    rendered = _parser().convert(_RAW_TAG.sub("&lt;", text))
     return nh3.clean(
         rendered,
         tags=_TAGS,

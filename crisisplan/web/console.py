@@ -110,10 +110,11 @@ def declare() -> Any:
                                       actor(), form.getlist("components"), is_drill=form.get("drill") == "on")
         except CrisisplanError as error:
             flash(str(error), "error")
-            return render_template("console/declare.html", plan=plan, form=form), 422
+            return render_template("console/declare.html", plan=plan, form=form,
+                                   chosen=form.getlist("components")), 422
         flash(f"Incident #{view.id} declared; the acknowledgement is drafted.")
         return redirect(url_for("console.incident", incident_id=view.id))
-    return render_template("console/declare.html", plan=plan, form={})
+    return render_template("console/declare.html", plan=plan, form={}, chosen=[])
 
 
 # incident --------------------------------------------------------------------

@@ -825,8 +825,9 @@ def token_revoke(token_id: int, plan_dir: str | None, as_json: bool) -> None:
 
 @main.command()
 @plan_option
+@pass_json
 @friendly
-def demo(plan_dir: str | None) -> None:
+def demo(plan_dir: str | None, as_json: bool) -> None:
     """Prepare a first look: an admin to log in with and one public sample incident (only when empty)."""
     from crisisplan.accounts import Accounts
     from crisisplan.services import instance_dir
@@ -847,7 +848,12 @@ def demo(plan_dir: str | None) -> None:
         services.approve_post(ack.id, "admin")
         services.publish_post(ack.id, "demo")
         services.trigger(view.id, "acknowledge", "demo")
-        click.echo(f"declared a sample incident (#{view.id}) and published its acknowledgement")
+        if not as_json:
+            click.echo(f"declared a sample incident (#{view.id}) and published its acknowledgement")
+    if as_json:
+        _emit({"admin_password_file": str(secret_file) if secret_file.exists() else None,
+               "incidents": len(services.status(include_closed=True))})
+        return
     click.echo("log in as admin with the password in " + (str(secret_file) if secret_file.exists() else
                "the file you kept when you created the first admin"))
     if secret_file.exists():

@@ -75,6 +75,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     for blueprint in (auth.bp, console.bp, public.bp, api.bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)  # tokens, not cookies: no CSRF to fear there
+    app.wsgi_app = public.FastPath(app.wsgi_app, lambda: public.cache(app))  # type: ignore[method-assign]
 
     @app.after_request
     def _headers(response: Response) -> Response:

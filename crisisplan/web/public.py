@@ -9,6 +9,7 @@ of the database at most once a second per process.
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -74,9 +75,12 @@ class PageCache:
         self._checked = 0.0
         self._changed_at = time.time()
         self._pages: dict[Any, Page] = {}
+        # whole responses by raw request (path, query, Accept-Language), for the WSGI fast path
+        self.responses: dict[tuple[str, str, str], tuple[list[tuple[str, str]], bytes, bytes]] = {}
+        self.generation = 0
         self._lock = threading.Lock()
 
-    def _fresh(self) -> None:
+    def fresh(self) -> None:
         now = time.monotonic()
         if now - self._checked < self._ttl:
             return
@@ -84,14 +88,15 @@ class PageCache:
         with self._lock:
             self._checked = now
             if stamp != self._stamp:
-                self._stamp, self._pages, self._changed_at = stamp, {}, time.time()
+                self._stamp, self._pages, self.responses = stamp, {}, {}
+                self._changed_at, self.generation = time.time(), self.generation + 1
 
     def invalidate(self) -> None:
         with self._lock:
             self._checked = 0.0
 
     def page(self, key: Any, build: Callable[[], str]) -> Page:
-        self._fresh()
+        self.fresh()
         page = self._pages.get(key)
         if page is None:
             body = build().encode()
@@ -101,10 +106,10 @@ class PageCache:
         return page
 
 
-def cache() -> PageCache:
-    app = current_app
+def cache(app: Any = None) -> PageCache:
+    app = app or current_app
     if "page_cache" not in app.extensions:
-        app.extensions["page_cache"] = PageCache(services().public_stamp,
+        app.extensions["page_cache"] = PageCache(app.extensions["crisisplan"].public_stamp,
                                                  app.config.get("PUBLIC_CACHE_SECONDS", 1.0))
     return app.extensions["page_cache"]
 
@@ -188,3 +193,58 @@ def incident_page(incident_id: int) -> Response:
     if not page.body:
         abort(404)
     return _send(page, not chosen)
+
+
+CACHEABLE = re.compile(r"^/(?:incidents/\d+)?$")
+
+
+class FastPath:
+    """WSGI middleware: a status page already rendered is answered without entering Flask at all.
+
+    The first request for a (path, query, Accept-Language) goes through Flask and
+    its whole response is kept; the next ones only compare the ETag or copy bytes.
+    Everything is dropped when the public stamp changes (checked once a second).
+    """
+
+    def __init__(self, wsgi_app: Callable[..., Any], cache: Callable[[], PageCache]):
+        self.wsgi_app = wsgi_app
+        self.cache = cache
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        path = environ.get("PATH_INFO", "")
+        if environ.get("REQUEST_METHOD") != "GET" or not CACHEABLE.match(path):
+            return self.wsgi_app(environ, start_response)
+        cache = self.cache()
+        cache.fresh()
+        key = (path, environ.get("QUERY_STRING", ""), environ.get("HTTP_ACCEPT_LANGUAGE", ""))
+        hit = cache.responses.get(key)
+        if hit is None:
+            return self._through(environ, start_response, cache, key)
+        headers, etag, body = hit
+        if etag in environ.get("HTTP_IF_NONE_MATCH", "").encode():
+            start_response("304 Not Modified", [h for h in headers if h[0] != "Content-Length"])
+            return [b""]
+        start_response("200 OK", headers)
+        return [body]
+
+    def _through(self, environ: dict[str, Any], start_response: Callable[..., Any], cache: PageCache,
+                 key: tuple[str, str, str]) -> Any:
+        generation = cache.generation
+        seen: dict[str, Any] = {}
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            seen.update(status=status, headers=headers)
+            return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
+
+        chunks = self.wsgi_app(environ, capture)
+        try:
+            body = b"".join(chunks)
+        finally:
+            if hasattr(chunks, "close"):
+                chunks.close()
+        etag = dict(seen.get("headers", [])).get("ETag", "")
+        # bounded: odd Accept-Language values must not grow memory without end
+        if (seen.get("status", "").startswith("200") and etag and cache.generation == generation
+                and len(cache.responses) < 1000):
+            cache.responses[key] = (list(seen["headers"]), etag.encode(), body)
+        return [body]

@@ -91,3 +91,16 @@ def test_tokens_and_users_from_the_command_line(runner, client, services) -> Non
     assert added.exit_code == 0 and "password: " in added.output
     wrong = runner.invoke(main, ["user", "add", "maria2", "--role", "boss"])
     assert wrong.exit_code == 1 and "unknown role 'boss'" in wrong.output and "Traceback" not in wrong.output
+
+
+def test_demo_prepares_a_first_look_once(runner, services, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("CRISISPLAN_INSTANCE", str(tmp_path))
+    first = runner.invoke(main, ["demo"])
+    assert first.exit_code == 0 and "declared a sample incident (#1)" in first.output
+    password = (tmp_path / "admin-password.txt").read_text(encoding="utf-8").strip()
+    assert f"admin password: {password}" in first.output
+    assert oct((tmp_path / "admin-password.txt").stat().st_mode & 0o777) == "0o600"
+    assert Accounts(services.db).authenticate("admin", password).role == "admin"
+    second = runner.invoke(main, ["demo"])
+    assert second.exit_code == 0 and "declared" not in second.output
+    assert [i.title for i in services.public_incidents()] == ["Search is slow for some customers"]

@@ -120,3 +120,14 @@ def test_a_drill_stays_off_the_public_page_and_script_is_text(person) -> None:
     expect(public.locator(".post")).to_contain_text("<script>document.title='owned'</script>")
     assert public.title() != "owned"
     assert public.locator(".post script").count() == 0
+
+
+def test_the_public_page_reads_at_320_pixels_without_javascript(browser, server) -> None:
+    context = browser.new_context(base_url=server, viewport={"width": 320, "height": 640}, java_script_enabled=False)
+    page = context.new_page()
+    page.goto("/")
+    # nothing wider than the screen: no sideways scrolling on a small phone
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    assert page.locator("main h1").count() == 1 and page.locator("header, main, footer").count() == 3
+    shot(page, "public-status-page-320px")
+    context.close()

@@ -83,3 +83,26 @@ def test_history_lists_resolved_incidents(client, services) -> None:
     assert "All systems operational" in page
     history = page.split("Past incidents (90 days)")[1]
     assert "Old outage" in history and "Resolved:" in history
+
+
+def _luminance(hex_colour: str) -> float:
+    channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def test_the_colours_meet_wcag_aa_contrast() -> None:
+    import re
+    from pathlib import Path
+
+    import crisisplan.web
+
+    css = (Path(crisisplan.web.__file__).parent / "static" / "style.css").read_text(encoding="utf-8")
+    colour = dict(re.findall(r"--([\w-]+):\s*(#[0-9a-fA-F]{6})", css))
+    colour["white"] = "#ffffff"
+    pairs = [("ink", "bg"), ("muted", "bg"), ("link", "bg"), ("ok", "bg"), ("warn", "bg"), ("bad", "bg"),
+             ("white", "ok"), ("white", "warn"), ("white", "bad"), ("warn", "amber-bg"), ("bad", "red-bg"),
+             ("ink", "soft"), ("muted", "soft")]
+    for text, background in pairs:
+        lighter, darker = sorted((_luminance(colour[text]), _luminance(colour[background])), reverse=True)
+        assert (lighter + 0.05) / (darker + 0.05) >= 4.5, (text, background)

@@ -124,7 +124,13 @@ def incident(incident_id: int) -> str:
     svc = services()
     view = svc.get(incident_id)
     runbook = svc.plan.runbook(view.runbook_id)
+    from crisisplan.web.public import component_statuses
+
+    statuses = component_statuses(svc.public_incidents())
+    labels = {c.name: c.label for c in svc.plan.settings.components}
+    components = [(labels.get(c, c), statuses.get(c, "operational")) for c in view.components]
     return render_template("console/incident.html", view=view, runbook=runbook, posts=svc.posts(incident_id),
+                           components=components,
                            promises=svc.promises(incident_id), kinds=sorted(svc.plan.kinds()),
                            fields=runbook.fields, roles=runbook.roles, ACK=ACK_TIMER, UPDATE=UPDATE_TIMER)
 

@@ -133,15 +133,18 @@ def init(directory: str) -> None:
 @pass_json
 @friendly
 def validate(plan_dir: str | None, as_json: bool) -> None:
-    """Check plan.yaml, runbooks/ and templates/; exit 1 on any error."""
+    """Check plan.yaml, runbooks/, templates/ and the drill scenarios; exit 1 on any error."""
     from crisisplan.plan.load import check_plan, resolve_plan_dir
 
     root = resolve_plan_dir(plan_dir)
     plan, problems = check_plan(root)
+    scenarios: dict[str, Any] = {}
     if plan and not problems:
         from crisisplan.comms.samples import template_problems
+        from crisisplan.drills.scenario import check_scenarios
 
-        problems = template_problems(plan)
+        scenarios, drill_problems = check_scenarios(plan)
+        problems = template_problems(plan) + drill_problems
     errors = [p for p in problems if p.severity == "error"]
     if as_json:
         _emit({"ok": not errors, "runbooks": sorted(plan.runbooks) if plan else [],
@@ -151,7 +154,7 @@ def validate(plan_dir: str | None, as_json: bool) -> None:
             click.echo(str(problem))
         if plan:
             templates = len(plan.templates)
-            click.echo(f"{len(plan.runbooks)} runbook(s), {templates} template(s), "
+            click.echo(f"{len(plan.runbooks)} runbook(s), {templates} template(s), {len(scenarios)} drill(s), "
                        f"locales {', '.join(plan.settings.locales)}: "
                        + (f"{len(errors)} error(s)" if errors else "ok"))
         else:
@@ -866,6 +869,98 @@ def demo(plan_dir: str | None, as_json: bool) -> None:
                "the file you kept when you created the first admin"))
     if secret_file.exists():
         click.echo(f"  admin password: {secret_file.read_text(encoding='utf-8').strip()}")
+
+
+@main.group()
+def drill() -> None:
+    """Rehearse a runbook on a simulated clock: scenarios in runbooks/drills/."""
+
+
+@drill.command(name="list")
+@plan_option
+@pass_json
+@friendly
+def drill_list(plan_dir: str | None, as_json: bool) -> None:
+    """The drill scenarios of the plan."""
+    from crisisplan.drills.scenario import check_scenarios
+    from crisisplan.plan.load import load_plan
+
+    scenarios, problems = check_scenarios(load_plan(plan_dir))
+    if problems:
+        raise PlanError(problems)
+    if as_json:
+        _emit([{"id": s.id, "title": s.title, "runbook": s.runbook, "severity": s.severity,
+                "duration": format_duration(s.duration), "injects": len(s.injects)} for s in scenarios.values()])
+        return
+    _table(["ID", "RUNBOOK", "SEV", "LENGTH", "INJECTS", "TITLE"],
+           [[s.id, s.runbook, s.severity, format_duration(s.duration), str(len(s.injects)), s.title]
+            for s in scenarios.values()])
+
+
+@drill.command(name="run")
+@click.argument("scenario")
+@click.option("--responder", type=click.Choice(["scripted"]), default="scripted", show_default=True,
+              help="Who answers the injects: the scenario's script (live play is from the console).")
+@click.option("--repeat", default=1, show_default=True, type=click.IntRange(1, 100_000),
+              help="Run it this many times (a batch); the score is the mean.")
+@click.option("--report", "report", default=None, type=click.Path(dir_okay=False),
+              help="Write the report: .md (with a .svg beside it) or .html.")
+@click.option("--no-record", is_flag=True, help="Do not keep the score in the drill history.")
+@plan_option
+@pass_json
+@friendly
+def drill_run(scenario: str, responder: str, repeat: int, report: str | None, no_record: bool,
+              plan_dir: str | None, as_json: bool) -> None:
+    """Run SCENARIO (an id or a file name) automatically and score it; exit 1 below its expected score."""
+    from crisisplan.drills import report as reports
+    from crisisplan.drills.play import play
+    from crisisplan.drills.scenario import load_scenario
+
+    services = _services(plan_dir)
+    chosen = load_scenario(services.plan, scenario)
+    if report and Path(report).suffix not in (".md", ".html"):
+        raise CrisisplanError(f"--report: '{report}' should end in .md or .html")
+    if repeat > 1 and not as_json:
+        from rich.progress import Progress
+
+        with Progress(transient=True) as progress:
+            task = progress.add_task(f"drill {chosen.id}", total=repeat)
+            played = play(services.plan, chosen, repeat, lambda: progress.advance(task))
+    else:
+        played = play(services.plan, chosen, repeat)
+    try:
+        card = played.card
+        if report:
+            path = Path(report)
+            if path.suffix == ".html":
+                path.write_text(reports.html_page(played.last, card), encoding="utf-8")
+            else:
+                svg = path.with_suffix(".svg")
+                svg.write_text(reports.timeline_svg(played.last), encoding="utf-8")
+                path.write_text(reports.markdown(played.last, card, svg.name), encoding="utf-8")
+        if not no_record:
+            services.record_drill(chosen.id, chosen.runbook, chosen.title, played.mean, card.as_dict(), repeat)
+    finally:
+        played.scratch.close()
+    expected = chosen.expect_score
+    verdict = ""
+    if expected is not None:
+        if not expected.min <= played.mean <= expected.max:
+            verdict = f"score {played.mean} is outside the expected {expected.min}–{expected.max}"
+        elif sorted(card.missed) != sorted(expected.missed):
+            verdict = f"missed {card.missed}, the scenario expects {expected.missed}"
+    if as_json:
+        _emit({"scenario": chosen.id, "score": played.mean, "runs": repeat, "scores": played.scores[:100],
+               **card.as_dict(), "missed": card.missed, "as_expected": not verdict})
+    else:
+        click.echo(f"drill {chosen.id}: score {played.mean}/100" + (f" (mean of {repeat} runs)" if repeat > 1 else ""))
+        for check in card.checks:
+            click.echo(f"  {'ok  ' if check.passed else 'MISS'} {check.name}: {check.line}")
+        if report:
+            click.echo(f"report: {report}")
+        if verdict:
+            click.echo(f"not as expected: {verdict}", err=True)
+    sys.exit(1 if verdict else 0)
 
 
 if __name__ == "__main__":

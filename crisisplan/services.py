@@ -29,7 +29,7 @@ from crisisplan.errors import Conflict, CrisisplanError, InvalidInput, NotFound
 from crisisplan.plan.load import Plan, load_plan
 from crisisplan.store import audit
 from crisisplan.store.db import Database, default_url
-from crisisplan.store.models import AuditEventRow, IncidentRow, PostRow
+from crisisplan.store.models import AuditEventRow, DrillRunRow, IncidentRow, PostRow
 
 ACK_TIMER, UPDATE_TIMER = "acknowledge_by", "next_update"
 SYSTEM_ACTOR = "crisisplan"  # the actor of what timers do
@@ -248,6 +248,7 @@ class Services:
             bodies, short, errors, promise = drafted.bodies, drafted.short_bodies, drafted.errors, drafted.promise
             promise_text = drafted.promise_text
         else:
+            text = delivery.drill_labelled(text) if incident.is_drill else text
             bodies, errors = {locale or self.plan.settings.default_locale: text}, []
         holder: list[PostRow] = []
 
@@ -286,11 +287,12 @@ class Services:
             approval.check_edit(post.status)
             change: dict[str, Any] = {}
             if text is not None:
+                new_text = delivery.drill_labelled(text) if incident.is_drill else text
                 which = "short_bodies" if short else "bodies"
                 old = getattr(post, which).get(locale, "")
-                setattr(post, which, {**getattr(post, which), locale: text})
+                setattr(post, which, {**getattr(post, which), locale: new_text})
                 label = f"post {post.id} [{locale}{', short' if short else ''}]"
-                change.update(locale=locale, short=short, diff=approval.text_diff(old, text, label))
+                change.update(locale=locale, short=short, diff=approval.text_diff(old, new_text, label))
             if next_update is not None:
                 change.update(next_update_from=_iso(post.next_update_at), next_update_at=next_update.isoformat())
                 post.next_update_at, post.promise_fixed = next_update, True
@@ -363,7 +365,10 @@ class Services:
 
     def post_findings(self, post: PostRow, incident: Incident) -> dict[str, list[Any]]:
         """Tone findings of the post's text, per locale, on the status page."""
-        return {c.locale: c.findings for c in self.post_checks(post, incident) if c.channel == delivery.PRIMARY}
+        from crisisplan.comms.tone import check
+
+        return {locale: check(text, self.tone_context(incident, locale, post.kind, delivery.PRIMARY))
+                for locale, text in post.bodies.items()}
 
     def publish_post(self, post_id: int, actor: str, at: datetime | None = None) -> PostRow:
         """Publish now, or schedule for `at`: only what the approval policy and the blocking rules allow."""
@@ -436,17 +441,23 @@ class Services:
         post.promise_text, post.next_update_at = texts, new
         return old
 
-    def tick(self, now: datetime | None = None) -> list[tuple[int, list[Event]]]:
-        """Fire every timer due by `now` (default: the clock's time)."""
+    def record_note(self, incident_id: int, kind: str, actor: str, **payload: Any) -> IncidentView:
+        """Put something that happened outside the engine into the incident's audit chain."""
+        return self._change(incident_id, lambda machine, incident: self._note(incident, kind, actor, **payload))
+
+    def next_wakeup(self, incident_id: int) -> datetime | None:
+        incident = self.incident(incident_id)
+        return self.machine(incident.runbook_id).next_wakeup(incident)
+
+    def tick(self, now: datetime | None = None, only: int | None = None) -> list[tuple[int, list[Event]]]:
+        """Fire every timer due by `now` (default: the clock's time); of one incident with `only`."""
         moment = now or self.clock.now()
         with self.db.read() as session:
-            due = list(session.scalars(
-                select(IncidentRow.id).where(IncidentRow.next_due_at <= moment,
-                                             IncidentRow.closed.is_(False))
-                .order_by(IncidentRow.next_due_at)))
-        with self.db.read() as session:
-            scheduled = list(session.scalars(select(PostRow.id).where(
-                PostRow.status == approval.SCHEDULED, PostRow.publish_at <= moment)))
+            query = select(IncidentRow.id).where(IncidentRow.next_due_at <= moment, IncidentRow.closed.is_(False))
+            due = list(session.scalars(query.where(IncidentRow.id == only) if only is not None else
+                                       query.order_by(IncidentRow.next_due_at)))
+            query = select(PostRow.id).where(PostRow.status == approval.SCHEDULED, PostRow.publish_at <= moment)
+            scheduled = list(session.scalars(query.where(PostRow.incident_id == only) if only is not None else query))
         for post_id in scheduled:
             try:
                 self.publish_post(post_id, SYSTEM_ACTOR)
@@ -572,7 +583,8 @@ class Services:
                         drafted.errors.append(f"no '{kind}' template for locale '{locale}'")
                     continue
                 try:
-                    into[locale] = self._renderer.render(path, context)
+                    text = self._renderer.render(path, context)
+                    into[locale] = delivery.drill_labelled(text) if incident.is_drill else text
                 except TemplateError as error:
                     drafted.errors.append(str(error))
         return drafted
@@ -756,6 +768,22 @@ class Services:
         with self.db.read() as session:
             return (session.scalar(select(func.max(PostRow.published_at))),
                     session.scalar(select(func.max(IncidentRow.updated_at)).where(IncidentRow.is_drill.is_(False))))
+
+    def record_drill(self, scenario_id: str, runbook_id: str, title: str, score: int, scorecard: dict[str, Any],
+                     runs: int = 1) -> DrillRunRow:
+        with self.db.write() as session:
+            row = DrillRunRow(scenario_id=scenario_id, runbook_id=runbook_id, title=title, ran_at=SystemClock().now(),
+                              runs=runs, score=score, scorecard=scorecard)
+            session.add(row)
+            session.flush()
+            return row
+
+    def drill_history(self, runbook_id: str | None = None) -> list[DrillRunRow]:
+        with self.db.read() as session:
+            query = select(DrillRunRow).order_by(DrillRunRow.ran_at, DrillRunRow.id)
+            if runbook_id:
+                query = query.where(DrillRunRow.runbook_id == runbook_id)
+            return list(session.scalars(query))
 
     def verify_audit(self) -> tuple[int, int, list[audit.Finding]]:
         with self.db.read() as session:

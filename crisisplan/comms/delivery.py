@@ -15,6 +15,7 @@ from crisisplan.comms.channels import CHANNELS, Rendering, render
 from crisisplan.comms.tone import Context, Finding, blocking, check
 
 PRIMARY = "status_page"
+DRILL_LABEL = "[DRILL] "
 SHORT_CHANNELS = ("social_short", "sms")
 
 
@@ -66,3 +67,13 @@ def verdict(checks: list[ChannelCheck]) -> dict[str, str]:
         if item.problem:
             reasons[item.channel].append(item.problem)
     return {channel: "; ".join(why) for channel, why in reasons.items()}
+
+
+def drill_labelled(text: str) -> str:
+    """A drill's post says so where every channel shows it: at the very start (inside a bold title)."""
+    if DRILL_LABEL.strip() in text[:40]:
+        return text
+    stripped = text.lstrip()
+    if stripped.startswith("**"):
+        return "**" + DRILL_LABEL + stripped[2:]
+    return DRILL_LABEL + stripped

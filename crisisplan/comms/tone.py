@@ -7,6 +7,7 @@ choice (plan.yaml `tone.block`), not the rule's.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import asdict, dataclass
 
@@ -56,7 +57,7 @@ def _search(patterns: tuple[str, ...], text: str) -> list[tuple[int, int]]:
 
 
 def _present(patterns: tuple[str, ...], text: str) -> bool:
-    return bool(_search(patterns, text))
+    return any(re.search(p, text, flags=re.IGNORECASE | re.MULTILINE) for p in patterns)
 
 
 WHOLE = (0, 0)  # a finding about the whole post (something missing) has an empty span at 0
@@ -163,7 +164,7 @@ def _applies(rule: str, kind: str | None) -> bool:
     return kinds is None or kind is None or kind in kinds
 
 
-def _spans(rule: str, text: str, words: Words, ctx: Context, rendering: Rendering) -> list[tuple[int, int]]:
+def _spans(rule: str, text: str, words: Words, ctx: Context, rendering: Rendering | None) -> list[tuple[int, int]]:
     if rule in ("apology", "thanks"):
         return [] if _present(words.patterns, text) else [WHOLE]
     if rule == "next_update":
@@ -177,8 +178,6 @@ def _spans(rule: str, text: str, words: Words, ctx: Context, rendering: Renderin
     if rule == "shouting":
         caps = r"\b[A-ZÁÉÍÓÚÑÜ]{2,}(?:[ \t]+[A-ZÁÉÍÓÚÑÜ]{2,}){2,}\b"
         return [m.span() for m in re.finditer(caps, text)] + [m.span() for m in re.finditer(r"[!¡]{2,}", text)]
-    if rule == "too_long":
-        return [(0, len(text))] if rendering.over_limit else []
     return _search(words.patterns, text)
 
 
@@ -189,19 +188,32 @@ def check(text: str, ctx: Context, rendering: Rendering | None = None) -> list[F
     """
     locale = ctx.locale if ctx.locale in LOCALES else ctx.locale.split("_")[0]
     table = LOCALES.get(locale, LOCALES["en"])
+    findings = list(_text_findings(text, locale, ctx.kind, ctx.jargon, ctx.block))
+    if _applies("too_long", ctx.kind):
+        rendering = rendering or render(text, ctx.channel)
+        words = table["too_long"]
+        if rendering.over_limit:
+            findings.append(Finding("too_long", "block" if "too_long" in ctx.block else "warn",
+                                    words.message + " " + rendering.summary(), 0, len(text), words.suggestion))
+    return sorted(findings, key=lambda f: (f.start, f.rule))
+
+
+@functools.lru_cache(maxsize=4096)
+def _text_findings(text: str, locale: str, kind: str | None, jargon: tuple[str, ...],
+                   block: tuple[str, ...]) -> tuple[Finding, ...]:
+    """The findings that depend on the words alone, not the channel: one text is checked once
+    however many channels show it (the status page, e-mail, chat and long social post share it)."""
+    table = LOCALES.get(locale, LOCALES["en"])
+    ctx = Context(locale=locale, kind=kind, jargon=jargon, block=block)
     findings = []
-    rendering = rendering or render(text, ctx.channel)
     for rule in RULES:
-        if not _applies(rule, ctx.kind):
+        if rule == "too_long" or not _applies(rule, kind):
             continue
         words = table[rule]
-        severity = "block" if rule in ctx.block else "warn"
-        message = words.message
-        if rule == "too_long":
-            message += " " + rendering.summary()
-        for start, end in _spans(rule, text, words, ctx, rendering):
-            findings.append(Finding(rule, severity, message, start, end, words.suggestion))
-    return sorted(findings, key=lambda f: (f.start, f.rule))
+        severity = "block" if rule in block else "warn"
+        for start, end in _spans(rule, text, words, ctx, None):
+            findings.append(Finding(rule, severity, words.message, start, end, words.suggestion))
+    return tuple(findings)
 
 
 def blocking(findings: list[Finding]) -> list[Finding]:

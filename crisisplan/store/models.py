@@ -146,3 +146,18 @@ class TokenRow(Base):
     created_at: Mapped[datetime]
     last_used_at: Mapped[datetime | None]
     revoked: Mapped[bool] = mapped_column(default=False)
+
+
+class DrillRunRow(Base):
+    """One `crisisplan drill run`: the scenario, its score and scorecard (the mean over --repeat runs)."""
+
+    __tablename__ = "drill_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scenario_id: Mapped[str] = mapped_column(String(64))
+    runbook_id: Mapped[str] = mapped_column(String(64), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    ran_at: Mapped[datetime]
+    runs: Mapped[int] = mapped_column(default=1)
+    score: Mapped[int]
+    scorecard: Mapped[dict[str, Any]]

@@ -404,6 +404,35 @@ def template_source(name: str) -> str:
     return render_template("console/template.html", name=name, source=known[name].read_text(encoding="utf-8"))
 
 
+# drills ----------------------------------------------------------------------
+@bp.route("/drills")
+@require("viewer")
+def drills() -> str:
+    """Drill history per runbook, with the trend of the scores."""
+    from crisisplan.drills.scenario import check_scenarios
+
+    svc = services()
+    scenarios, problems = check_scenarios(svc.plan)
+    history: dict[str, list[Any]] = {}
+    for row in svc.drill_history():
+        history.setdefault(row.runbook_id, []).append(row)
+    return render_template("console/drills.html", scenarios=scenarios, problems=problems, history=history,
+                           trend=_trend)
+
+
+def _trend(scores: list[int]) -> Markup:
+    """A small inline chart of scores over time (0 at the bottom, 100 at the top)."""
+    if len(scores) < 2:
+        return Markup("")
+    width, height = 160, 36
+    step = width / (len(scores) - 1)
+    points = " ".join(f"{i * step:.1f},{height - 2 - (s / 100) * (height - 4):.1f}" for i, s in enumerate(scores))
+    return Markup(  # noqa: S704 - numbers only
+        f'<svg width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="score trend: {", ".join(map(str, scores))}"><polyline fill="none" stroke="#0b57b0" '
+        f'stroke-width="2" points="{points}"/></svg>')
+
+
 # people ----------------------------------------------------------------------
 @bp.route("/people", methods=["GET", "POST"])
 @require("admin")

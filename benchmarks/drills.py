@@ -1,0 +1,54 @@
+"""Drill speed: wall time of one scenario run (scripted responder, simulated clock, scored), and drills a second
+in a batch. Targets: a 24-hour scenario in under 200 ms; at least 20 drills a second in a batch of 1,000.
+
+    .venv/bin/python benchmarks/drills.py [--runs 20] [--batch 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+from crisisplan import SHIPPED_PLAN
+from crisisplan.drills.runner import Scratch, run
+from crisisplan.drills.scenario import check_scenarios
+from crisisplan.drills.score import score
+from crisisplan.duration import format_duration
+from crisisplan.plan.load import load_plan
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--batch", type=int, default=1000)
+    args = parser.parse_args()
+    plan = load_plan(SHIPPED_PLAN)
+    scenarios, _ = check_scenarios(plan)
+    scratch = Scratch()
+    print(f"crisisplan drills benchmark: {args.runs} runs a scenario, then a batch of {args.batch}")
+    print(f"{'scenario':<18}{'length':>8}{'events':>8}{'p50 ms':>9}{'max ms':>9}   target: 24 h in < 200 ms")
+    for scenario in scenarios.values():
+        run(scenario, plan, scratch)  # warm: templates compiled, machines built
+        times, events = [], 0
+        for _ in range(args.runs):
+            start = time.perf_counter()
+            result = run(scenario, plan, scratch)
+            score(result)
+            times.append((time.perf_counter() - start) * 1000)
+            events = len(result.services.timeline(result.incident_id))
+        print(f"{scenario.id:<18}{format_duration(scenario.duration):>8}{events:>8}"
+              f"{statistics.median(times):>9.1f}{max(times):>9.1f}")
+    batch = scratch_batch = Scratch()
+    chosen = max(scenarios.values(), key=lambda s: s.duration)
+    start = time.perf_counter()
+    for _ in range(args.batch):
+        score(run(chosen, plan, batch))
+    took = time.perf_counter() - start
+    print(f"batch: {args.batch} × {chosen.id} in {took:.1f} s = {args.batch / took:.1f} drills/s   target: >= 20/s")
+    scratch.close()
+    scratch_batch.close()
+
+
+if __name__ == "__main__":
+    main()

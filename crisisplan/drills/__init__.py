@@ -1,0 +1,1 @@
+"""Drills: a runbook rehearsed on a simulated clock from a scenario file, scored, reported."""

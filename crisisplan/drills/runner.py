@@ -1,0 +1,158 @@
+"""Run a scenario automatically: the simulated clock jumps from event to event.
+
+The drill is a real incident (marked as a drill) in a scratch database,
+driven through the same Services as production: the same runbook, templates,
+approvals and timers. Only the clock and the audience differ.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from crisisplan.clock import SimulatedClock
+from crisisplan.comms import approval
+from crisisplan.drills.scenario import Action, Inject, Scenario
+from crisisplan.errors import CrisisplanError
+from crisisplan.plan.load import Plan
+from crisisplan.services import Services
+from crisisplan.store.db import Database
+
+AUTHOR, APPROVER = "drill-comms", "drill-approver"
+START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # a Monday morning, always: runs are comparable
+
+_template_lock = threading.Lock()
+_template: Path | None = None
+
+
+def _migrated_template() -> Path:
+    """One migrated empty database a process; each scratch database starts as a copy of it."""
+    global _template
+    with _template_lock:
+        if _template is None:
+            path = Path(tempfile.mkdtemp(prefix="crisisplan-drill-")) / "template.sqlite3"
+            db = Database(f"sqlite:///{path}")
+            db.migrate()
+            db.dispose()
+            _template = path
+    return _template
+
+
+class Scratch:
+    """A throw-away database for drills; many runs can share one."""
+
+    def __init__(self) -> None:
+        # In memory: a drill's database lives only as long as its run. SQLAlchemy keeps one
+        # connection a thread for it, so it is filled from the migrated template by SQLite's backup.
+        self.db = Database("sqlite://")
+        raw = self.db.engine.raw_connection()
+        template = sqlite3.connect(_migrated_template())
+        template.backup(raw.driver_connection)
+        template.close()
+        self._services: Services | None = None
+
+    def services(self, plan: Plan) -> Services:
+        """One Services for every run here: templates compiled and machines built once."""
+        if self._services is None or self._services.plan is not plan:
+            self._services = Services(plan, self.db, SimulatedClock(START))
+        self._services.clock = SimulatedClock(START)
+        return self._services
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+@dataclass
+class Run:
+    """What happened in one drill: enough for the scoring and the report."""
+
+    scenario: Scenario
+    services: Services
+    incident_id: int
+    started_at: datetime
+    ended_at: datetime
+    injects: list[tuple[datetime, Inject]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # scripted actions the plan refused
+
+
+def run(scenario: Scenario, plan: Plan, scratch: Scratch) -> Run:
+    services = scratch.services(plan)
+    clock = services.clock
+    view = services.declare(scenario.runbook, scenario.severity, scenario.title, AUTHOR, scenario.components,
+                            is_drill=True)
+    result = Run(scenario, services, view.id, START, START + scenario.duration)
+    timeline: list[tuple[timedelta, int, Inject | Action]] = [(i.at, 0, i) for i in scenario.injects]
+    timeline += [(at, 1, a) for a in scenario.script for at in a.times()]
+    for offset, _, item in sorted(timeline, key=lambda t: (t[0], t[1])):
+        _run_until(services, view.id, START + offset)
+        if isinstance(item, Inject):
+            result.injects.append((clock.now(), item))
+            services.record_note(view.id, "drill_inject", "drill", inject=item.kind, text=item.text,
+                                 author=item.author, reach=item.reach, fields=item.fields)
+        else:
+            try:
+                _act(services, view.id, item)
+            except CrisisplanError as error:
+                result.errors.append(f"+{_offset(offset)} {_describe(item)}: {error}")
+    _run_until(services, view.id, result.ended_at)
+    return result
+
+
+def _run_until(services: Services, incident_id: int, moment: datetime) -> None:
+    """Jump the clock to every timer due before `moment`, firing each, then to `moment`."""
+    clock = services.clock
+    assert isinstance(clock, SimulatedClock)
+    for _ in range(10_000):
+        wake = services.next_wakeup(incident_id)  # the next due timer or promise turning at risk
+        if wake is None or wake > moment:
+            break
+        clock.set(max(clock.now(), wake))
+        services.tick(only=incident_id)  # runs sharing a scratch database never touch each other
+    clock.set(max(clock.now(), moment))
+
+
+def _act(services: Services, incident_id: int, action: Action) -> None:
+    who = action.by
+    if action.set and not action.trigger:
+        services.set_fields(incident_id, action.set, who)
+    for role, person in action.assign.items():
+        services.assign_role(incident_id, role, person, who)
+    if action.check:
+        view = services.get(incident_id)
+        for number, (_, done) in enumerate(view.checklist, start=1):
+            if not done:
+                services.check_item(incident_id, number, who)
+    if action.trigger:
+        services.trigger(incident_id, action.trigger, who, action.set or None)
+    if action.publish:
+        pending = [p for p in services.posts(incident_id)
+                   if p.kind == action.publish and p.status != approval.PUBLISHED]
+        post = pending[-1] if pending else services.draft_post(incident_id, action.publish, AUTHOR)
+        policy = services.policy(services.incident(incident_id))
+        if policy != "none" and post.status == approval.DRAFT:
+            services.submit_post(post.id, AUTHOR)
+        if policy != "none" and services.post(post.id).status == approval.IN_REVIEW:
+            services.approve_post(post.id, APPROVER)
+        services.publish_post(post.id, who)
+    if action.external_post:
+        services.record_note(incident_id, "external_post", who, text=action.external_post)
+
+
+def _describe(action: Action) -> str:
+    parts = [f"{k}={v}" for k, v in action.model_dump(exclude_defaults=True).items() if k not in ("at", "by")]
+    return ", ".join(parts)
+
+
+def _offset(delta: timedelta) -> str:
+    from crisisplan.duration import format_duration
+
+    return format_duration(delta) if delta else "0m"
+
+
+def summary(run_: Run) -> dict[str, Any]:
+    return {"scenario": run_.scenario.id, "incident": run_.incident_id, "errors": run_.errors}

@@ -1,0 +1,203 @@
+"""Drill scenario files (runbooks/drills/*.yaml): what happens when, what a good response is,
+and what the scripted responder does. Checked like runbooks: every problem names file:line."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BeforeValidator, Field, ValidationError, model_validator
+
+from crisisplan.comms.tone import RULES
+from crisisplan.errors import PlanError, Problem
+from crisisplan.plan.checks import did_you_mean, validation_problems
+from crisisplan.plan.load import Plan
+from crisisplan.plan.schema import Duration, Name, Strict
+from crisisplan.plan.source import Located, read_yaml
+
+
+def _offset(value: object) -> object:
+    """An offset from the start of the drill: a duration, or zero (`0m`) for the very start."""
+    return timedelta(0) if re.fullmatch(r"\s*0+[smhdw]?\s*", str(value)) else value
+
+
+Offset = Annotated[Duration, BeforeValidator(_offset)]
+
+InjectKind = Literal["signal", "complaint", "journalist", "cause_known", "executive_post", "second_failure",
+                     "deadline"]
+
+
+class Expect(Strict):
+    """A good response to an inject: exactly one of a trigger, a published post, or a tone rule kept quiet."""
+
+    trigger: Name | None = None
+    post: Name | None = None
+    quiet: str | None = None
+    within: Duration = timedelta(hours=1)
+
+    @model_validator(mode="after")
+    def _one(self) -> Expect:
+        if len({"trigger", "post", "quiet"} & self.model_fields_set) != 1:
+            raise ValueError("an expectation names exactly one of: trigger, post, quiet")
+        return self
+
+
+class Inject(Strict):
+    at: Offset
+    kind: InjectKind
+    text: str
+    author: str = ""
+    reach: int = Field(default=0, ge=0)
+    fields: dict[Name, str] = {}
+    expect: list[Expect] = []
+
+
+class Action(Strict):
+    """One step of the scripted responder, `at` an offset from the start of the drill."""
+
+    at: Offset
+    trigger: Name | None = None
+    set: dict[Name, str] = {}
+    publish: Name | None = None  # the pending draft of this kind (drafted now if none), through review
+    check: Literal["all"] | None = None
+    assign: dict[Name, str] = {}
+    external_post: str | None = None  # somebody posts outside the review: always flagged
+    by: str = "drill-team"
+    # repeat the action every so long until an offset: an update cadence in one line
+    every: Duration | None = None
+    until: Duration | None = None
+
+    def times(self) -> list[timedelta]:
+        if self.every is None:
+            return [self.at]
+        end, at, result = self.until or self.at, self.at, []
+        while at <= end:
+            result.append(at)
+            at += self.every
+        return result
+
+    @model_validator(mode="after")
+    def _something(self) -> Action:
+        if not ({"trigger", "set", "publish", "check", "assign", "external_post"} & self.model_fields_set):
+            raise ValueError("an action needs one of: trigger, set, publish, check, assign, external_post")
+        return self
+
+
+class ScoreExpectation(Strict):
+    min: int = Field(ge=0, le=100)
+    max: int = Field(default=100, ge=0, le=100)
+    missed: list[str] = []  # the scorecard lines expected to fail, by check name
+
+
+class Scenario(Strict):
+    id: Name
+    title: str
+    description: str = ""
+    runbook: Name
+    severity: Name
+    components: list[Name] = []
+    duration: Duration = timedelta(hours=24)
+    injects: list[Inject] = Field(min_length=1)
+    script: list[Action] = []
+    expect_score: ScoreExpectation | None = None
+
+
+def scenario_problems(scenario: Scenario, src: Located, plan: Plan) -> list[Problem]:
+    """What the schema cannot see: names of the runbook, severities, triggers, fields, kinds, rules."""
+    out: list[Problem] = []
+    if scenario.runbook not in plan.runbooks:
+        return [src.problem(("runbook",), f"unknown runbook '{scenario.runbook}'",
+                            did_you_mean(scenario.runbook, plan.runbooks))]
+    runbook = plan.runbooks[scenario.runbook]
+    severities = [s.name for s in runbook.severities]
+    triggers = {t.trigger for t in runbook.transitions}
+    fields = {f.name for f in runbook.fields}
+    roles = {r.name for r in runbook.roles}
+    kinds = plan.kinds()
+    components = {c.name for c in plan.settings.components}
+
+    def known(path: tuple, value: str, names: set[str] | list[str], what: str) -> None:
+        if value not in names:
+            out.append(src.problem(path, f"unknown {what} '{value}'", did_you_mean(value, names)))
+
+    known(("severity",), scenario.severity, severities, "severity")
+    for i, name in enumerate(scenario.components):
+        known(("components", i), name, components, "component")
+    for i, inject in enumerate(scenario.injects):
+        if inject.at > scenario.duration:
+            out.append(src.problem(("injects", i, "at"), "inject comes after the end of the drill",
+                                   "make `duration` longer or the inject earlier"))
+        for name in inject.fields:
+            known(("injects", i, "fields", name), name, fields, "field")
+        for j, expect in enumerate(inject.expect):
+            path = ("injects", i, "expect", j)
+            if expect.trigger:
+                known(path + ("trigger",), expect.trigger, triggers, "trigger")
+            if expect.post:
+                known(path + ("post",), expect.post, kinds, "post kind")
+            if expect.quiet:
+                known(path + ("quiet",), expect.quiet, RULES, "tone rule")
+    for i, action in enumerate(scenario.script):
+        path = ("script", i)
+        if max(action.times()) > scenario.duration:
+            out.append(src.problem(path + ("at",), "action comes after the end of the drill"))
+        if (action.every is None) != (action.until is None):
+            out.append(src.problem(path, "`every` and `until` go together", "give both, or neither"))
+        if action.trigger:
+            known(path + ("trigger",), action.trigger, triggers, "trigger")
+        for name in action.set:
+            known(path + ("set", name), name, fields, "field")
+        if action.publish:
+            known(path + ("publish",), action.publish, kinds, "post kind")
+        for role in action.assign:
+            known(path + ("assign", role), role, roles, "role")
+    return out
+
+
+def drill_dir(plan: Plan) -> Path:
+    return plan.root / "runbooks" / "drills"
+
+
+def check_scenarios(plan: Plan) -> tuple[dict[str, Scenario], list[Problem]]:
+    scenarios: dict[str, Scenario] = {}
+    problems: list[Problem] = []
+    for path in sorted(drill_dir(plan).glob("*.yaml")) if drill_dir(plan).is_dir() else []:
+        name = str(path.relative_to(plan.root))
+        try:
+            src = read_yaml(path, name)
+            if not isinstance(src.data, dict):
+                problems.append(src.problem((), "a drill scenario must be a mapping of keys"))
+                continue
+            scenario = Scenario.model_validate(src.data)
+        except PlanError as error:
+            problems.extend(error.problems)
+            continue
+        except ValidationError as error:
+            problems.extend(validation_problems(error, src, Scenario))
+            continue
+        found = scenario_problems(scenario, src, plan)
+        if scenario.id in scenarios:
+            found.append(src.problem(("id",), f"scenario id '{scenario.id}' is used twice"))
+        problems.extend(found)
+        if not found:
+            scenarios[scenario.id] = scenario
+    return scenarios, problems
+
+
+def load_scenario(plan: Plan, name: str) -> Scenario:
+    """A scenario by id, or by the path of its file."""
+    from crisisplan.errors import NotFound
+
+    scenarios, problems = check_scenarios(plan)
+    if problems:
+        raise PlanError(problems)
+    by_file = {p.stem: p for p in drill_dir(plan).glob("*.yaml")} if drill_dir(plan).is_dir() else {}
+    stem = Path(name).stem
+    if name in scenarios:
+        return scenarios[name]
+    if stem in by_file:
+        return next(s for s in scenarios.values()
+                    if read_yaml(by_file[stem], stem).data.get("id") == s.id)
+    raise NotFound(f"no drill scenario '{name}' in {drill_dir(plan)}; " + did_you_mean(name, scenarios))

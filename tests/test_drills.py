@@ -1,0 +1,148 @@
+"""Drills: each shipped scenario scores as its file expects; a late acknowledgement and a post around
+the review are caught; scenario mistakes name file:line; nothing of a drill leaks to public output."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+import pytest
+
+from crisisplan import SHIPPED_PLAN
+from crisisplan.cli import main
+from crisisplan.drills.play import play
+from crisisplan.drills.scenario import check_scenarios
+from crisisplan.plan.load import load_plan
+from tests.walk import publish_reviewed
+
+PLAN = load_plan(SHIPPED_PLAN)
+SCENARIOS, PROBLEMS = check_scenarios(PLAN)
+
+
+def test_three_scenarios_ship_one_per_runbook() -> None:
+    assert PROBLEMS == []
+    assert sorted(s.runbook for s in SCENARIOS.values()) == sorted(PLAN.runbooks)
+
+
+@pytest.mark.parametrize("scenario_id", sorted(SCENARIOS))
+def test_each_shipped_scenario_scores_as_its_file_expects(runner, scenario_id: str) -> None:
+    result = runner.invoke(main, ["drill", "run", scenario_id, "--json", "--no-record"])
+    data = json.loads(result.output)
+    assert result.exit_code == 0 and data["as_expected"], data
+    assert data["errors"] == []  # every scripted action was accepted by the plan
+
+
+def test_an_executive_posting_around_the_review_is_flagged() -> None:
+    played = play(PLAN, SCENARIOS["complaint_storm"])
+    try:
+        approval = next(c for c in played.card.checks if c.name == "approval")
+        assert not approval.passed and "around the review (by head-of-sales)" in approval.line
+        assert "contradiction (outside the review)" in next(c for c in played.card.checks if c.name == "tone").line
+    finally:
+        played.scratch.close()
+
+
+def test_a_missed_acknowledgement_deadline_is_scored_as_missed() -> None:
+    late = SCENARIOS["checkout_outage"].model_copy(deep=True)
+    script = [a for a in late.script if a.publish != "acknowledge"]
+    first = next(a for a in late.script if a.publish == "acknowledge")
+    late = late.model_copy(update={"script": [*script, first.model_copy(update={"at": first.at * 6})]})  # 36m
+    played = play(PLAN, late)
+    try:
+        checks = {c.name: c for c in played.card.checks}
+        assert not checks["acknowledge"].passed
+        assert checks["acknowledge"].line == "first public word (acknowledge) after 36m (deadline 15m)"
+        assert not checks["escalations"].passed and "acknowledge_by" in checks["escalations"].line
+        assert played.card.score < 90
+    finally:
+        played.scratch.close()
+
+
+def test_a_24_hour_scenario_runs_on_the_simulated_clock() -> None:
+    long = SCENARIOS["data_exposure"]
+    assert long.duration.total_seconds() == 24 * 3600
+    played = play(PLAN, long, repeat=3)
+    try:
+        assert played.scores == [played.scores[0]] * 3  # the same plan plays the same way every time
+        assert played.last.ended_at - played.last.started_at == long.duration
+    finally:
+        played.scratch.close()
+
+
+def test_reports_in_markdown_with_an_svg_chart_and_in_html(runner, tmp_path: Path) -> None:
+    md, page = tmp_path / "drill.md", tmp_path / "drill.html"
+    assert runner.invoke(main, ["drill", "run", "checkout_outage", "--report", str(md)]).exit_code == 0
+    text = md.read_text(encoding="utf-8")
+    assert "**Score: 100 / 100**" in text and "![Timeline of the drill](drill.svg)" in text
+    assert "## What to improve" in text and "nothing: every check passed" in text
+    svg = ElementTree.parse(tmp_path / "drill.svg").getroot()
+    circles = svg.findall(".//{http://www.w3.org/2000/svg}circle")
+    assert len(circles) == 10  # one dot a published post
+    assert runner.invoke(main, ["drill", "run", "complaint_storm", "--report", str(page)]).exit_code == 0
+    html = page.read_text(encoding="utf-8")
+    assert "<h2>What to improve</h2>" in html and "around the review" in html and "<svg" in html
+    bad = runner.invoke(main, ["drill", "run", "checkout_outage", "--report", str(tmp_path / "x.pdf")])
+    assert bad.exit_code == 1 and "should end in .md or .html" in bad.output
+
+
+def test_the_history_keeps_scores_and_the_console_shows_the_trend(runner, app, client) -> None:
+    from tests.web import login
+
+    for _ in range(2):
+        runner.invoke(main, ["drill", "run", "complaint_storm"])
+    runner.invoke(main, ["drill", "run", "checkout_outage", "--repeat", "2"])
+    login(client, "vera")
+    page = client.get("/console/drills").get_data(as_text=True)
+    assert "score trend: 77, 77" in page and "complaints" in page and "around the review" in page
+    assert "<td>2</td><td>100</td>" in page  # the batch of two, recorded once with its mean
+
+
+def _broken(tmp_path: Path, text: str) -> Path:
+    plan = tmp_path / "plan"
+    for name in ("runbooks", "templates"):
+        shutil.copytree(SHIPPED_PLAN / name, plan / name)
+    shutil.copy(SHIPPED_PLAN / "plan.yaml", plan / "plan.yaml")
+    (plan / "runbooks" / "drills" / "broken.yaml").write_text(text, encoding="utf-8")
+    return plan
+
+
+@pytest.mark.parametrize(("text", "where", "message"), [
+    ("id: b\ntitle: B\nrunbook: outage\nseverity: sev1\ninjects:\n  - at: 5m\n    kind: signal\n    text: x\n"
+     "script:\n  - {at: 6m, trigger: acknowlege}\n", "broken.yaml:10:", "unknown trigger 'acknowlege'"),
+    ("id: b\ntitle: B\nrunbook: outtage\nseverity: sev1\ninjects:\n  - {at: 5m, kind: signal, text: x}\n",
+     "broken.yaml:3:", "unknown runbook 'outtage'"),
+    ("id: b\ntitle: B\nrunbook: outage\nseverity: sev1\ninjects:\n  - {at: 5m, kind: tweet, text: x}\n",
+     "broken.yaml:6:", "kind"),
+    ("id: b\ntitle: B\nrunbook: outage\nseverity: sev1\nduration: 1h\ninjects:\n  - {at: 2h, kind: signal, text: x}\n",
+     "broken.yaml:7:", "after the end of the drill"),
+])
+def test_a_broken_scenario_names_file_and_line(runner, tmp_path: Path, text: str, where: str, message: str) -> None:
+    plan = _broken(tmp_path, text)
+    result = runner.invoke(main, ["validate", "--plan", str(plan)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    line = next(line for line in result.output.splitlines() if "broken.yaml" in line)
+    assert where in line and message in line, line
+
+
+def test_nothing_of_a_drill_reaches_public_output(app, client, services) -> None:
+    view = services.declare("outage", "sev1", "Warehouse flooded", "ana", ["checkout"], is_drill=True)
+    [ack] = services.posts(view.id)
+    assert ack.bodies["en"].startswith("**[DRILL] ") and ack.short_bodies["es"].startswith("[DRILL] ")
+    own = services.draft_post(view.id, "update", "ana", text="We are sorry. Next update by 10:30. https://x.example")
+    assert own.bodies["en"].startswith("[DRILL] ")
+    edited = services.edit_post(own.id, "Edited without the label. Sorry. Next update by 11:00.", "ana")
+    assert edited.bodies["en"].startswith("[DRILL] ")
+    publish_reviewed(services, ack.id, "ana")
+    outputs = [client.get("/").get_data(as_text=True), client.get("/?lang=es").get_data(as_text=True)]
+    assert client.get(f"/incidents/{view.id}").status_code == 404
+    from crisisplan.accounts import Accounts
+
+    token = Accounts(services.db).add_token("t", "viewer")[1]
+    components = client.get("/api/v1/components", headers={"Authorization": f"Bearer {token}"}).get_json()
+    assert {c["status"] for c in components} == {"operational"}
+    assert services.public_incidents() == []
+    for output in outputs:
+        assert "Warehouse flooded" not in output and "DRILL" not in output
+    assert "All systems operational" in outputs[0] and "Todos los sistemas funcionan" in outputs[1]

@@ -925,7 +925,7 @@ def drill_run(scenario: str, responder: str, repeat: int, report: str | None, no
 
         with Progress(transient=True) as progress:
             task = progress.add_task(f"drill {chosen.id}", total=repeat)
-            played = play(services.plan, chosen, repeat, lambda: progress.advance(task))
+            played = play(services.plan, chosen, repeat, lambda n: progress.advance(task, n))
     else:
         played = play(services.plan, chosen, repeat)
     try:

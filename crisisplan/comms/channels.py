@@ -7,6 +7,7 @@ character costs two) or UCS-2 units, in segments of 160/153 or 70/67.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -50,10 +51,16 @@ class Rendering:
     limit: int
     unit: str
     subject: str = ""
-    html: str = ""
     segments: int = 0
     encoding: str = ""
     subject_limit: int = 0
+    # Markdown whose HTML this channel shows (status page, e-mail); converted only when asked for,
+    # since checking lengths and words needs none of it
+    html_source: str = ""
+
+    @functools.cached_property
+    def html(self) -> str:
+        return to_html(self.html_source) if self.html_source else ""
 
     @property
     def over_limit(self) -> bool:
@@ -96,7 +103,7 @@ def render(markdown_text: str, kind: str) -> Rendering:
     if kind in ("status_page", "social_long"):
         text = markdown_text.strip() if kind == "status_page" else to_text(markdown_text)
         return Rendering(kind, text, len(text), channel.limit, channel.unit,
-                         html=to_html(markdown_text) if kind == "status_page" else "")
+                         html_source=markdown_text if kind == "status_page" else "")
     if kind == "social_short":
         text = to_text(markdown_text)
         return Rendering(kind, text, social_length(text), channel.limit, channel.unit)
@@ -104,7 +111,7 @@ def render(markdown_text: str, kind: str) -> Rendering:
         subject, body = split_subject(markdown_text)
         text = to_text(body)
         return Rendering(kind, text, len(text), channel.limit, channel.unit, subject=subject,
-                         html=to_html(body), subject_limit=channel.subject_limit)
+                         html_source=body, subject_limit=channel.subject_limit)
     if kind == "chat":
         # Slack mrkdwn: & < > are control characters; escape them before writing links
         text = markdown_text.strip().replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -736,6 +736,7 @@ def serve(host: str, port: int, workers: int, server: str, threads: int, backpre
 
     services = _services(plan_dir)  # validates the plan and migrates the database before any worker starts
     os.environ["CRISISPLAN_PLAN"] = str(services.plan.root)
+    os.environ.setdefault("CRISISPLAN_TICK_SECONDS", "5")  # timers fire while the app runs
     os.environ.setdefault("CRISISPLAN_DATABASE_URL", services.db.engine.url.render_as_string(hide_password=False))
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
     click.echo(f"crisisplan on http://{shown}:{port}/ (status page) and http://{shown}:{port}/console/ (console)")
@@ -961,6 +962,43 @@ def drill_run(scenario: str, responder: str, repeat: int, report: str | None, no
         if verdict:
             click.echo(f"not as expected: {verdict}", err=True)
     sys.exit(1 if verdict else 0)
+
+
+@drill.command(name="start")
+@click.argument("scenario")
+@click.option("--speed", default=1.0, show_default=True, type=click.FloatRange(1, 1000),
+              help="Play this many times faster than real time (deadlines and injects alike).")
+@plan_option
+@actor_option
+@pass_json
+@friendly
+def drill_start(scenario: str, speed: float, plan_dir: str | None, actor: str | None, as_json: bool) -> None:
+    """Start a live drill: the team plays it in the console while injects arrive."""
+    services = _services(plan_dir)
+    view = services.start_drill(scenario, _actor(actor), speed)
+    if as_json:
+        _emit(view.as_dict())
+        return
+    click.echo(f"live drill #{view.id} started at {speed:g}× speed: open /console/incidents/{view.id}")
+    click.echo(f"score it when done: crisisplan drill finish {view.id}")
+
+
+@drill.command(name="finish")
+@click.argument("incident_id", type=int)
+@plan_option
+@actor_option
+@pass_json
+@friendly
+def drill_finish(incident_id: int, plan_dir: str | None, actor: str | None, as_json: bool) -> None:
+    """Score a live drill as it stands and keep the score in the drill history."""
+    services = _services(plan_dir)
+    _, card = services.finish_drill(incident_id, _actor(actor))
+    if as_json:
+        _emit(card.as_dict())
+        return
+    click.echo(f"drill #{incident_id}: score {card.score}/100")
+    for check in card.checks:
+        click.echo(f"  {'ok  ' if check.passed else 'MISS'} {check.name}: {check.line}")
 
 
 if __name__ == "__main__":

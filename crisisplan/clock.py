@@ -37,3 +37,16 @@ class SimulatedClock:
             raise ValueError("a clock does not go backwards")
         self._now = moment
         return self._now
+
+
+class ScaledClock:
+    """Drill time for a live drill played faster: from `start`, `speed` drill seconds a real second."""
+
+    def __init__(self, base: Clock, start: datetime, speed: float):
+        self.base, self.start, self.speed = base, start, speed
+
+    def now(self) -> datetime:
+        return self.start + (self.base.now() - self.start) * self.speed
+
+    def to_real(self, moment: datetime) -> datetime:
+        return self.start + (moment - self.start) / self.speed

@@ -11,7 +11,9 @@ import functools
 import getpass
 import json
 import os
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -19,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from crisisplan.clock import Clock, SystemClock
+from crisisplan.clock import Clock, ScaledClock, SystemClock
 from crisisplan.comms import approval, delivery
 from crisisplan.comms.context import template_context
 from crisisplan.comms.render import Renderer, TemplateError, format_moment
@@ -147,9 +149,33 @@ class Services:
     def __init__(self, plan: Plan, db: Database, clock: Clock | None = None):
         self.plan = plan
         self.db = db
-        self.clock = clock or SystemClock()
+        self._base_clock: Clock = clock or SystemClock()
+        self._local = threading.local()
         self._machines: dict[str, IncidentMachine] = {}
         self._renderer = Renderer(plan.root / "templates")
+        self._scenarios: dict[str, Any] | None = None
+
+    @property
+    def clock(self) -> Clock:
+        """The time of the incident being worked on: drill time inside a sped-up live drill."""
+        return getattr(self._local, "clock", None) or self._base_clock
+
+    @clock.setter
+    def clock(self, value: Clock) -> None:
+        self._base_clock = value
+
+    @contextmanager
+    def _time_of(self, row: IncidentRow) -> Iterator[None]:
+        drill = row.doc.get("drill") if row.is_drill else None
+        if not drill or drill.get("speed", 1) == 1 or getattr(self._local, "clock", None) is not None:
+            yield
+            return
+        self._local.clock = ScaledClock(self._base_clock, datetime.fromisoformat(drill["started_at"]),
+                                        drill["speed"])
+        try:
+            yield
+        finally:
+            self._local.clock = None
 
     @classmethod
     def open(cls, plan_dir: str | os.PathLike[str] | None = None, database_url: str | None = None,
@@ -166,7 +192,7 @@ class Services:
     # changes -------------------------------------------------------------------
     def declare(self, runbook_id: str, severity: str, title: str, actor: str,
                 components: list[str] | None = None, fields: dict[str, str] | None = None,
-                is_drill: bool = False) -> IncidentView:
+                is_drill: bool = False, drill: dict[str, Any] | None = None) -> IncidentView:
         machine = self.machine(runbook_id)
         known = {c.name for c in self.plan.settings.components}
         for name in components or []:
@@ -177,6 +203,7 @@ class Services:
                                       + did_you_mean(name, known))
         outcome = machine.declare(self.clock, severity=severity, title=title, actor=actor,
                                   components=components, fields=fields, is_drill=is_drill)
+        outcome.incident.drill = drill
         with self.db.write() as session:
             row = IncidentRow(runbook_id=runbook_id,
                               runbook_version=str(machine.runbook.version),
@@ -476,14 +503,103 @@ class Services:
 
     def _fire(self, machine: IncidentMachine, incident: Incident, events: list[Event]) -> Outcome:
         outcome = machine.tick(incident, self.clock, SYSTEM_ACTOR)
+        self._inject(outcome)
         events.extend(outcome.events)
         return outcome
+
+    # live drills -----------------------------------------------------------------
+    def scenarios(self) -> dict[str, Any]:
+        if self._scenarios is None:
+            from crisisplan.drills.scenario import check_scenarios
+
+            self._scenarios, problems = check_scenarios(self.plan)
+            if problems:
+                from crisisplan.errors import PlanError
+
+                raise PlanError(problems)
+        return self._scenarios
+
+    def _next_inject(self, incident: Incident) -> datetime | None:
+        drill = incident.drill
+        if not drill or "scenario" not in drill:
+            return None
+        injects = self.scenarios()[drill["scenario"]].injects
+        if drill["injected"] >= len(injects):
+            return None
+        return datetime.fromisoformat(drill["started_at"]) + sorted(i.at for i in injects)[drill["injected"]]
+
+    def _inject(self, outcome: Outcome) -> None:
+        """The injects of a live drill whose time has come, into the audit trail (the console shows them)."""
+        incident = outcome.incident
+        while (due := self._next_inject(incident)) is not None and due <= self.clock.now():
+            drill = dict(incident.drill or {})
+            inject = sorted(self.scenarios()[drill["scenario"]].injects, key=lambda i: i.at)[drill["injected"]]
+            outcome.events.append(Event("drill_inject", self.clock.now(), "drill", {
+                "inject": inject.kind, "text": inject.text, "author": inject.author, "reach": inject.reach,
+                "fields": inject.fields}))
+            drill["injected"] += 1
+            incident.drill = drill
+
+    def start_drill(self, scenario_id: str, actor: str, speed: float = 1.0) -> IncidentView:
+        """A live drill: the scenario's runbook and severity, injects arriving on the (sped-up) clock."""
+        from crisisplan.plan.checks import did_you_mean
+
+        scenarios = self.scenarios()
+        if scenario_id not in scenarios:
+            raise NotFound(f"no drill scenario '{scenario_id}'; " + did_you_mean(scenario_id, scenarios))
+        if not 1 <= speed <= 1000:
+            raise InvalidInput("speed is how many times faster than real time: 1 to 1000", "speed")
+        scenario = scenarios[scenario_id]
+        started = self._base_clock.now()
+        with self._speed(started, speed):
+            view = self.declare(scenario.runbook, scenario.severity, scenario.title, actor, scenario.components,
+                                is_drill=True, drill={"scenario": scenario.id, "started_at": started.isoformat(),
+                                                      "speed": speed, "injected": 0})
+            return self._change(view.id, functools.partial(self._first_injects))
+
+    @contextmanager
+    def _speed(self, started: datetime, speed: float) -> Iterator[None]:
+        if speed == 1:
+            yield
+            return
+        self._local.clock = ScaledClock(self._base_clock, started, speed)
+        try:
+            yield
+        finally:
+            self._local.clock = None
+
+    def _first_injects(self, machine: IncidentMachine, incident: Incident) -> Outcome:
+        outcome = Outcome(incident.copy())
+        self._inject(outcome)
+        return outcome
+
+    def finish_drill(self, incident_id: int, actor: str) -> tuple[Any, Any]:
+        """Score a live drill as it stands, keep the score in the drill history, and end the drill."""
+        from crisisplan.drills.runner import Run
+        from crisisplan.drills.score import score
+
+        incident = self.incident(incident_id)
+        if not incident.drill or "scenario" not in incident.drill:
+            raise InvalidInput(f"incident {incident_id} is not a live drill", "incident")
+        scenario = self.scenarios()[incident.drill["scenario"]]
+        started = datetime.fromisoformat(incident.drill["started_at"])
+        with self.db.read() as session:
+            row = session.get(IncidentRow, incident_id)
+            with self._time_of(row):
+                ended = self.clock.now()
+        order = sorted(scenario.injects, key=lambda i: i.at)
+        injected = [(e.at, order[n]) for n, e in enumerate(
+            e for e in self.timeline(incident_id) if e.kind == "drill_inject")]
+        run = Run(scenario, self, incident_id, started, ended, injected)
+        card = score(run)
+        self.record_drill(scenario.id, scenario.runbook, scenario.title, card.score, card.as_dict())
+        self.record_note(incident_id, "drill_finished", actor, score=card.score, missed=card.missed)
+        return run, card
 
     def _change(self, incident_id: int, command: Callable[[IncidentMachine, Incident], Outcome],
                 expected_version: int | None = None,
                 also: Callable[[Any], None] | None = None) -> IncidentView:
-        with self.db.write() as session:
-            row = self._locked(session, incident_id)
+        with self.db.write() as session, self._time_of(row := self._locked(session, incident_id)):
             if expected_version is not None and row.version != expected_version:
                 raise Conflict(f"incident {incident_id} changed since you loaded it "
                                f"(version {expected_version}, now {row.version}); "
@@ -515,10 +631,11 @@ class Services:
                 raise Conflict(f"post {post_id} changed since you opened it (version {expected_version}, "
                                f"now {post.version}); nothing of your change was applied — reload and compare")
             row = self._locked(session, post.incident_id)
-            machine = self.machine(row.runbook_id)
-            outcome = step(post, machine, self._to_engine(row, machine))
-            post.updated_at = self.clock.now()
-            self._save(session, row, outcome)
+            with self._time_of(row):
+                machine = self.machine(row.runbook_id)
+                outcome = step(post, machine, self._to_engine(row, machine))
+                post.updated_at = self.clock.now()
+                self._save(session, row, outcome)
             return post
 
     def _save(self, session: Any, row: IncidentRow, outcome: Outcome, new: bool = False) -> None:
@@ -532,7 +649,10 @@ class Services:
         row.last_published_at = incident.last_published_at
         row.updated_at = now
         row.closed = machine.states[incident.state].final
-        row.next_due_at = machine.next_wakeup(incident)
+        wakeups = [w for w in (machine.next_wakeup(incident), self._next_inject(incident)) if w is not None]
+        wake = min(wakeups, default=None)
+        clock = self.clock
+        row.next_due_at = clock.to_real(wake) if wake and isinstance(clock, ScaledClock) else wake
         if new:
             session.add(row)
         session.flush()
@@ -607,6 +727,7 @@ class Services:
             promised_update_at=_when(doc.get("promised_update_at")),
             timers=Incident.timers_from_record(doc.get("timers", {})),
             escalations=row.escalations,
+            drill=dict(doc["drill"]) if doc.get("drill") else None,
         )
 
     # reads ---------------------------------------------------------------------
@@ -632,6 +753,18 @@ class Services:
             return [self._view(row) for row in session.scalars(query)]
 
     def _view(self, row: IncidentRow, incident: Incident | None = None) -> IncidentView:
+        with self._time_of(row):
+            view = self._view_now(row, incident)
+        clock = self.clock if row.is_drill and (row.doc.get("drill") or {}).get("speed", 1) != 1 else None
+        if clock is None:
+            return view
+        # deadlines of a sped-up drill, on the wall clock the team watches
+        scaled = ScaledClock(self._base_clock, datetime.fromisoformat(row.doc["drill"]["started_at"]),
+                             row.doc["drill"]["speed"])
+        view.deadlines = [Deadline(d.timer, d.label, scaled.to_real(d.due_at)) for d in view.deadlines]
+        return view
+
+    def _view_now(self, row: IncidentRow, incident: Incident | None = None) -> IncidentView:
         machine = self.machine(row.runbook_id)
         incident = incident or self._to_engine(row, machine)
         state = machine.states[row.state]

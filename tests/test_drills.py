@@ -146,3 +146,63 @@ def test_nothing_of_a_drill_reaches_public_output(app, client, services) -> None
     for output in outputs:
         assert "Warehouse flooded" not in output and "DRILL" not in output
     assert "All systems operational" in outputs[0] and "Todos los sistemas funcionan" in outputs[1]
+
+
+def test_a_live_drill_at_ten_times_speed(services, clock) -> None:
+    from datetime import timedelta
+
+    start = clock.now()
+    view = services.start_drill("checkout_outage", "rudi", speed=10)
+    assert view.is_drill
+    # deadlines on the wall clock: 15 drill minutes to acknowledge are 90 real seconds
+    assert view.deadline("acknowledge_by") == start + timedelta(seconds=90)
+    kinds = [e.kind for e in services.timeline(view.id)]
+    assert kinds.count("drill_inject") == 1  # the signal at 0m is there from the start
+    clock.advance(timedelta(seconds=30))  # drill time +5m
+    [ack] = services.posts(view.id)
+    publish_reviewed(services, ack.id, "carmen")
+    published = [e for e in services.timeline(view.id) if e.kind == "post_published"][0]
+    assert published.at == start + timedelta(minutes=5)  # the trail is in drill time
+    clock.advance(timedelta(seconds=90))  # drill time +20m: the complaint arrives
+    services.tick()
+    injects = [json.loads(e.payload) for e in services.timeline(view.id) if e.kind == "drill_inject"]
+    assert [i["inject"] for i in injects] == ["signal", "complaint"] and injects[1]["reach"] == 12000
+    _, card = services.finish_drill(view.id, "rudi")
+    checks = {c.name: c for c in card.checks}
+    assert checks["acknowledge"].line == "first public word (acknowledge) after 5m (deadline 15m)"
+    assert not checks["inject complaint +20m"].passed  # nobody answered the complaint in time
+    assert services.drill_history()[-1].scenario_id == "checkout_outage"
+
+
+def test_a_live_drill_from_the_console(app, client, services, clock) -> None:
+    from datetime import timedelta
+
+    from tests.web import form, login
+
+    login(client, "rudi")
+    started = form(client, "/console/drills/start", {"scenario": "complaint_storm", "speed": "1"})
+    incident_id = int(started.headers["Location"].rsplit("/", 1)[1])
+    page = client.get(f"/console/incidents/{incident_id}").get_data(as_text=True)
+    assert "complaint_storm at 1× speed" in page and "from @parcelwatch (250000 followers)" in page
+    clock.advance(timedelta(hours=1))
+    services.tick()
+    page = client.get(f"/console/incidents/{incident_id}").get_data(as_text=True)
+    assert "executive post" in page and "I will just answer them myself" in page
+    done = form(client, f"/console/incidents/{incident_id}/finish-drill", follow=True).get_data(as_text=True)
+    assert "Score: " in done and "complaints" in done
+    bad = form(client, "/console/drills/start", {"scenario": "nope", "speed": "1"}, follow=True)
+    assert "no drill scenario &#39;nope&#39;" in bad.get_data(as_text=True)
+
+
+def test_live_drill_from_the_command_line(runner) -> None:
+    started = runner.invoke(main, ["drill", "start", "data_exposure", "--speed", "60", "--json", "--as", "rudi"])
+    assert started.exit_code == 0, started.output
+    incident = json.loads(started.output)
+    assert incident["drill"] is True and incident["runbook"] == "security"
+    finished = runner.invoke(main, ["drill", "finish", str(incident["id"]), "--json", "--as", "rudi"])
+    card = json.loads(finished.output)
+    assert finished.exit_code == 0 and 0 <= card["score"] <= 100
+    again = runner.invoke(main, ["drill", "finish", "999"])
+    assert again.exit_code == 1 and "no incident 999" in again.output
+    slow = runner.invoke(main, ["drill", "start", "data_exposure", "--speed", "0.5"])
+    assert slow.exit_code == 2 and "0.5 is not in the range" in slow.output

@@ -98,5 +98,5 @@ def test_every_page_renders_for_an_admin(app, client, seeded) -> None:
             response = client.get(path)
             assert response.status_code == 200, (path, response.status_code)
             pages += 1
-    # login, dashboard, declare, incident, diagram, timeline (+ .md), post, plan (+ diagram, template), people
-    assert pages == 12
+    # login, dashboard, declare, incident, diagram, timeline (+ .md), post, plan (+ diagram, template), drills, people
+    assert pages == 13

@@ -51,6 +51,8 @@ class Incident:
     promised_update_at: datetime | None = None
     timers: dict[str, TimerState] = field(default_factory=dict)
     escalations: int = 0
+    # a live drill: {"scenario", "started_at", "speed", "injected"}; None for everything else
+    drill: dict[str, Any] | None = None
 
     def copy(self) -> Incident:
         return copy.deepcopy(self)
@@ -63,6 +65,7 @@ class Incident:
             "checklist": {k: list(v) for k, v in self.checklist.items()},
             "published": {k: v.isoformat() for k, v in self.published.items()},
             "promised_update_at": self.promised_update_at.isoformat() if self.promised_update_at else None,
+            "drill": dict(self.drill) if self.drill else None,
             "timers": {
                 name: {k: (v.isoformat() if isinstance(v, datetime) else v)
                        for k, v in asdict(t).items()}

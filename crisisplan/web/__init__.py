@@ -65,7 +65,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
     )
     app.config.update(config)
+    app.config.setdefault("TICK_SECONDS", float(os.environ.get("CRISISPLAN_TICK_SECONDS", "0")))
     app.extensions["crisisplan"] = services
+    if app.config["TICK_SECONDS"] > 0:
+        _start_ticker(app, services, app.config["TICK_SECONDS"])
     app.extensions["accounts"] = Accounts(services.db, services.clock)
 
     csrf.init_app(app)
@@ -89,6 +92,26 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     def _globals() -> dict[str, Any]:
         return {"org": services.plan.settings.organisation, "account": g.get("account")}
     return app
+
+
+def _start_ticker(app: Flask, services: Services, every: float) -> None:
+    """Fire due timers (drafts, reminders, escalations, drill injects, scheduled posts) beside the web app.
+
+    Several server processes may all tick: each change locks its incident and checks
+    its version, so a timer fires once whoever gets there first.
+    """
+    import threading
+    import time
+
+    def loop() -> None:
+        while True:
+            time.sleep(every)
+            try:
+                services.tick()
+            except Exception:  # noqa: BLE001 - the ticker must outlive any one bad incident
+                app.logger.exception("tick failed; trying again in %s s", every)
+
+    threading.Thread(target=loop, name="crisisplan-ticker", daemon=True).start()
 
 
 def services() -> Services:

@@ -129,8 +129,10 @@ def incident(incident_id: int) -> str:
     statuses = component_statuses(svc.public_incidents())
     labels = {c.name: c.label for c in svc.plan.settings.components}
     components = [(labels.get(c, c), statuses.get(c, "operational")) for c in view.components]
+    injects = [json.loads(e.payload) | {"at": e.at} for e in svc.timeline(incident_id) if e.kind == "drill_inject"]
     return render_template("console/incident.html", view=view, runbook=runbook, posts=svc.posts(incident_id),
-                           components=components,
+                           components=components, injects=list(reversed(injects)),
+                           live=svc.incident(incident_id).drill,
                            promises=svc.promises(incident_id), kinds=sorted(svc.plan.kinds()),
                            fields=runbook.fields, roles=runbook.roles, ACK=ACK_TIMER, UPDATE=UPDATE_TIMER)
 
@@ -431,6 +433,31 @@ def _trend(scores: list[int]) -> Markup:
         f'<svg width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
         f'aria-label="score trend: {", ".join(map(str, scores))}"><polyline fill="none" stroke="#0b57b0" '
         f'stroke-width="2" points="{points}"/></svg>')
+
+
+@bp.route("/drills/start", methods=["POST"])
+@require("responder")
+def drill_start() -> Response:
+    holder: list[Any] = []
+    try:
+        speed = float(request.form.get("speed", "1") or 1)
+    except ValueError:
+        flash("speed: a number such as 1 or 10", "error")
+        return redirect(url_for("console.drills"))
+    if _attempt(lambda: holder.append(services().start_drill(request.form.get("scenario", ""), actor(), speed)),
+                "Live drill started: injects will appear on this page."):
+        return redirect(url_for("console.incident", incident_id=holder[0].id))
+    return redirect(url_for("console.drills"))
+
+
+@bp.route("/incidents/<int:incident_id>/finish-drill", methods=["POST"])
+@require("responder")
+def drill_finish(incident_id: int) -> Response:
+    holder: list[Any] = []
+    if _attempt(lambda: holder.append(services().finish_drill(incident_id, actor())), "Drill scored."):
+        flash(f"Score: {holder[0][1].score}/100; see the drill history.")
+        return redirect(url_for("console.drills"))
+    return _back(incident_id)
 
 
 # people ----------------------------------------------------------------------

@@ -955,8 +955,7 @@ def drill_run(scenario: str, responder: str, repeat: int, report: str | None, no
                **card.as_dict(), "missed": card.missed, "as_expected": not verdict})
     else:
         click.echo(f"drill {chosen.id}: score {played.mean}/100" + (f" (mean of {repeat} runs)" if repeat > 1 else ""))
-        for check in card.checks:
-            click.echo(f"  {'ok  ' if check.passed else 'MISS'} {check.name}: {check.line}")
+        _print_card(card)
         if report:
             click.echo(f"report: {report}")
         if verdict:
@@ -997,6 +996,10 @@ def drill_finish(incident_id: int, plan_dir: str | None, actor: str | None, as_j
         _emit(card.as_dict())
         return
     click.echo(f"drill #{incident_id}: score {card.score}/100")
+    _print_card(card)
+
+
+def _print_card(card: Any) -> None:
     for check in card.checks:
         click.echo(f"  {'ok  ' if check.passed else 'MISS'} {check.name}: {check.line}")
 

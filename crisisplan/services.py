@@ -850,18 +850,22 @@ class Services:
                 raise NotFound(f"no post {post_id}; `crisisplan posts INCIDENT` lists them")
             return post
 
-    def public_incidents(self, days: int = 90) -> list[PublicIncident]:
+    def public_incidents(self, days: int = 90, drill_id: int | None = None) -> list[PublicIncident]:
         """What the public may see: real incidents with a published post, open or from the last `days`.
 
-        Drills never appear. Each update carries the public status the incident
-        had when it went out, read from the audit trail.
+        Drills never appear; `drill_id` asks for one drill alone, for its sandbox page.
+        Each update carries the public status the incident had when it went out,
+        read from the audit trail.
         """
         since = self.clock.now() - timedelta(days=days)
         with self.db.read() as session:
-            rows = list(session.scalars(
-                select(IncidentRow).where(IncidentRow.is_drill.is_(False), IncidentRow.last_published_at.is_not(None))
-                .where((IncidentRow.closed.is_(False)) | (IncidentRow.declared_at >= since))
-                .order_by(IncidentRow.declared_at.desc())))
+            query = select(IncidentRow).where(IncidentRow.last_published_at.is_not(None))
+            if drill_id is None:
+                query = query.where(IncidentRow.is_drill.is_(False)).where(
+                    (IncidentRow.closed.is_(False)) | (IncidentRow.declared_at >= since))
+            else:
+                query = query.where(IncidentRow.id == drill_id, IncidentRow.is_drill.is_(True))
+            rows = list(session.scalars(query.order_by(IncidentRow.declared_at.desc())))
             ids = [r.id for r in rows]
             posts = list(session.scalars(select(PostRow).where(
                 PostRow.incident_id.in_(ids), PostRow.status == approval.PUBLISHED).order_by(PostRow.published_at)))

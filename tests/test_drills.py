@@ -184,6 +184,12 @@ def test_a_live_drill_from_the_console(app, client, services, clock) -> None:
     incident_id = int(started.headers["Location"].rsplit("/", 1)[1])
     page = client.get(f"/console/incidents/{incident_id}").get_data(as_text=True)
     assert "complaint_storm at 1× speed" in page and "from @parcelwatch (250000 followers)" in page
+    assert client.get(f"/console/incidents/{incident_id}/sandbox").status_code == 404  # nothing published yet
+    reply = next(p for p in services.posts(incident_id) if p.kind == "holding_reply")
+    publish_reviewed(services, reply.id, "carmen")
+    sandbox = client.get(f"/console/incidents/{incident_id}/sandbox").get_data(as_text=True)
+    assert "DRILL SANDBOX" in sandbox and "[DRILL]" in sandbox
+    assert "delivery complaints" not in client.get("/").get_data(as_text=True)
     clock.advance(timedelta(hours=1))
     services.tick()
     page = client.get(f"/console/incidents/{incident_id}").get_data(as_text=True)

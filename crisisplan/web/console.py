@@ -435,6 +435,20 @@ def _trend(scores: list[int]) -> Markup:
         f'stroke-width="2" points="{points}"/></svg>')
 
 
+@bp.route("/incidents/<int:incident_id>/sandbox")
+@require("viewer")
+def drill_sandbox(incident_id: int) -> str:
+    """What the status page would show for this drill: seen only here, behind the login."""
+    from crisisplan.web import public
+
+    found = services().public_incidents(drill_id=incident_id)
+    if not found:
+        abort(404, "not a drill, or nothing published in it yet")
+    locale = request.args.get("lang") or services().plan.settings.default_locale
+    return render_template("public/incident.html", **public.context(locale, True), incident=found[0],
+                           sandbox=True)
+
+
 @bp.route("/drills/start", methods=["POST"])
 @require("responder")
 def drill_start() -> Response:

@@ -145,7 +145,7 @@ def component_statuses(incidents: list[PublicIncident]) -> dict[str, str]:
     return result
 
 
-def _context(locale: str, chosen: bool) -> dict[str, Any]:
+def context(locale: str, chosen: bool) -> dict[str, Any]:
     settings = services().plan.settings
     tz = settings.organisation.time_zone
     now = services().clock.now()
@@ -174,7 +174,7 @@ def status_page() -> Response:
         groups: dict[str, list[Any]] = {}
         for component in services().plan.settings.components:
             groups.setdefault(component.group, []).append(component)
-        return render_template("public/status.html", **_context(locale, chosen), statuses=statuses, worst=worst,
+        return render_template("public/status.html", **context(locale, chosen), statuses=statuses, worst=worst,
                                groups=groups, active=[i for i in incidents if i.active],
                                past=[i for i in incidents if not i.active])
 
@@ -187,7 +187,7 @@ def incident_page(incident_id: int) -> Response:
 
     def build() -> str:
         found = [i for i in services().public_incidents() if i.id == incident_id]
-        return render_template("public/incident.html", **_context(locale, chosen), incident=found[0]) if found else ""
+        return render_template("public/incident.html", **context(locale, chosen), incident=found[0]) if found else ""
 
     page = cache().page(("incident", incident_id, locale, chosen), build)
     if not page.body:

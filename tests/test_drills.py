@@ -194,6 +194,8 @@ def test_a_live_drill_from_the_console(app, client, services, clock) -> None:
     services.tick()
     page = client.get(f"/console/incidents/{incident_id}").get_data(as_text=True)
     assert "executive post" in page and "I will just answer them myself" in page
+    polled = client.get(f"/console/incidents/{incident_id}/injects.json").get_json()
+    assert [i["inject"] for i in polled] == ["executive_post", "complaint"]
     done = form(client, f"/console/incidents/{incident_id}/finish-drill", follow=True).get_data(as_text=True)
     assert "Score: " in done and "complaints" in done
     bad = form(client, "/console/drills/start", {"scenario": "nope", "speed": "1"}, follow=True)

@@ -98,7 +98,13 @@ def split_subject(markdown_text: str) -> tuple[str, str]:
     return (title.group(1).strip(), rest.strip()) if title else ("", markdown_text.strip())
 
 
+@functools.lru_cache(maxsize=2048)
 def render(markdown_text: str, kind: str) -> Rendering:
+    """The text as `kind` shows it, with its length in that channel's units (cached: a pure function)."""
+    return _render(markdown_text, kind)
+
+
+def _render(markdown_text: str, kind: str) -> Rendering:
     channel = CHANNELS[kind]
     if kind in ("status_page", "social_long"):
         text = markdown_text.strip() if kind == "status_page" else to_text(markdown_text)

@@ -32,13 +32,16 @@ class Played:
         return round(sum(self.scores) / len(self.scores))
 
 
-def _share(root: str, scenario: Scenario, count: int) -> list[int]:
-    plan = load_plan(Path(root))
-    scratch = Scratch()
-    try:
-        return [score(run(scenario, plan, scratch)).score for _ in range(count)]
-    finally:
-        scratch.close()
+_worker: dict[str, object] = {}  # in each worker process: the plan and one scratch database, made once
+
+
+def _start_worker(root: str) -> None:
+    _worker["plan"], _worker["scratch"] = load_plan(Path(root)), Scratch()
+
+
+def _share(scenario: Scenario, count: int) -> list[int]:
+    plan, scratch = _worker["plan"], _worker["scratch"]
+    return [score(run(scenario, plan, scratch)).score for _ in range(count)]  # type: ignore[arg-type]
 
 
 def play(plan: Plan, scenario: Scenario, repeat: int = 1, advance: Callable[[int], None] | None = None,
@@ -51,8 +54,8 @@ def play(plan: Plan, scenario: Scenario, repeat: int = 1, advance: Callable[[int
     if others >= PARALLEL_FROM and workers > 1:
         chunk = max(1, others // (workers * 4))
         shares = [chunk] * (others // chunk) + ([others % chunk] if others % chunk else [])
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(_share, str(plan.root), scenario, n) for n in shares]
+        with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(str(plan.root),)) as pool:
+            futures = [pool.submit(_share, scenario, n) for n in shares]
             for future in as_completed(futures):
                 done = future.result()
                 scores += done

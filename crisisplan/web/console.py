@@ -449,6 +449,15 @@ def drill_sandbox(incident_id: int) -> str:
                            sandbox=True)
 
 
+@bp.route("/incidents/<int:incident_id>/injects.json")
+@require("viewer")
+def drill_injects(incident_id: int) -> Response:
+    """The injects of a live drill so far, newest first: console.js shows new ones as they arrive."""
+    injects = [json.loads(e.payload) | {"at": e.at.isoformat(), "seq": e.seq}
+               for e in services().timeline(incident_id) if e.kind == "drill_inject"]
+    return jsonify(list(reversed(injects)))
+
+
 @bp.route("/drills/start", methods=["POST"])
 @require("responder")
 def drill_start() -> Response:

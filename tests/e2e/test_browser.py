@@ -131,3 +131,17 @@ def test_the_public_page_reads_at_320_pixels_without_javascript(browser, server)
     assert page.locator("main h1").count() == 1 and page.locator("header, main, footer").count() == 3
     shot(page, "public-status-page-320px")
     context.close()
+
+
+def test_injects_of_a_live_drill_pop_up_in_the_console(person) -> None:
+    rudi = person("rudi")
+    rudi.goto("/console/drills")
+    rudi.select_option("#scenario", "checkout_outage")
+    rudi.fill("#speed", "600")  # 20 drill minutes in 2 real seconds
+    rudi.click("button:has-text('Start')")
+    rudi.wait_for_url(re.compile(r".*/console/incidents/\d+$"))
+    injects = rudi.locator("#drill-injects")
+    expect(injects).to_contain_text("38% of card payments fail")
+    # no reload: the server's ticker records the complaint, the page's poll shows it
+    expect(injects).to_contain_text("@shopper_ana (12000 followers)", timeout=30_000)
+    shot(rudi, "console-live-drill")

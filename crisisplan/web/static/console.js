@@ -1,6 +1,7 @@
 // Progressive enhancement only: every action works without this file.
 // 1. Countdowns: elements with data-due tick every second and turn amber, then red.
 // 2. Live tone checks: textareas with data-lint are checked as you type.
+// 3. Live drills: injects appear as they arrive.
 (function () {
   "use strict";
   function fmt(seconds) {
@@ -40,6 +41,24 @@
       });
     }).catch(function () {});
   }
+  // 3. Live drills: new injects appear without a reload (the page shows them on reload too).
+  var injects = document.getElementById("drill-injects");
+  function poll() {
+    fetch(injects.dataset.url, {credentials: "same-origin"}).then(function (r) { return r.json(); }).then(function (list) {
+      if (list.length === parseInt(injects.dataset.count, 10)) return;
+      injects.dataset.count = String(list.length);
+      injects.replaceChildren();
+      list.forEach(function (i) {
+        var p = document.createElement("p"), b = document.createElement("strong");
+        b.textContent = i.inject.replace(/_/g, " ");
+        p.appendChild(b);
+        p.appendChild(document.createTextNode((i.author ? " from " + i.author + (i.reach ? " (" + i.reach + " followers)" : "") : "") + ": " + i.text));
+        injects.appendChild(p);
+      });
+    }).catch(function () {});
+  }
+  if (injects) setInterval(poll, 5000);
+
   document.querySelectorAll("textarea[data-lint]").forEach(function (area) {
     var timer;
     area.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(function () { lint(area); }, 300); });

@@ -99,6 +99,6 @@ def test_every_page_renders_for_an_admin(app, client, seeded) -> None:
             wanted = 404 if endpoint == "console.drill_sandbox" else 200  # incident 1 is no drill
             assert response.status_code == wanted, (path, response.status_code)
             pages += 1
-    # login, dashboard, declare, incident (+ diagram, sandbox), timeline (+ .md), post, plan (+ diagram, template),
-    # drills, people
-    assert pages == 14
+    # login, dashboard, declare, incident (+ diagram, sandbox, injects), timeline (+ .md), post,
+    # plan (+ diagram, template), drills, people
+    assert pages == 15

@@ -214,3 +214,15 @@ def test_live_drill_from_the_command_line(runner) -> None:
     assert again.exit_code == 1 and "no incident 999" in again.output
     slow = runner.invoke(main, ["drill", "start", "data_exposure", "--speed", "0.5"])
     assert slow.exit_code == 2 and "0.5 is not in the range" in slow.output
+
+
+def test_several_items_and_roles_in_one_change(services) -> None:
+    view = services.declare("outage", "sev1", "Checkout down", "ana")
+    one_change = services.set_fields(view.id, {"impact": "Slow"}, "ana").version - view.version
+    after = services.check_items(view.id, [1, 2, 3], "ana")
+    assert after.version == view.version + 2 * one_change and all(done for _, done in after.checklist)
+    after = services.assign_roles(view.id, {"communications_lead": "Carmen", "approver": "Lena"}, "ana")
+    assert after.roles["approver"] == "Lena" and after.version == view.version + 3 * one_change
+    kinds = [e.kind for e in services.timeline(view.id)]
+    assert kinds.count("checklist_item") == 3 and kinds.count("role_assigned") == 3  # the declarer's, and two
+    assert services.verify_audit()[2] == []

@@ -120,13 +120,13 @@ def _act(services: Services, incident_id: int, action: Action) -> None:
     who = action.by
     if action.set and not action.trigger:
         services.set_fields(incident_id, action.set, who)
-    for role, person in action.assign.items():
-        services.assign_role(incident_id, role, person, who)
+    if action.assign:
+        services.assign_roles(incident_id, action.assign, who)
     if action.check:
         view = services.get(incident_id)
-        for number, (_, done) in enumerate(view.checklist, start=1):
-            if not done:
-                services.check_item(incident_id, number, who)
+        todo = [number for number, (_, done) in enumerate(view.checklist, start=1) if not done]
+        if todo:
+            services.check_items(incident_id, todo, who)
     if action.trigger:
         services.trigger(incident_id, action.trigger, who, action.set or None)
     if action.publish:

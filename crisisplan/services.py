@@ -483,9 +483,11 @@ class Services:
         """Put something that happened outside the engine into the incident's audit chain."""
         return self._change(incident_id, lambda machine, incident: self._note(incident, kind, actor, **payload))
 
-    def next_wakeup(self, incident_id: int) -> datetime | None:
-        incident = self.incident(incident_id)
-        return self.machine(incident.runbook_id).next_wakeup(incident)
+    def next_due(self, incident_id: int) -> datetime | None:
+        """When `tick` next has work for this incident, on the wall clock (one column, no incident load)."""
+        with self.db.read() as session:
+            return session.scalar(select(IncidentRow.next_due_at).where(IncidentRow.id == incident_id,
+                                                                        IncidentRow.closed.is_(False)))
 
     def tick(self, now: datetime | None = None, only: int | None = None) -> list[tuple[int, list[Event]]]:
         """Fire every timer due by `now` (default: the clock's time); of one incident with `only`."""

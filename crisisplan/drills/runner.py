@@ -108,7 +108,7 @@ def _run_until(services: Services, incident_id: int, moment: datetime) -> None:
     clock = services.clock
     assert isinstance(clock, SimulatedClock)
     for _ in range(10_000):
-        wake = services.next_wakeup(incident_id)  # the next due timer or promise turning at risk
+        wake = services.next_due(incident_id)  # the next due timer or promise turning at risk
         if wake is None or wake > moment:
             break
         clock.set(max(clock.now(), wake))

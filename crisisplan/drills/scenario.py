@@ -8,12 +8,12 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Field, ValidationError, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 
 from crisisplan.comms.tone import RULES
 from crisisplan.errors import PlanError, Problem
-from crisisplan.plan.checks import did_you_mean, validation_problems
-from crisisplan.plan.load import Plan
+from crisisplan.plan.checks import did_you_mean
+from crisisplan.plan.load import Plan, read_model
 from crisisplan.plan.schema import Duration, Name, Strict
 from crisisplan.plan.source import Located, read_yaml
 
@@ -164,19 +164,10 @@ def check_scenarios(plan: Plan) -> tuple[dict[str, Scenario], list[Problem]]:
     scenarios: dict[str, Scenario] = {}
     problems: list[Problem] = []
     for path in sorted(drill_dir(plan).glob("*.yaml")) if drill_dir(plan).is_dir() else []:
-        name = str(path.relative_to(plan.root))
-        try:
-            src = read_yaml(path, name)
-            if not isinstance(src.data, dict):
-                problems.append(src.problem((), "a drill scenario must be a mapping of keys"))
-                continue
-            scenario = Scenario.model_validate(src.data)
-        except PlanError as error:
-            problems.extend(error.problems)
+        loaded = read_model(path, str(path.relative_to(plan.root)), Scenario, problems, "a drill scenario")
+        if loaded is None:
             continue
-        except ValidationError as error:
-            problems.extend(validation_problems(error, src, Scenario))
-            continue
+        scenario, src = loaded
         found = scenario_problems(scenario, src, plan)
         if scenario.id in scenarios:
             found.append(src.problem(("id",), f"scenario id '{scenario.id}' is used twice"))

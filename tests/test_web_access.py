@@ -10,7 +10,7 @@ from crisisplan.accounts import ROLES
 from tests.web import csrf, login
 
 PUBLIC = {"public.status_page", "public.incident_page", "static", "auth.login", "auth.logout", "api.openapi",
-          "feeds.page_feed", "feeds.incident_feed"}
+          "feeds.page_feed", "feeds.incident_feed", "cap.cap_index", "cap.cap_alert"}
 SAMPLE = {"incident_id": "1", "post_id": "1", "runbook_id": "outage", "name": "en/update.md.j2",
           "filename": "style.css"}
 
@@ -101,9 +101,10 @@ def test_every_page_renders_for_an_admin(app, client, seeded) -> None:
     for endpoint, method, path in routes(app):
         if method == "GET" and endpoint.startswith(("console.", "auth.")):
             response = client.get(path)
-            wanted = 404 if endpoint == "console.drill_sandbox" else 200  # incident 1 is no drill
+            # incident 1 is no drill and post 1 is not published: no sandbox, no CAP document
+            wanted = 404 if endpoint in ("console.drill_sandbox", "console.post_cap") else 200
             assert response.status_code == wanted, (path, response.status_code)
             pages += 1
-    # login, dashboard, declare, incident (+ diagram, sandbox, injects), timeline (+ .md), post,
+    # login, dashboard, declare, incident (+ diagram, sandbox, injects), timeline (+ .md), post (+ CAP),
     # plan (+ diagram, template), drills, people
-    assert pages == 15
+    assert pages == 16

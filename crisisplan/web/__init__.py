@@ -29,7 +29,7 @@ class _Sessions(SecureCookieSessionInterface):
     """No session on public pages: no cookie and no `Vary: Cookie`, so a CDN keeps one copy for everybody."""
 
     def save_session(self, app: Flask, session: Any, response: Response) -> None:
-        if request.blueprint in ("public", "feeds", "statusapi", "api") or request.endpoint == "static":
+        if request.blueprint in ("public", "feeds", "statusapi", "cap", "api") or request.endpoint == "static":
             return
         super().save_session(app, session, response)
 
@@ -72,10 +72,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["accounts"] = Accounts(services.db, services.clock)
 
     csrf.init_app(app)
-    from crisisplan.web import api, auth, console, feeds, public, statusapi
+    from crisisplan.web import api, auth, cap, console, feeds, public, statusapi
 
     auth.init_app(app)
-    for blueprint in (auth.bp, console.bp, public.bp, feeds.bp, statusapi.bp, api.bp):
+    for blueprint in (auth.bp, console.bp, public.bp, feeds.bp, statusapi.bp, cap.bp, api.bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)  # tokens, not cookies: no CSRF to fear there
     app.wsgi_app = public.FastPath(app.wsgi_app, lambda: public.cache(app))  # type: ignore[method-assign]

@@ -458,6 +458,20 @@ def drill_injects(incident_id: int) -> Response:
     return jsonify(list(reversed(injects)))
 
 
+@bp.route("/posts/<int:post_id>/cap.xml")
+@require("viewer")
+def post_cap(post_id: int) -> Response:
+    """The CAP document of a published post, drills included (they say Exercise): never public for a drill."""
+    from crisisplan.web import cap
+
+    row = services().post(post_id)
+    drill = services().get(row.incident_id).is_drill
+    found = cap.find(post_id, drill_id=row.incident_id if drill else None)
+    if not found:
+        abort(404, "only a published post has a CAP document")
+    return Response(cap.alert(*found, drill=drill), content_type=cap.CONTENT_TYPE)
+
+
 @bp.route("/drills/start", methods=["POST"])
 @require("responder")
 def drill_start() -> Response:

@@ -196,7 +196,8 @@ def incident_page(incident_id: int) -> Response:
     return send(page, not chosen)
 
 
-CACHEABLE = re.compile(r"^/(?:incidents/\d+)?$|^(?:/incidents/\d+)?/feed\.atom$|^/api/v2/[\w/-]+\.json$")
+CACHEABLE = re.compile(r"^/(?:incidents/\d+)?$|^(?:/incidents/\d+)?/feed\.atom$|^/api/v2/[\w/-]+\.json$"
+                       r"|^/cap(?:/\d+)?\.xml$")
 
 
 class FastPath:

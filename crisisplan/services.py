@@ -935,6 +935,16 @@ class Services:
                 query = query.where(DrillRunRow.runbook_id == runbook_id)
             return list(session.scalars(query))
 
+    def verify_incident_audit(self, incident_id: int) -> tuple[int, audit.Finding | None]:
+        """One incident's chain: (events checked, the first thing wrong or None)."""
+        with self.db.read() as session:
+            row = session.get(IncidentRow, incident_id)
+            if row is None:
+                raise NotFound(f"no incident {incident_id}")
+            events = list(session.scalars(select(AuditEventRow).where(AuditEventRow.incident_id == incident_id)
+                                          .order_by(AuditEventRow.seq)))
+            return len(events), audit.verify_incident(row, events)
+
     def verify_audit(self) -> tuple[int, int, list[audit.Finding]]:
         with self.db.read() as session:
             return audit.verify(session)

@@ -148,3 +148,16 @@ def test_plan_browser_and_people(client) -> None:
     login(client, "ada")
     made = form(client, "/console/people", {"what": "token", "name": "monitor", "role": "viewer"})
     assert b"New API token: <code>cp_" in made.data
+
+
+def test_the_timeline_says_whether_the_audit_chain_is_intact(client, services, db) -> None:
+    from sqlalchemy import text
+
+    login(client, "rudi")
+    incident_id = declare(client)
+    assert "Audit chain intact: 6 event(s)" in client.get(f"/console/incidents/{incident_id}/timeline").get_data(
+        as_text=True)
+    with db.engine.begin() as connection:
+        connection.execute(text("UPDATE audit_events SET actor = 'mallory' WHERE seq = 2"))
+    page = client.get(f"/console/incidents/{incident_id}/timeline").get_data(as_text=True)
+    assert "Audit chain broken: incident 1, event #2" in page

@@ -219,8 +219,9 @@ def _events(incident_id: int) -> list[dict[str, Any]]:
 def timeline(incident_id: int) -> str:
     view = services().get(incident_id)
     every = sorted({e.kind for e in services().timeline(incident_id)})
+    checked, broken = services().verify_incident_audit(incident_id)
     return render_template("console/timeline.html", view=view, events=_events(incident_id), kinds=every,
-                           chosen=request.args.getlist("kind"))
+                           chosen=request.args.getlist("kind"), checked=checked, broken=broken)
 
 
 @bp.route("/incidents/<int:incident_id>/timeline.md")

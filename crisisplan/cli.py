@@ -1004,5 +1004,84 @@ def _print_card(card: Any) -> None:
         click.echo(f"  {'ok  ' if check.passed else 'MISS'} {check.name}: {check.line}")
 
 
+@main.command()
+@click.option("--once", is_flag=True, help="One round (fire due timers, deliver due messages), then exit.")
+@click.option("--interval", default=2.0, show_default=True, type=click.FloatRange(0.1, 3600),
+              help="Seconds between rounds.")
+@plan_option
+@pass_json
+@friendly
+def worker(once: bool, interval: float, plan_dir: str | None, as_json: bool) -> None:
+    """Fire due timers and deliver the outbox with retries; stops cleanly on SIGTERM or Ctrl-C."""
+    import signal
+    import time
+
+    from crisisplan import outbox
+
+    services = _services(plan_dir)
+    stopping: list[bool] = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    totals = outbox.Result()
+    try:
+        while not stopping:
+            fired = services.tick()
+            done = outbox.deliver_due(services.db, services.plan.settings, services.clock.now())
+            totals.delivered, totals.retried = totals.delivered + done.delivered, totals.retried + done.retried
+            totals.dead += done.dead
+            if not as_json and (fired or done.delivered or done.retried or done.dead):
+                click.echo(f"timers fired on {len(fired)} incident(s); delivered {done.delivered}, "
+                           f"retrying {done.retried}, dead {done.dead}")
+            if once:
+                break
+            time.sleep(interval)
+    except KeyboardInterrupt:
+        pass
+    if as_json:
+        _emit({"delivered": totals.delivered, "retried": totals.retried, "dead": totals.dead})
+
+
+@main.group(name="outbox")
+def outbox_group() -> None:
+    """Messages owed to webhooks: what is pending, delivered or dead."""
+
+
+@outbox_group.command(name="list")
+@click.option("--status", type=click.Choice(["pending", "delivered", "dead"]), default=None)
+@plan_option
+@pass_json
+@friendly
+def outbox_list(status: str | None, plan_dir: str | None, as_json: bool) -> None:
+    """The outbox, with every delivery attempt."""
+    from sqlalchemy import select
+
+    from crisisplan.store.models import OutboxRow
+
+    services = _services(plan_dir)
+    with services.db.read() as session:
+        query = select(OutboxRow).order_by(OutboxRow.id)
+        rows = list(session.scalars(query.where(OutboxRow.status == status) if status else query))
+    if as_json:
+        _emit([{"id": r.id, "post": r.post_id, "channel": r.channel, "status": r.status, "attempts": r.attempts,
+                "next_attempt_at": r.next_attempt_at.isoformat(), "log": r.log} for r in rows])
+        return
+    _table(["ID", "POST", "CHANNEL", "STATUS", "TRIES", "LAST"],
+           [[str(r.id), str(r.post_id), r.channel, r.status, str(r.attempts),
+             r.log[-1]["result"] if r.log else "-"] for r in rows])
+
+
+@outbox_group.command(name="retry")
+@click.argument("message_id", type=int)
+@plan_option
+@pass_json
+@friendly
+def outbox_retry(message_id: int, plan_dir: str | None, as_json: bool) -> None:
+    """Put a dead message back in the queue."""
+    from crisisplan import outbox
+
+    services = _services(plan_dir)
+    outbox.retry(services.db, message_id, services.clock.now())
+    _emit({"retried": message_id}) if as_json else click.echo(f"message {message_id} is pending again")
+
+
 if __name__ == "__main__":
     main()

@@ -31,7 +31,7 @@ from crisisplan.errors import Conflict, CrisisplanError, InvalidInput, NotFound
 from crisisplan.plan.load import Plan, load_plan
 from crisisplan.store import audit
 from crisisplan.store.db import Database, default_url
-from crisisplan.store.models import AuditEventRow, DrillRunRow, IncidentRow, PostRow
+from crisisplan.store.models import AuditEventRow, DrillRunRow, IncidentRow, OutboxRow, PostRow
 
 ACK_TIMER, UPDATE_TIMER = "acknowledge_by", "next_update"
 SYSTEM_ACTOR = "crisisplan"  # the actor of what timers do
@@ -445,12 +445,44 @@ class Services:
             post.channels = channels
             outcome = machine.record_publication(incident, post.kind, self.clock, actor, post.id,
                                                  promise_at=post.next_update_at, channels=channels)
+            self._enqueue(post, outcome.incident, machine, channels)
             if moved is not None:
                 event = next(e for e in outcome.events if e.kind == "post_published")
                 event.payload["next_update_moved_from"] = moved.isoformat()
             return outcome
 
         return self._post_change(post_id, step)
+
+    def _enqueue(self, post: PostRow, incident: Incident, machine: IncidentMachine, channels: dict[str, str]) -> None:
+        """The messages this publication owes, written in its own transaction: nothing is sent twice or lost."""
+        from sqlalchemy.orm import object_session
+
+        from crisisplan.comms.channels import render
+
+        session = object_session(post)
+        now = self.clock.now()
+        locale = self.plan.settings.default_locale
+        org = self.plan.settings.organisation
+        url = f"{org.status_url.rstrip('/')}/incidents/{incident.id}" if org.status_url else org.help_url
+        state = machine.states[incident.state]
+        for hook in self.plan.settings.webhooks:
+            if incident.is_drill and not hook.drills:
+                continue
+            if hook.format == "slack":
+                if channels.get("chat"):
+                    continue  # withheld from chat: too long, or a blocking finding there
+                text = render(post.bodies.get(locale, ""), "chat").text
+                payload = {"text": text + (f"\n<{url}|Status page>" if url else "")}
+            else:
+                payload = {"event": "post.published", "drill": incident.is_drill,
+                           "incident": {"id": incident.id, "title": incident.title, "severity": incident.severity,
+                                        "state": incident.state, "public_status": state.public_status, "url": url},
+                           "post": {"id": post.id, "kind": post.kind, "published_at": now.isoformat(),
+                                    "bodies": post.bodies, "next_update_at": _iso(post.next_update_at)}}
+            session.add(OutboxRow(post_id=post.id, channel=f"webhook:{hook.name}", target=hook.url,
+                                  payload=json.dumps(payload, ensure_ascii=False, sort_keys=True),
+                                  idempotency_key=f"post-{post.id}-webhook-{hook.name}", status="pending",
+                                  attempts=0, next_attempt_at=now, created_at=now, log=[]))
 
     def _settle_promise(self, post: PostRow, incident: Incident) -> datetime | None:
         """Move a drafted promise to one cadence period after publication, in the text too.

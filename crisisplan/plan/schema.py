@@ -177,9 +177,26 @@ class ToneSettings(Strict):
     jargon: list[str] = []
 
 
+class Webhook(Strict):
+    """Where published posts are POSTed: generic JSON signed with HMAC-SHA256, or a Slack-style message."""
+
+    name: Name
+    url: str = Field(pattern=r"^https?://")
+    format: Literal["json", "slack"] = "json"
+    # the environment variable holding the signing secret (secrets never live in plan files)
+    secret_env: str = ""
+    drills: bool = False  # a drill's posts go only to webhooks that say so
+
+
+class Delivery(Strict):
+    give_up_after: Duration = timedelta(hours=24)  # then the message goes to the dead letters
+
+
 class PlanSettings(Strict):
     organisation: Organisation
     tone: ToneSettings = ToneSettings()
     locales: list[Annotated[str, Field(pattern=r"^[a-z]{2}(_[A-Z]{2})?$")]] = ["en"]
     default_locale: str = "en"
     components: list[Component] = []
+    webhooks: list[Webhook] = []
+    delivery: Delivery = Delivery()

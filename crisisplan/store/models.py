@@ -161,3 +161,24 @@ class DrillRunRow(Base):
     runs: Mapped[int] = mapped_column(default=1)
     score: Mapped[int]
     scorecard: Mapped[dict[str, Any]]
+
+
+class OutboxRow(Base):
+    """A message to deliver, written in the same transaction as the publication it comes from."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(100))  # e.g. "webhook:ops"
+    target: Mapped[str] = mapped_column(Text)
+    payload: Mapped[str] = mapped_column(Text)
+    # the receiver may drop a second delivery with the same key
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending/delivered/dead
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(index=True)
+    locked_until: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    delivered_at: Mapped[datetime | None]
+    log: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)

@@ -95,7 +95,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _start_ticker(app: Flask, services: Services, every: float) -> None:
-    """Fire due timers (drafts, reminders, escalations, drill injects, scheduled posts) beside the web app.
+    """Fire due timers (drafts, reminders, escalations, drill injects, scheduled posts) and deliver the
+    outbox beside the web app: what `crisisplan worker` does in its own process.
 
     Several server processes may all tick: each change locks its incident and checks
     its version, so a timer fires once whoever gets there first.
@@ -103,11 +104,14 @@ def _start_ticker(app: Flask, services: Services, every: float) -> None:
     import threading
     import time
 
+    from crisisplan import outbox
+
     def loop() -> None:
         while True:
             time.sleep(every)
             try:
                 services.tick()
+                outbox.deliver_due(services.db, services.plan.settings, services.clock.now())
             except Exception:  # noqa: BLE001 - the ticker must outlive any one bad incident
                 app.logger.exception("tick failed; trying again in %s s", every)
 

@@ -1,0 +1,144 @@
+"""Webhooks through the outbox to a real HTTP server on loopback: signed, retried with backoff, given up
+into the dead letters, never sent for a drill unless the webhook asks for drills."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+import yaml
+
+from crisisplan import SHIPPED_PLAN, outbox
+from crisisplan.plan.load import load_plan
+from crisisplan.services import Services
+
+
+class Receiver:
+    """An HTTP server that answers 500 to the first `failures` requests of a path, then 200."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict] = []
+        self.failures: dict[str, int] = {}
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
+                left = receiver.failures.get(self.path, 0)
+                receiver.failures[self.path] = left - 1
+                self.send_response(500 if left > 0 else 200)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def receiver():
+    r = Receiver()
+    yield r
+    r.server.shutdown()
+
+
+@pytest.fixture
+def hooked(tmp_path: Path, db, clock, receiver, monkeypatch) -> Services:
+    plan = tmp_path / "plan"
+    for name in ("runbooks", "templates"):
+        shutil.copytree(SHIPPED_PLAN / name, plan / name)
+    settings = yaml.safe_load((SHIPPED_PLAN / "plan.yaml").read_text(encoding="utf-8"))
+    settings["webhooks"] = [{"name": "ops", "url": receiver.url + "/ops", "secret_env": "OPS_SECRET"},
+                            {"name": "chat", "url": receiver.url + "/chat", "format": "slack", "drills": True}]
+    settings["delivery"] = {"give_up_after": "1h"}
+    (plan / "plan.yaml").write_text(yaml.safe_dump(settings), encoding="utf-8")
+    monkeypatch.setenv("OPS_SECRET", "s3cret")
+    return Services(load_plan(plan), db, clock)
+
+
+def publish_ack(services: Services, drill: bool = False) -> int:
+    view = services.declare("outage", "sev3", "Search is slow", "ana", ["website"], is_drill=drill)
+    post = services.posts(view.id)[0]
+    services.publish_post(post.id, "ana")  # sev3: no approval needed
+    return post.id
+
+
+def test_signed_webhooks_retry_with_backoff_then_arrive(hooked, receiver, clock) -> None:
+    receiver.failures["/ops"] = 2
+    post_id = publish_ack(hooked)
+    first = outbox.deliver_due(hooked.db, hooked.plan.settings, clock.now())
+    assert (first.delivered, first.retried) == (1, 1)  # chat arrived, ops answered 500
+    assert outbox.deliver_due(hooked.db, hooked.plan.settings, clock.now()).retried == 0  # not due yet
+    clock.advance(timedelta(seconds=6))
+    assert outbox.deliver_due(hooked.db, hooked.plan.settings, clock.now()).retried == 1  # 500 again
+    clock.advance(timedelta(seconds=12))
+    assert outbox.deliver_due(hooked.db, hooked.plan.settings, clock.now()).delivered == 1
+    ops = [r for r in receiver.requests if r["path"] == "/ops"]
+    assert len(ops) == 3 and {r["headers"]["Idempotency-Key"] for r in ops} == {f"post-{post_id}-webhook-ops"}
+    last = ops[-1]
+    expected = outbox.signature("s3cret", last["headers"]["X-Crisisplan-Timestamp"], last["body"])
+    assert last["headers"]["X-Crisisplan-Signature"] == expected
+    payload = json.loads(last["body"])
+    assert payload["event"] == "post.published" and payload["post"]["kind"] == "acknowledge"
+    assert payload["incident"]["url"].startswith("https://status.example.com/incidents/")
+    chat = json.loads(next(r for r in receiver.requests if r["path"] == "/chat")["body"])
+    assert set(chat) == {"text"} and chat["text"].startswith("*We are sorry: Search is slow*")
+    from sqlalchemy import select
+
+    from crisisplan.store.models import OutboxRow
+
+    with hooked.db.read() as session:
+        row = session.scalars(select(OutboxRow).where(OutboxRow.channel == "webhook:ops")).one()
+    assert row.status == "delivered" and [e["result"] for e in row.log] == ["HTTP 500", "HTTP 500", "HTTP 200"]
+
+
+def test_a_receiver_down_too_long_ends_in_the_dead_letters(hooked, receiver, clock, runner) -> None:
+    receiver.failures["/ops"] = 10_000
+    publish_ack(hooked)
+    for _ in range(20):
+        outbox.deliver_due(hooked.db, hooked.plan.settings, clock.now())
+        clock.advance(timedelta(minutes=5))
+    from sqlalchemy import select
+
+    from crisisplan.store.models import OutboxRow
+
+    with hooked.db.read() as session:
+        row = session.scalars(select(OutboxRow).where(OutboxRow.channel == "webhook:ops")).one()
+    assert row.status == "dead" and 5 <= row.attempts < 20  # backoff spaced the tries out
+    outbox.retry(hooked.db, row.id, clock.now())
+    receiver.failures["/ops"] = 0
+    assert outbox.deliver_due(hooked.db, hooked.plan.settings, clock.now()).delivered == 1
+
+
+def test_drills_go_only_to_webhooks_that_ask_for_them(hooked, receiver, clock) -> None:
+    publish_ack(hooked, drill=True)
+    outbox.deliver_due(hooked.db, hooked.plan.settings, clock.now())
+    assert [r["path"] for r in receiver.requests] == ["/chat"]
+    assert json.loads(receiver.requests[0]["body"])["text"].startswith("*[DRILL]")
+
+
+def test_the_worker_command_delivers_once(runner, receiver, tmp_path, monkeypatch, services) -> None:
+    from crisisplan.cli import main
+
+    plan = tmp_path / "plan2"
+    for name in ("runbooks", "templates"):
+        shutil.copytree(SHIPPED_PLAN / name, plan / name)
+    settings = yaml.safe_load((SHIPPED_PLAN / "plan.yaml").read_text(encoding="utf-8"))
+    settings["webhooks"] = [{"name": "ops", "url": receiver.url + "/ops"}]
+    (plan / "plan.yaml").write_text(yaml.safe_dump(settings), encoding="utf-8")
+    monkeypatch.setenv("CRISISPLAN_PLAN", str(plan))
+    publish_ack(Services(load_plan(plan), services.db))
+    result = runner.invoke(main, ["worker", "--once", "--json"])
+    assert result.exit_code == 0 and json.loads(result.output) == {"delivered": 1, "retried": 0, "dead": 0}
+    listed = json.loads(runner.invoke(main, ["outbox", "list", "--json"]).output)
+    assert listed[0]["status"] == "delivered" and listed[0]["log"][0]["result"] == "HTTP 200"
+    missing = runner.invoke(main, ["outbox", "retry", "99"])
+    assert missing.exit_code == 1 and "no message 99" in missing.output

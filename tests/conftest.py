@@ -1,8 +1,7 @@
-"""Fixtures: the shipped plan, a real SQLite file per test, services on a simulated clock."""
+"""Fixtures: the shipped plan, a fresh database per test (SQLite, or PostgreSQL), services on a simulated clock."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ from crisisplan.clock import SimulatedClock
 from crisisplan.plan.load import Plan, load_plan
 from crisisplan.services import Services
 from crisisplan.store.db import Database
+from tests.databases import Databases
 
 
 @pytest.fixture(scope="session")
@@ -21,20 +21,18 @@ def plan() -> Plan:
 
 
 @pytest.fixture(scope="session")
-def migrated_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One database migrated by Alembic; each test gets a copy of it."""
-    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
-    db = Database(f"sqlite:///{path}")
-    db.migrate()
-    db.dispose()
-    return path
+def databases(tmp_path_factory: pytest.TempPathFactory) -> Databases:
+    """One database migrated by Alembic; each test gets a copy of it (SQLite or PostgreSQL, see tests/databases.py)."""
+    pool = Databases(tmp_path_factory.mktemp("template"))
+    yield pool
+    pool.close()
 
 
 @pytest.fixture
-def db_url(tmp_path: Path, migrated_file: Path) -> str:
-    target = tmp_path / "crisisplan.sqlite3"
-    shutil.copy(migrated_file, target)
-    return f"sqlite:///{target}"
+def db_url(tmp_path: Path, databases: Databases) -> str:
+    url = databases.fresh(tmp_path)
+    yield url
+    databases.drop(url)
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import pytest
 
@@ -11,14 +10,33 @@ from crisisplan.cli import main
 
 
 @pytest.fixture
-def chain(services, db_url):
+def chain(services):
     view = services.declare("outage", "sev1", "Checkout fails", "ana", components=["checkout"])
     services.trigger(view.id, "acknowledge", "bob")
     services.trigger(view.id, "identify_cause", "bob", {"cause": "Expired certificate"})
     other = services.declare("complaints", "high", "Angry thread", "cm")
-    connection = sqlite3.connect(db_url.removeprefix("sqlite:///"))
+    connection = Raw(services.db)
     yield view.id, other.id, connection
     connection.close()
+
+
+class Raw:
+    """The tamperer's view: plain SQL on the driver's own connection, past every check of the app."""
+
+    def __init__(self, db):
+        self.connection = db.engine.raw_connection()
+        self.marker = "?" if db.is_sqlite else "%s"
+
+    def execute(self, sql: str, args: tuple = ()):
+        cursor = self.connection.cursor()
+        cursor.execute(sql.replace("?", self.marker), args)
+        return cursor
+
+    def commit(self) -> None:
+        self.connection.commit()
+
+    def close(self) -> None:
+        self.connection.close()
 
 
 def verify(runner) -> tuple[int, dict]:

@@ -24,6 +24,7 @@ from crisisplan.errors import CrisisplanError
 from crisisplan.plan.load import load_plan
 from crisisplan.services import Services
 from crisisplan.store.db import Database
+from tests.databases import Databases
 from tests.walk import review
 
 PLAN = load_plan(SHIPPED_PLAN)
@@ -41,19 +42,20 @@ def allowed_moves(runbook_id: str) -> set[tuple[str, str, str]]:
 
 
 class IncidentLife(RuleBasedStateMachine):
-    template: Path
+    databases: Databases
 
     def __init__(self) -> None:
         super().__init__()
         self.dir = Path(tempfile.mkdtemp())
-        shutil.copy(self.template, self.dir / "db.sqlite3")
-        self.db = Database(f"sqlite:///{self.dir / 'db.sqlite3'}")
+        self.url = self.databases.fresh(self.dir)
+        self.db = Database(self.url)
         self.clock = SimulatedClock()
         self.services = Services(PLAN, self.db, self.clock)
         self.ids: list[int] = []
 
     def teardown(self) -> None:
         self.db.dispose()
+        self.databases.drop(self.url)
         shutil.rmtree(self.dir, ignore_errors=True)
 
     @initialize(runbook=st.sampled_from(RUNBOOKS), data=st.data())
@@ -138,8 +140,8 @@ class IncidentLife(RuleBasedStateMachine):
 
 
 @pytest.fixture
-def property_machine(migrated_file: Path):
-    IncidentLife.template = migrated_file
+def property_machine(databases: Databases):
+    IncidentLife.databases = databases
     return IncidentLife
 
 

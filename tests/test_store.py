@@ -36,3 +36,11 @@ def test_a_failed_change_leaves_nothing_behind(services) -> None:
     after = services.get(view.id)
     assert after.fields == {} and after.version == view.version
     assert len(services.timeline(view.id)) == events
+
+
+def test_the_suite_runs_on_the_database_it_was_given(services) -> None:
+    from tests.databases import BACKEND
+
+    assert services.db.engine.dialect.name == BACKEND
+    with services.db.read() as session:
+        assert session.connection().exec_driver_sql("SELECT 1").scalar() == 1

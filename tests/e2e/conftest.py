@@ -30,13 +30,14 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory):
+def server(tmp_path_factory: pytest.TempPathFactory, databases):
     root = tmp_path_factory.mktemp("e2e")
+    url = databases.fresh(root)
     plan = root / "plan"
     for name in ("runbooks", "templates"):
         shutil.copytree(SHIPPED_PLAN / name, plan / name)
     shutil.copy(SHIPPED_PLAN / "plan.yaml", plan / "plan.yaml")
-    env = {**os.environ, "CRISISPLAN_PLAN": str(plan), "CRISISPLAN_DATABASE_URL": f"sqlite:///{root / 'db.sqlite3'}",
+    env = {**os.environ, "CRISISPLAN_PLAN": str(plan), "CRISISPLAN_DATABASE_URL": url,
            "CRISISPLAN_SECRET_KEY": "e2e"}
     cli = [sys.executable, "-m", "crisisplan.cli"]
     for name, role in PEOPLE.items():

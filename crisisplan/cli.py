@@ -1007,35 +1007,44 @@ def _print_card(card: Any) -> None:
 @main.command()
 @click.option("--once", is_flag=True, help="One round (fire due timers, deliver due messages), then exit.")
 @click.option("--interval", default=2.0, show_default=True, type=click.FloatRange(0.1, 3600),
-              help="Seconds between rounds.")
+              help="Seconds between rounds when there is nothing to do.")
+@click.option("--lease", default=60.0, show_default=True, type=click.FloatRange(1, 3600),
+              help="Seconds a claimed message stays with this worker; a worker that dies frees its messages then.")
+@click.option("--batch", default=200, show_default=True, type=click.IntRange(1, 10_000),
+              help="Messages claimed at a time.")
 @plan_option
 @pass_json
 @friendly
-def worker(once: bool, interval: float, plan_dir: str | None, as_json: bool) -> None:
-    """Fire due timers and deliver the outbox with retries; stops cleanly on SIGTERM or Ctrl-C."""
+def worker(once: bool, interval: float, lease: float, batch: int, plan_dir: str | None, as_json: bool) -> None:
+    """Fire due timers and deliver the outbox with retries; on SIGTERM or Ctrl-C it finishes the message in
+    hand, gives back the rest of its batch and exits. Run as many as you like: they share the work."""
     import signal
     import time
+    from datetime import timedelta
 
     from crisisplan import outbox
 
     services = _services(plan_dir)
     stopping: list[bool] = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    signal.signal(signal.SIGINT, lambda *_: stopping.append(True))
     totals = outbox.Result()
-    try:
-        while not stopping:
-            fired = services.tick()
-            done = outbox.deliver_due(services.db, services.plan.settings, services.clock.now())
-            totals.delivered, totals.retried = totals.delivered + done.delivered, totals.retried + done.retried
-            totals.dead += done.dead
-            if not as_json and (fired or done.delivered or done.retried or done.dead):
-                click.echo(f"timers fired on {len(fired)} incident(s); delivered {done.delivered}, "
-                           f"retrying {done.retried}, dead {done.dead}")
-            if once:
-                break
-            time.sleep(interval)
-    except KeyboardInterrupt:
-        pass
+    while not stopping:
+        fired = services.tick()
+        done = outbox.deliver_due(services.db, services.plan.settings, services.clock.now(),
+                                  lease=timedelta(seconds=lease), stopping=lambda: bool(stopping), limit=batch)
+        totals.delivered, totals.retried = totals.delivered + done.delivered, totals.retried + done.retried
+        totals.dead += done.dead
+        busy = done.delivered + done.retried + done.dead
+        if not as_json and (fired or busy):
+            click.echo(f"timers fired on {len(fired)} incident(s); delivered {done.delivered}, "
+                       f"retrying {done.retried}, dead {done.dead}")
+        if once:
+            break
+        if not busy:  # a full batch means more may be waiting: go on at once
+            deadline = time.monotonic() + interval
+            while not stopping and time.monotonic() < deadline:
+                time.sleep(min(0.2, interval))
     if as_json:
         _emit({"delivered": totals.delivered, "retried": totals.retried, "dead": totals.dead})
 

@@ -11,13 +11,16 @@ import hashlib
 import hmac
 import os
 import random
+import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 
+from crisisplan.mail import Mailer
 from crisisplan.plan.schema import PlanSettings
 from crisisplan.store.db import Database
 from crisisplan.store.models import OutboxRow
@@ -44,21 +47,28 @@ def signature(secret: str, timestamp: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
 
 
-def claim(db: Database, now: datetime, limit: int = 50) -> list[OutboxRow]:
+def claim(db: Database, now: datetime, limit: int = 200, lease: timedelta = LEASE) -> list[OutboxRow]:
     """Take a lease on due messages; no two workers hold the same one."""
     with db.write() as session:
         query = (select(OutboxRow).where(OutboxRow.status == "pending", OutboxRow.next_attempt_at <= now,
                                          or_(OutboxRow.locked_until.is_(None), OutboxRow.locked_until <= now))
-                 .order_by(OutboxRow.next_attempt_at).limit(limit))
+                 .order_by(OutboxRow.next_attempt_at, OutboxRow.id).limit(limit))
         if not db.is_sqlite:
             query = query.with_for_update(skip_locked=True)
         rows = list(session.scalars(query))
         for row in rows:
-            row.locked_until = now + LEASE
+            row.locked_until = now + lease
         return rows
 
 
-def send(row: OutboxRow, settings: PlanSettings, now: datetime) -> tuple[bool, str]:
+def release(db: Database, ids: list[int]) -> None:
+    """Give back what was claimed but not tried (shutting down, or the lease running short)."""
+    if ids:
+        with db.write() as session:
+            session.execute(update(OutboxRow).where(OutboxRow.id.in_(ids)).values(locked_until=None))
+
+
+def send_webhook(row: OutboxRow, settings: PlanSettings, now: datetime) -> tuple[bool, str]:
     """POST one message; (delivered, what happened)."""
     body = row.payload.encode()
     timestamp = str(int(now.timestamp()))
@@ -80,33 +90,44 @@ def send(row: OutboxRow, settings: PlanSettings, now: datetime) -> tuple[bool, s
         return False, f"no answer: {getattr(error, 'reason', error)}"
 
 
-def record(db: Database, row_id: int, ok: bool, what: str, now: datetime, give_up_after: timedelta) -> str:
+def record(db: Database, row: OutboxRow, ok: bool, what: str, now: datetime, give_up_after: timedelta,
+           permanent: bool = False) -> str:
     """Keep the attempt in the message's log; the message is delivered, retried later, or dead."""
+    attempts, log = row.attempts + 1, [*row.log, {"at": now.isoformat(), "result": what}]
+    if ok:
+        values: dict[str, object] = {"status": "delivered", "delivered_at": now}
+    elif permanent or now - row.created_at >= give_up_after:
+        values = {"status": "dead"}
+    else:
+        values = {"status": "pending", "next_attempt_at": now + backoff(attempts)}
     with db.write() as session:
-        row = session.get(OutboxRow, row_id)
-        row.attempts += 1
-        row.log = [*row.log, {"at": now.isoformat(), "result": what}]
-        row.locked_until = None
-        if ok:
-            row.status, row.delivered_at = "delivered", now
-        elif now - row.created_at >= give_up_after:
-            row.status = "dead"
-        else:
-            row.next_attempt_at = now + backoff(row.attempts)
-        return row.status
+        session.execute(update(OutboxRow).where(OutboxRow.id == row.id)
+                        .values(attempts=attempts, log=log, locked_until=None, **values))
+    return str(values["status"])
 
 
-def deliver_due(db: Database, settings: PlanSettings, now: datetime) -> Result:
+def deliver_due(db: Database, settings: PlanSettings, now: datetime, *, lease: timedelta = LEASE,
+                stopping: Callable[[], bool] = lambda: False, limit: int = 200) -> Result:
+    """Claim a batch and try each message once. Stops early, giving back what it holds, when asked to stop
+    or when half the lease is gone (slow receivers), so no other worker ever takes a message still in hand."""
     result = Result()
-    for row in claim(db, now):
-        ok, what = send(row, settings, now)
-        status = record(db, row.id, ok, what, now, settings.delivery.give_up_after)
-        if status == "delivered":
-            result.delivered += 1
-        elif status == "dead":
-            result.dead += 1
-        else:
-            result.retried += 1
+    rows = claim(db, now, limit, lease)
+    started = time.monotonic()
+    mailer = Mailer(db, settings)
+    try:
+        for index, row in enumerate(rows):
+            if stopping() or time.monotonic() - started > lease.total_seconds() / 2:
+                release(db, [r.id for r in rows[index:]])
+                break
+            if row.channel.startswith("email:"):
+                ok, what, permanent = mailer.send(row, now)
+            else:
+                (ok, what), permanent = send_webhook(row, settings, now), False
+            status = record(db, row, ok, what, now, settings.delivery.give_up_after, permanent)
+            key = status if status in ("delivered", "dead") else "retried"
+            setattr(result, key, getattr(result, key) + 1)
+    finally:
+        mailer.close()
     return result
 
 

@@ -31,7 +31,7 @@ from crisisplan.errors import Conflict, CrisisplanError, InvalidInput, NotFound
 from crisisplan.plan.load import Plan, load_plan
 from crisisplan.store import audit
 from crisisplan.store.db import Database, default_url
-from crisisplan.store.models import AuditEventRow, DrillRunRow, IncidentRow, OutboxRow, PostRow
+from crisisplan.store.models import AuditEventRow, DrillRunRow, IncidentRow, OutboxRow, PostRow, SubscriberRow
 
 ACK_TIMER, UPDATE_TIMER = "acknowledge_by", "next_update"
 SYSTEM_ACTOR = "crisisplan"  # the actor of what timers do
@@ -483,6 +483,132 @@ class Services:
                                   payload=json.dumps(payload, ensure_ascii=False, sort_keys=True),
                                   idempotency_key=f"post-{post.id}-webhook-{hook.name}", status="pending",
                                   attempts=0, next_attempt_at=now, created_at=now, log=[]))
+
+        # subscribers are the public: drills never reach them, nor a post withheld from e-mail
+        if not incident.is_drill and not channels.get("email"):
+            self._enqueue_emails(session, post, incident, now)
+
+    def _enqueue_emails(self, session: Any, post: PostRow, incident: Incident, now: datetime) -> None:
+        """One message a confirmed subscriber who follows any affected component (or all of them)."""
+        from sqlalchemy import insert
+
+        affected = set(incident.components)
+        rows = [{"post_id": post.id, "channel": "email:post", "target": email,
+                 "payload": json.dumps({"subscriber": sid, "locale": locale, "token": token}),
+                 "idempotency_key": f"post-{post.id}-subscriber-{sid}", "status": "pending", "attempts": 0,
+                 "next_attempt_at": now, "created_at": now, "log": []}
+                for sid, email, locale, token, components in session.execute(
+                    select(SubscriberRow.id, SubscriberRow.email, SubscriberRow.locale, SubscriberRow.token,
+                           SubscriberRow.components).where(SubscriberRow.status == "confirmed"))
+                if not components or not affected or affected & set(components)]
+        if rows:
+            session.execute(insert(OutboxRow), rows)
+
+    # --- e-mail subscribers: double opt-in, one-click unsubscribe --------------------------------------------
+
+    def subscribe(self, email: str, components: list[str], locale: str) -> SubscriberRow:
+        """Ask for e-mail updates: nothing is sent until the address confirms (a confirmation e-mail goes out).
+
+        Asking again re-sends the confirmation (at most every 10 minutes) and never
+        tells whether the address was already known.
+        """
+        import re
+        import secrets
+
+        email = email.strip().lower()
+        if len(email) > 254 or not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+            raise InvalidInput(f"'{email[:80]}' is not an e-mail address", field="email")
+        known = {c.name for c in self.plan.settings.components}
+        unknown = sorted(set(components) - known)
+        if unknown:
+            raise InvalidInput(f"unknown component(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}",
+                               field="components")
+        locale = locale if locale in self.plan.settings.locales else self.plan.settings.default_locale
+        now = self.clock.now()
+        with self.db.write() as session:
+            row = session.scalars(select(SubscriberRow).where(SubscriberRow.email == email)).one_or_none()
+            if row is None:
+                row = SubscriberRow(email=email, components=sorted(set(components)), locale=locale, status="pending",
+                                    token=secrets.token_urlsafe(24), created_at=now)
+                session.add(row)
+                session.flush()
+            elif row.status == "confirmed":
+                return row  # already getting them; say nothing more than to anybody else
+            else:
+                if row.status == "unsubscribed":
+                    row.token = secrets.token_urlsafe(24)  # old links stay dead
+                row.status, row.components, row.locale = "pending", sorted(set(components)), locale
+                if row.confirmation_sent_at and now - row.confirmation_sent_at < timedelta(minutes=10):
+                    return row
+            row.confirmation_sent_at = now
+            session.add(OutboxRow(post_id=None, channel="email:confirm", target=email,
+                                  payload=json.dumps({"subscriber": row.id, "locale": locale, "token": row.token,
+                                                      "components": row.components}),
+                                  idempotency_key=f"confirm-{row.id}-{int(now.timestamp())}", status="pending",
+                                  attempts=0, next_attempt_at=now, created_at=now, log=[]))
+            return row
+
+    def _subscriber_by_token(self, session: Any, token: str) -> SubscriberRow:
+        row = session.scalars(select(SubscriberRow).where(SubscriberRow.token == token)).one_or_none()
+        if row is None or not token:
+            raise NotFound("this link is not valid any more; subscribe again from the status page")
+        return row
+
+    def subscriber(self, token: str) -> SubscriberRow:
+        with self.db.read() as session:
+            return self._subscriber_by_token(session, token)
+
+    def confirm_subscription(self, token: str) -> SubscriberRow:
+        with self.db.write() as session:
+            row = self._subscriber_by_token(session, token)
+            if row.status == "unsubscribed":
+                raise NotFound("this address left the list; subscribe again from the status page")
+            if row.status == "pending":
+                row.status, row.confirmed_at = "confirmed", self.clock.now()
+            return row
+
+    def unsubscribe(self, token: str) -> SubscriberRow:
+        """One click, no login: the token in the link is the proof. Leaving twice is fine."""
+        with self.db.write() as session:
+            row = self._subscriber_by_token(session, token)
+            if row.status != "unsubscribed":
+                row.status, row.unsubscribed_at = "unsubscribed", self.clock.now()
+            return row
+
+    def remove_subscriber(self, subscriber_id: int) -> SubscriberRow:
+        with self.db.write() as session:
+            row = session.get(SubscriberRow, subscriber_id)
+            if row is None:
+                raise NotFound(f"no subscriber {subscriber_id}")
+            if row.status != "unsubscribed":
+                row.status, row.unsubscribed_at = "unsubscribed", self.clock.now()
+            return row
+
+    def subscribers(self, status: str | None = None, limit: int = 500) -> tuple[list[SubscriberRow], dict[str, int]]:
+        """The newest subscribers (of a status) and how many there are of each status."""
+        with self.db.read() as session:
+            query = select(SubscriberRow).order_by(SubscriberRow.id.desc()).limit(limit)
+            if status:
+                query = query.where(SubscriberRow.status == status)
+            counts = {status: n for status, n in session.execute(
+                select(SubscriberRow.status, func.count()).group_by(SubscriberRow.status))}
+            return list(session.scalars(query)), counts
+
+    def outbox_overview(self, dead_limit: int = 200) -> tuple[dict[tuple[str, str], int], list[OutboxRow]]:
+        """Messages by (channel kind, status), and the newest dead letters."""
+        with self.db.read() as session:
+            kind = func.substr(OutboxRow.channel, 1, func.instr(OutboxRow.channel, ":") - 1) if self.db.is_sqlite \
+                else func.split_part(OutboxRow.channel, ":", 1)
+            counts = {(k, status): n for k, status, n in session.execute(
+                select(kind, OutboxRow.status, func.count()).group_by(kind, OutboxRow.status))}
+            dead = list(session.scalars(select(OutboxRow).where(OutboxRow.status == "dead")
+                                        .order_by(OutboxRow.id.desc()).limit(dead_limit)))
+        return counts, dead
+
+    def retry_message(self, message_id: int) -> None:
+        from crisisplan import outbox
+
+        outbox.retry(self.db, message_id, self.clock.now())
 
     def _settle_promise(self, post: PostRow, incident: Incident) -> datetime | None:
         """Move a drafted promise to one cadence period after publication, in the text too.

@@ -4,6 +4,7 @@ into the dead letters, never sent for a drill unless the webhook asks for drills
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import threading
 from datetime import timedelta
@@ -142,3 +143,21 @@ def test_the_worker_command_delivers_once(runner, receiver, tmp_path, monkeypatc
     assert listed[0]["status"] == "delivered" and listed[0]["log"][0]["result"] == "HTTP 200"
     missing = runner.invoke(main, ["outbox", "retry", "99"])
     assert missing.exit_code == 1 and "no message 99" in missing.output
+
+
+def test_dead_letters_are_shown_in_the_console_with_a_retry_button(hooked, receiver, clock, client) -> None:
+    from tests.web import form, login
+
+    receiver.failures["/ops"] = 10_000
+    publish_ack(hooked)
+    for _ in range(20):
+        outbox.deliver_due(hooked.db, hooked.plan.settings, clock.now())
+        clock.advance(timedelta(minutes=5))
+    login(client, "carmen")
+    page = client.get("/console/delivery").get_data(as_text=True)
+    assert "Dead letters" in page and "webhook:ops" in page and "HTTP 500" in page
+    dead_id = int(re.search(r"/console/delivery/(\d+)/retry", page).group(1))
+    receiver.failures["/ops"] = 0
+    form(client, f"/console/delivery/{dead_id}/retry")
+    assert outbox.deliver_due(hooked.db, hooked.plan.settings, clock.now()).delivered == 1
+    assert "No dead letters." in client.get("/console/delivery").get_data(as_text=True)

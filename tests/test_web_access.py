@@ -10,9 +10,10 @@ from crisisplan.accounts import ROLES
 from tests.web import csrf, login
 
 PUBLIC = {"public.status_page", "public.incident_page", "static", "auth.login", "auth.logout", "api.openapi",
-          "feeds.page_feed", "feeds.incident_feed", "cap.cap_index", "cap.cap_alert"}
+          "feeds.page_feed", "feeds.incident_feed", "cap.cap_index", "cap.cap_alert", "subscribe.form",
+          "subscribe.ask", "subscribe.confirm", "subscribe.leave"}
 SAMPLE = {"incident_id": "1", "post_id": "1", "runbook_id": "outage", "name": "en/update.md.j2",
-          "filename": "style.css"}
+          "filename": "style.css", "token": "t0ken", "message_id": "1"}
 
 
 def routes(app) -> list[tuple[str, str, str]]:
@@ -107,4 +108,4 @@ def test_every_page_renders_for_an_admin(app, client, seeded) -> None:
             pages += 1
     # login, dashboard, declare, incident (+ diagram, sandbox, injects), timeline (+ .md), post (+ CAP),
     # plan (+ diagram, template), drills, people
-    assert pages == 16
+    assert pages == 18

@@ -169,8 +169,8 @@ class OutboxRow(Base):
     __tablename__ = "outbox"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), index=True)
-    channel: Mapped[str] = mapped_column(String(100))  # e.g. "webhook:ops"
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"), index=True)  # None: a confirmation e-mail
+    channel: Mapped[str] = mapped_column(String(100))  # "webhook:ops", "email:post", "email:confirm"
     target: Mapped[str] = mapped_column(Text)
     payload: Mapped[str] = mapped_column(Text)
     # the receiver may drop a second delivery with the same key
@@ -182,3 +182,21 @@ class OutboxRow(Base):
     created_at: Mapped[datetime]
     delivered_at: Mapped[datetime | None]
     log: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+
+class SubscriberRow(Base):
+    """Somebody who asked for e-mail updates: pending until they follow the confirmation link."""
+
+    __tablename__ = "subscribers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # lower-cased
+    components: Mapped[list[str]] = mapped_column(JSON, default=list)  # empty: every component
+    locale: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), index=True)  # pending/confirmed/unsubscribed
+    # in the confirmation and unsubscribe links; only lets its holder confirm or leave
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    confirmation_sent_at: Mapped[datetime | None]
+    confirmed_at: Mapped[datetime | None]
+    unsubscribed_at: Mapped[datetime | None]

@@ -25,11 +25,14 @@ CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src '
        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 
 
+SESSIONLESS = ("public", "feeds", "statusapi", "cap", "api", "subscribe")
+
+
 class _Sessions(SecureCookieSessionInterface):
     """No session on public pages: no cookie and no `Vary: Cookie`, so a CDN keeps one copy for everybody."""
 
     def save_session(self, app: Flask, session: Any, response: Response) -> None:
-        if request.blueprint in ("public", "feeds", "statusapi", "cap", "api") or request.endpoint == "static":
+        if request.blueprint in SESSIONLESS or request.endpoint == "static":
             return
         super().save_session(app, session, response)
 
@@ -72,12 +75,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["accounts"] = Accounts(services.db, services.clock)
 
     csrf.init_app(app)
-    from crisisplan.web import api, auth, cap, console, feeds, public, statusapi
+    from crisisplan.web import api, auth, cap, console, feeds, public, statusapi, subscribe
 
     auth.init_app(app)
-    for blueprint in (auth.bp, console.bp, public.bp, feeds.bp, statusapi.bp, cap.bp, api.bp):
+    for blueprint in (auth.bp, console.bp, public.bp, subscribe.bp, feeds.bp, statusapi.bp, cap.bp, api.bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)  # tokens, not cookies: no CSRF to fear there
+    csrf.exempt(subscribe.bp)  # no session to ride on; see subscribe.py
     app.wsgi_app = public.FastPath(app.wsgi_app, lambda: public.cache(app))  # type: ignore[method-assign]
 
     @app.after_request
@@ -111,7 +115,10 @@ def _start_ticker(app: Flask, services: Services, every: float) -> None:
             time.sleep(every)
             try:
                 services.tick()
-                outbox.deliver_due(services.db, services.plan.settings, services.clock.now())
+                while True:  # until the outbox has nothing due: a post to many subscribers is many batches
+                    done = outbox.deliver_due(services.db, services.plan.settings, services.clock.now())
+                    if not done.delivered + done.retried + done.dead:
+                        break
             except Exception:  # noqa: BLE001 - the ticker must outlive any one bad incident
                 app.logger.exception("tick failed; trying again in %s s", every)
 

@@ -38,24 +38,27 @@ def _load(user_id: str) -> WebUser | None:
     return WebUser(account) if account else None
 
 
-class _Throttle:
-    def __init__(self) -> None:
+class Throttle:
+    """At most `limit` events a key (an address) in `window` seconds."""
+
+    def __init__(self, limit: int = IP_FAILURES, window: float = IP_WINDOW) -> None:
+        self.limit, self.window = limit, window
         self._failures: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
     def blocked(self, key: str) -> bool:
         with self._lock:
             recent = self._failures.get(key, deque())
-            while recent and recent[0] < time.monotonic() - IP_WINDOW:
+            while recent and recent[0] < time.monotonic() - self.window:
                 recent.popleft()
-            return len(recent) >= IP_FAILURES
+            return len(recent) >= self.limit
 
     def fail(self, key: str) -> None:
         with self._lock:
             self._failures.setdefault(key, deque()).append(time.monotonic())
 
 
-throttle = _Throttle()
+throttle = Throttle()
 
 
 def init_app(app: Flask) -> None:

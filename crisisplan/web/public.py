@@ -43,6 +43,22 @@ WORDS = {
         "none_active": "No current incidents.", "history": "Past incidents (90 days)", "none_past": "No incidents.",
         "updated": "Last updated", "help": "Help", "status": "Status", "started": "Started",
         "resolved_at": "Resolved", "back": "All systems", "language": "Language", "updates": "Updates",
+        "subscribe": "Get updates by e-mail", "email": "Your e-mail address", "which": "Which components?",
+        "all_components": "All of them",
+        "none_ticked": "Tick none to hear about every component.", "send_me": "Send me updates", "feeds": "Feeds",
+        "check_inbox": "Check your inbox",
+        "check_inbox_text": "If the address can receive e-mail, a message with a confirmation link is on its way. "
+                            "Nothing else will be sent until you follow it.",
+        "confirm_title": "Confirm your subscription", "confirm": "Confirm my subscription",
+        "confirm_text": "Press the button to start getting status updates at {email}.",
+        "confirmed": "You are subscribed", "confirmed_text": "Updates will go to {email}. Every e-mail has a link "
+                                                             "to stop them.",
+        "leave_title": "Stop the e-mails", "leave": "Stop sending me updates",
+        "leave_text": "Press the button and {email} will get no more status updates.",
+        "left": "You will get no more e-mails", "left_text": "{email} is off the list. You can subscribe again "
+                                                             "from the status page at any time.",
+        "bad_link": "This link does not work any more", "too_many": "Too many requests from your address; "
+                                                                    "try again in a few minutes.",
     },
     "es": {
         "operational": "Operativo", "degraded_performance": "Rendimiento degradado",
@@ -54,6 +70,23 @@ WORDS = {
         "none_past": "No hay incidencias.", "updated": "Última actualización", "help": "Ayuda", "status": "Estado",
         "started": "Inicio", "resolved_at": "Resuelta", "back": "Todos los sistemas", "language": "Idioma",
         "updates": "Actualizaciones",
+        "subscribe": "Recibir avisos por correo", "email": "Tu dirección de correo",
+        "which": "¿Qué componentes?", "all_components": "Todos",
+        "none_ticked": "No marques ninguno para recibir avisos de todos.", "send_me": "Enviadme avisos",
+        "feeds": "Canales",
+        "check_inbox": "Revisa tu correo",
+        "check_inbox_text": "Si la dirección puede recibir correo, te llega un mensaje con un enlace de confirmación. "
+                            "No enviaremos nada más hasta que lo sigas.",
+        "confirm_title": "Confirma tu suscripción", "confirm": "Confirmar mi suscripción",
+        "confirm_text": "Pulsa el botón para empezar a recibir avisos de estado en {email}.",
+        "confirmed": "Ya estás suscrito", "confirmed_text": "Los avisos irán a {email}. Cada correo trae un enlace "
+                                                            "para dejar de recibirlos.",
+        "leave_title": "Dejar de recibir correos", "leave": "No enviarme más avisos",
+        "leave_text": "Pulsa el botón y {email} no recibirá más avisos de estado.",
+        "left": "No recibirás más correos", "left_text": "{email} ya no está en la lista. Puedes volver a "
+                                                         "suscribirte desde la página de estado cuando quieras.",
+        "bad_link": "Este enlace ya no funciona", "too_many": "Demasiadas peticiones desde tu dirección; "
+                                                              "inténtalo de nuevo en unos minutos.",
     },
 }
 

@@ -1012,10 +1012,14 @@ def _print_card(card: Any) -> None:
               help="Seconds a claimed message stays with this worker; a worker that dies frees its messages then.")
 @click.option("--batch", default=200, show_default=True, type=click.IntRange(1, 10_000),
               help="Messages claimed at a time.")
+@click.option("--export-site", "site", type=click.Path(file_okay=False), default=None,
+              help="Keep a static copy of the public site in this folder, refreshed whenever it changes.")
+@click.option("--app-url", default="", help="With --export-site: the live app, for the subscription form.")
 @plan_option
 @pass_json
 @friendly
-def worker(once: bool, interval: float, lease: float, batch: int, plan_dir: str | None, as_json: bool) -> None:
+def worker(once: bool, interval: float, lease: float, batch: int, site: str | None, app_url: str,
+           plan_dir: str | None, as_json: bool) -> None:
     """Fire due timers and deliver the outbox with retries; on SIGTERM or Ctrl-C it finishes the message in
     hand, gives back the rest of its batch and exits. Run as many as you like: they share the work."""
     import signal
@@ -1029,8 +1033,19 @@ def worker(once: bool, interval: float, lease: float, batch: int, plan_dir: str 
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     signal.signal(signal.SIGINT, lambda *_: stopping.append(True))
     totals = outbox.Result()
+    exported: list[Any] = [None]  # the public stamp the static copy shows
+
+    def refresh_site() -> None:
+        stamp = services.public_stamp()
+        if site and stamp != exported[0]:
+            files = _export(services, Path(site), app_url)
+            exported[0] = stamp
+            if not as_json:
+                click.echo(f"static site: {len(files)} files refreshed in {site}")
+
     while not stopping:
         fired = services.tick()
+        refresh_site()
         done = outbox.deliver_due(services.db, services.plan.settings, services.clock.now(),
                                   lease=timedelta(seconds=lease), stopping=lambda: bool(stopping), limit=batch)
         totals.delivered, totals.retried = totals.delivered + done.delivered, totals.retried + done.retried
@@ -1047,6 +1062,31 @@ def worker(once: bool, interval: float, lease: float, batch: int, plan_dir: str 
                 time.sleep(min(0.2, interval))
     if as_json:
         _emit({"delivered": totals.delivered, "retried": totals.retried, "dead": totals.dead})
+
+
+def _export(services: Any, out: Path, app_url: str) -> list[str]:
+    from crisisplan.web import create_app
+    from crisisplan.web.export import export_site
+
+    app = create_app({"SERVICES": services, "SECRET_KEY": "static export", "TICK_SECONDS": 0,
+                      "PUBLIC_CACHE_SECONDS": 0})
+    return export_site(app, out, app_url)
+
+
+@main.command(name="export-site")
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.option("--app-url", default="", help="The live app, for the subscription form (else the link is relative).")
+@plan_option
+@pass_json
+@friendly
+def export_site_command(directory: str, app_url: str, plan_dir: str | None, as_json: bool) -> None:
+    """Write the public site (pages in every language, feeds, CAP, v2 JSON) as static files to DIRECTORY."""
+    files = _export(_services(plan_dir), Path(directory), app_url)
+    if as_json:
+        _emit({"directory": directory, "files": files})
+    else:
+        click.echo(f"wrote {len(files)} files to {directory}; serve it with any web server "
+                   f"(pages are folder/index.html)")
 
 
 @main.group(name="outbox")

@@ -31,7 +31,15 @@ from crisisplan.errors import Conflict, CrisisplanError, InvalidInput, NotFound
 from crisisplan.plan.load import Plan, load_plan
 from crisisplan.store import audit
 from crisisplan.store.db import Database, default_url
-from crisisplan.store.models import AuditEventRow, DrillRunRow, IncidentRow, OutboxRow, PostRow, SubscriberRow
+from crisisplan.store.models import (
+    AuditEventRow,
+    ComponentStatusRow,
+    DrillRunRow,
+    IncidentRow,
+    OutboxRow,
+    PostRow,
+    SubscriberRow,
+)
 
 ACK_TIMER, UPDATE_TIMER = "acknowledge_by", "next_update"
 SYSTEM_ACTOR = "crisisplan"  # the actor of what timers do
@@ -1075,7 +1083,36 @@ class Services:
         """Changes whenever anything the public page shows may have changed."""
         with self.db.read() as session:
             return (session.scalar(select(func.max(PostRow.published_at))),
-                    session.scalar(select(func.max(IncidentRow.updated_at)).where(IncidentRow.is_drill.is_(False))))
+                    session.scalar(select(func.max(IncidentRow.updated_at)).where(IncidentRow.is_drill.is_(False))),
+                    # the few statuses set by hand themselves: a change of one shows at once
+                    tuple((name, status) for name, status in session.execute(
+                        select(ComponentStatusRow.name, ComponentStatusRow.status).order_by(ComponentStatusRow.name))))
+
+    COMPONENT_STATUSES = ("operational", "degraded_performance", "partial_outage", "major_outage",
+                          "under_maintenance")
+
+    def component_overrides(self) -> dict[str, str]:
+        """Statuses set by hand; components not listed follow their incidents alone."""
+        with self.db.read() as session:
+            return {name: status for name, status in session.execute(
+                select(ComponentStatusRow.name, ComponentStatusRow.status))}
+
+    def set_component_status(self, name: str, status: str, actor: str) -> None:
+        """Set a component's status by hand; "operational" hands it back to its incidents."""
+        if name not in {c.name for c in self.plan.settings.components}:
+            raise NotFound(f"no component '{name}' in plan.yaml")
+        if status not in self.COMPONENT_STATUSES:
+            raise InvalidInput(f"status must be one of {', '.join(self.COMPONENT_STATUSES)}", field="status")
+        with self.db.write() as session:
+            row = session.get(ComponentStatusRow, name)
+            if status == "operational":
+                if row is not None:
+                    session.delete(row)
+                return
+            if row is None:
+                session.add(ComponentStatusRow(name=name, status=status, updated_at=self.clock.now(), actor=actor))
+            else:
+                row.status, row.updated_at, row.actor = status, self.clock.now(), actor
 
     def record_drill(self, scenario_id: str, runbook_id: str, title: str, score: int, scorecard: dict[str, Any],
                      runs: int = 1) -> DrillRunRow:

@@ -13,7 +13,8 @@ PUBLIC = {"public.status_page", "public.incident_page", "static", "auth.login", 
           "feeds.page_feed", "feeds.incident_feed", "cap.cap_index", "cap.cap_alert", "subscribe.form",
           "subscribe.ask", "subscribe.confirm", "subscribe.leave"}
 SAMPLE = {"incident_id": "1", "post_id": "1", "runbook_id": "outage", "name": "en/update.md.j2",
-          "filename": "style.css", "token": "t0ken", "message_id": "1"}
+          "filename": "style.css", "token": "t0ken", "message_id": "1", "page_id": "p", "component_id": "c"}
+TOKEN_GUARDED = ("api.", "manageapi.")  # bearer / OAuth tokens, no session
 
 
 def routes(app) -> list[tuple[str, str, str]]:
@@ -51,6 +52,8 @@ def test_anonymous_visitors_get_only_the_public_parts(app, client, seeded) -> No
         if endpoint.startswith("api."):
             assert response.status_code == 401, (method, path)
             assert response.get_json()["error"]["code"] == "unauthenticated"
+        elif endpoint.startswith("manageapi."):  # Statuspage's error shape
+            assert response.status_code == 401 and "OAuth" in response.get_json()["error"], (method, path)
         else:
             assert response.status_code == 302 and "/login" in response.headers["Location"], (method, path)
 
@@ -59,7 +62,7 @@ def test_each_role_restricted_route_refuses_the_role_below(app, client, seeded) 
     by_role = {"viewer": "vera", "responder": "rudi", "communicator": "carmen", "approver": "lena", "admin": "ada"}
     checked = 0
     for endpoint, method, path in routes(app):
-        if public(endpoint) or endpoint.startswith("api."):
+        if public(endpoint) or endpoint.startswith(TOKEN_GUARDED):
             continue
         needed = app.view_functions[endpoint].required_role
         if needed == "viewer":

@@ -200,3 +200,14 @@ class SubscriberRow(Base):
     confirmation_sent_at: Mapped[datetime | None]
     confirmed_at: Mapped[datetime | None]
     unsubscribed_at: Mapped[datetime | None]
+
+
+class ComponentStatusRow(Base):
+    """A component's status set by hand (console or the v1 API), beside what incidents say; the worse wins."""
+
+    __tablename__ = "component_status"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    status: Mapped[str] = mapped_column(String(32))
+    updated_at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(200))

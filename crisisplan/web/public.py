@@ -30,13 +30,14 @@ bp = Blueprint("public", __name__)
 
 COMPONENT_STATUS = {"critical": "major_outage", "major": "partial_outage", "minor": "degraded_performance",
                     "none": "operational"}
-WORST_FIRST = ["major_outage", "partial_outage", "degraded_performance", "operational"]
+WORST_FIRST = ["major_outage", "partial_outage", "degraded_performance", "under_maintenance", "operational"]
 CACHE_CONTROL = "public, max-age=10, s-maxage=10, stale-while-revalidate=30, stale-if-error=600"
 
 WORDS = {
     "en": {
         "operational": "Operational", "degraded_performance": "Degraded performance",
         "partial_outage": "Partial outage", "major_outage": "Major outage",
+        "under_maintenance": "Under maintenance",
         "investigating": "Investigating", "identified": "Identified", "monitoring": "Monitoring",
         "resolved": "Resolved", "all_ok": "All systems operational", "some": "Some systems are affected",
         "major": "A major outage is under way", "components": "Components", "active": "Current incidents",
@@ -63,6 +64,7 @@ WORDS = {
     "es": {
         "operational": "Operativo", "degraded_performance": "Rendimiento degradado",
         "partial_outage": "Caída parcial", "major_outage": "Caída grave",
+        "under_maintenance": "En mantenimiento",
         "investigating": "Investigando", "identified": "Identificado", "monitoring": "En observación",
         "resolved": "Resuelto", "all_ok": "Todos los sistemas funcionan", "some": "Algunos sistemas están afectados",
         "major": "Hay una caída grave en curso", "components": "Componentes", "active": "Incidencias en curso",
@@ -168,7 +170,8 @@ def send(page: Page, vary: bool, content_type: str = "text/html; charset=utf-8")
 
 
 def component_statuses(incidents: list[PublicIncident]) -> dict[str, str]:
-    result = {c.name: "operational" for c in services().plan.settings.components}
+    overrides = services().component_overrides()
+    result = {c.name: overrides.get(c.name, "operational") for c in services().plan.settings.components}
     for incident in incidents:
         if not incident.active:
             continue

@@ -18,7 +18,7 @@ from crisisplan.web.public import COMPONENT_STATUS, WORST_FIRST, cache, componen
 
 bp = Blueprint("statusapi", __name__, url_prefix="/api/v2")
 INDICATOR = {"major_outage": "critical", "partial_outage": "major", "degraded_performance": "minor",
-             "operational": "none"}
+             "under_maintenance": "minor", "operational": "none"}
 DESCRIPTION = {"none": "All Systems Operational", "minor": "Minor Service Outage",
                "major": "Partial System Outage", "critical": "Major System Outage"}
 IMPACT_ORDER = ["none", "minor", "major", "critical"]

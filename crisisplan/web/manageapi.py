@@ -1,0 +1,301 @@
+"""Statuspage-compatible manage API (v1), so existing scripts and clients drive crisisplan unchanged:
+
+    GET/POST        /v1/pages/{page_id}/incidents
+    GET             /v1/pages/{page_id}/incidents/unresolved
+    GET/PATCH/PUT   /v1/pages/{page_id}/incidents/{id}
+    GET             /v1/pages/{page_id}/components
+    GET/PATCH       /v1/pages/{page_id}/components/{id}
+
+Bodies are `{"incident": {...}}` / `{"component": {...}}`, auth is `Authorization: OAuth <token>` (a
+crisisplan API token; `Bearer` works too), `.json` on a path is optional. An incident created here is
+declared on a runbook like any other; a new `status` becomes the runbook's triggers that lead to a state
+with that public status, and a `body` becomes the text of the post those triggers drafted (or of a new
+update), published when the approval policy lets it go out at once and sent for review otherwise.
+Extras crisisplan needs travel in `metadata.crisisplan`: runbook, severity, fields.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any
+
+from flask import Blueprint, Response, g, jsonify, request
+
+from crisisplan.comms.approval import ReviewError
+from crisisplan.errors import CrisisplanError, InvalidInput, NotFound, TriggerNotAllowed
+from crisisplan.plan.schema import Runbook
+from crisisplan.services import IncidentView
+from crisisplan.web import accounts, services
+from crisisplan.web.statusapi import _id, _View
+
+bp = Blueprint("manageapi", __name__, url_prefix="/v1/pages/<page_id>")
+STATUSES = ("investigating", "identified", "monitoring", "resolved")
+IMPACT_OF = {"major_outage": "critical", "partial_outage": "major", "degraded_performance": "minor",
+             "under_maintenance": "minor", "operational": "none"}
+
+
+class Refused(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+@bp.errorhandler(Refused)
+def _refused(error: Refused) -> tuple[Response, int]:
+    return jsonify({"error": str(error)}), error.status
+
+
+@bp.errorhandler(CrisisplanError)
+def _plan_refused(error: CrisisplanError) -> tuple[Response, int]:
+    field = getattr(error, "field", None)
+    message = f"{field}: {error}" if field else str(error)
+    return jsonify({"error": message}), 404 if isinstance(error, NotFound) else 422
+
+
+def route(path: str, methods: list[str], role: str):
+    """The path with and without `.json`, behind the OAuth token check."""
+    def wrap(view):  # noqa: ANN001, ANN202
+        def guarded(page_id: str, **kwargs: Any) -> Any:
+            _authenticate(role)
+            if page_id != _View().page_id:
+                raise Refused(404, f"no page '{page_id}'; this crisisplan serves page {_View().page_id}")
+            return view(**kwargs)
+
+        guarded.__name__ = view.__name__
+        guarded.required_role = role  # type: ignore[attr-defined]
+        bp.add_url_rule(path, view.__name__, guarded, methods=methods)
+        bp.add_url_rule(path + ".json", view.__name__ + "_json", guarded, methods=methods)
+        return view
+
+    return wrap
+
+
+def _authenticate(role: str) -> None:
+    kind, _, token = request.headers.get("Authorization", "").partition(" ")
+    if kind not in ("OAuth", "Bearer") or not token.strip():
+        raise Refused(401, "send a token: Authorization: OAuth <token> (crisisplan token add NAME --role ROLE)")
+    account = accounts().token_account(token.strip())
+    if account is None:
+        raise Refused(401, "unknown or revoked token")
+    if not account.may(role):
+        raise Refused(403, f"this needs the {role} role; the token has {account.role}")
+    g.account = account
+
+
+def _wrapped(key: str) -> dict[str, Any]:
+    data = request.get_json(silent=True)
+    if data is None:
+        raise Refused(400, f'the body must be JSON: {{"{key}": {{...}}}}')
+    if not isinstance(data, dict) or not isinstance(data.get(key), dict):
+        raise Refused(400, f'the body must be an object with "{key}" holding an object')
+    return data[key]
+
+
+def _components_of(data: dict[str, Any]) -> tuple[list[str], str | None]:
+    """Component names from `component_ids` and `components` ({id: status}), and the worst status named."""
+    by_id = {_id("component", c.name): c.name for c in services().plan.settings.components}
+    by_id.update({c.name: c.name for c in services().plan.settings.components})
+    wanted = list(data.get("component_ids") or [])
+    statuses = data.get("components") or {}
+    if not isinstance(wanted, list) or not isinstance(statuses, dict):
+        raise Refused(400, "component_ids must be a list and components an object {id: status}")
+    names = []
+    for key in [*wanted, *statuses]:
+        if key not in by_id:
+            raise Refused(422, f"component_ids: no component '{key}' (GET .../components lists them)")
+        names.append(by_id[key])
+    worst = min(statuses.values(), key=list(IMPACT_OF).index, default=None) if statuses else None
+    return sorted(set(names)), worst
+
+
+def _representation(view: IncidentView) -> dict[str, Any]:
+    page = _View()
+    public = next((i for i in page.incidents if i.id == view.id), None)
+    runbook = services().plan.runbook(view.runbook_id)
+    severity = next(s for s in runbook.severities if s.name == view.severity)
+    if public is not None:
+        result = page.incident(public)
+    else:  # nothing published yet: what the team has, in the same shape
+        at = page.time(view.declared_at)
+        result = {"id": str(view.id), "name": view.title, "status": view.public_status or "investigating",
+                  "impact": severity.impact, "created_at": at, "updated_at": at, "started_at": at,
+                  "monitoring_at": None, "resolved_at": None, "shortlink": f"{page.base}/incidents/{view.id}",
+                  "page_id": page.page_id, "incident_updates": [],
+                  "components": [c for c in page.component_list() if not c["group"]
+                                 and c["id"] in {_id("component", n) for n in view.components}]}
+    result["status"] = view.public_status or result["status"]
+    posts = services().posts(view.id)
+    result["metadata"] = {"crisisplan": {
+        "runbook": view.runbook_id, "severity": view.severity, "state": view.state,
+        "console": f"{page.base}/console/incidents/{view.id}",
+        "posts_waiting": [{"id": p.id, "kind": p.kind, "status": p.status} for p in posts
+                          if p.status != "published"]}}
+    return result
+
+
+def _incident(incident_id: str) -> IncidentView:
+    try:
+        view = services().get(int(incident_id))
+    except (ValueError, NotFound):
+        raise Refused(404, f"no incident '{incident_id}'") from None
+    if view.is_drill:
+        raise Refused(404, f"no incident '{incident_id}'")  # drills are not for outside tools
+    return view
+
+
+def _path(runbook: Runbook, start: str, status: str) -> list[tuple[str, dict[str, Any]]]:
+    """The fewest triggers from `start` to a state the public sees as `status`."""
+    public = {s.name: s.public_status for s in runbook.states}
+    finals = {s.name for s in runbook.states if s.final}
+    seen, queue = {start}, deque([(start, [])])
+    while queue:
+        state, steps = queue.popleft()
+        for t in runbook.transitions:
+            sources = [s for s in public if s not in finals] if t.source == "*" else t.sources
+            if state not in sources or t.dest in seen:
+                continue
+            route_ = [*steps, (t.trigger, t)]
+            if public.get(t.dest) == status:
+                return route_
+            seen.add(t.dest)
+            queue.append((t.dest, route_))
+    raise Refused(422, f"status: the runbook '{runbook.id}' has no way from '{start}' to '{status}'")
+
+
+def _move(view: IncidentView, status: str | None, body: str, fields: dict[str, str], actor: str) -> IncidentView:
+    """Fire the triggers that lead to `status`; fill a field a guard asks for from metadata, else the body."""
+    if status and status != (view.public_status or "investigating"):
+        if status not in STATUSES:
+            raise Refused(422, f"status must be one of {', '.join(STATUSES)}")
+        runbook = services().plan.runbook(view.runbook_id)
+        for trigger, transition in _path(runbook, view.state, status):
+            values = {}
+            for guard in transition.guards:
+                if guard.field and not view.fields.get(guard.field):
+                    value = fields.get(guard.field) or body
+                    if not value:
+                        raise Refused(422, f"status: reaching '{status}' needs the field '{guard.field}'; send it "
+                                           f"in incident.metadata.crisisplan.fields or write a body")
+                    values[guard.field] = value
+            try:
+                view = services().trigger(view.id, trigger, actor, {**values} or None)
+            except TriggerNotAllowed as error:
+                raise Refused(422, f"status: {error}") from None
+    elif fields:
+        view = services().set_fields(view.id, fields, actor)
+    return view
+
+
+def _publish(view: IncidentView, body: str, known: set[int], actor: str) -> None:
+    """The body as the text of what the triggers drafted (else a new update); out now if the policy allows."""
+    fresh = [p for p in services().posts(view.id) if p.id not in known and p.status == "draft"]
+    post = fresh[-1] if fresh else services().draft_post(view.id, "update", actor, text=body)
+    if fresh:
+        services().edit_post(post.id, body, actor)
+    try:
+        services().publish_post(post.id, actor)
+    except ReviewError:
+        services().submit_post(post.id, actor)  # the policy wants approvers: it waits in the console
+
+
+def _change(view: IncidentView, data: dict[str, Any], actor: str) -> IncidentView:
+    meta = (data.get("metadata") or {}).get("crisisplan") or {}
+    fields = meta.get("fields") or {}
+    body = data.get("body") or ""
+    if not isinstance(body, str) or not isinstance(fields, dict):
+        raise Refused(400, "body must be a string and metadata.crisisplan.fields an object")
+    known = {p.id for p in services().posts(view.id)}
+    view = _move(view, data.get("status"), body, {str(k): str(v) for k, v in fields.items()}, actor)
+    if body:
+        _publish(view, body, known, actor)
+    return services().get(view.id)
+
+
+@route("/incidents", ["GET"], "viewer")
+def list_incidents() -> Any:
+    views = [v for v in services().status(include_closed=True) if not v.is_drill]
+    views.sort(key=lambda v: v.declared_at, reverse=True)
+    limit = min(int(request.args.get("limit", 100) or 100), 100)
+    page = max(int(request.args.get("page", 1) or 1), 1)
+    return jsonify([_representation(v) for v in views[(page - 1) * limit:page * limit]])
+
+
+@route("/incidents/unresolved", ["GET"], "viewer")
+def unresolved_incidents() -> Any:
+    views = [v for v in services().status() if not v.is_drill and v.public_status != "resolved"]
+    return jsonify([_representation(v) for v in sorted(views, key=lambda v: v.declared_at, reverse=True)])
+
+
+@route("/incidents", ["POST"], "communicator")
+def create_incident() -> Any:
+    data = _wrapped("incident")
+    name = data.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise Refused(422, "name: an incident needs a name")
+    meta = (data.get("metadata") or {}).get("crisisplan") or {}
+    plan = services().plan
+    runbook_id = meta.get("runbook") or ("outage" if "outage" in plan.runbooks else next(iter(plan.runbooks)))
+    if runbook_id not in plan.runbooks:
+        raise Refused(422, f"metadata.crisisplan.runbook: no runbook '{runbook_id}'; "
+                           f"known: {', '.join(sorted(plan.runbooks))}")
+    runbook = plan.runbook(runbook_id)
+    components, worst = _components_of(data)
+    impact = data.get("impact_override") or (IMPACT_OF[worst] if worst else None)
+    severity = meta.get("severity") or next((s.name for s in runbook.severities if s.impact == impact),
+                                            runbook.severities[-1].name)
+    view = services().declare(runbook_id, severity, name.strip(), g.account.name, components)
+    known: set[int] = set()  # the acknowledgement the runbook drafted is what a body rewrites
+    meta_fields = {str(k): str(v) for k, v in (meta.get("fields") or {}).items()}
+    view = _move(view, data.get("status"), data.get("body") or "", meta_fields, g.account.name)
+    if data.get("body"):
+        _publish(view, data["body"], known, g.account.name)
+    return jsonify(_representation(services().get(view.id))), 201
+
+
+@route("/incidents/<incident_id>", ["GET"], "viewer")
+def get_incident(incident_id: str) -> Any:
+    return jsonify(_representation(_incident(incident_id)))
+
+
+@route("/incidents/<incident_id>", ["PATCH", "PUT"], "communicator")
+def update_incident(incident_id: str) -> Any:
+    view = _incident(incident_id)
+    data = _wrapped("incident")
+    if data.get("name") not in (None, view.title):
+        raise Refused(422, "name: an incident keeps the name it was declared with (it is in its audit trail)")
+    return jsonify(_representation(_change(view, data, g.account.name)))
+
+
+def _component(component_id: str) -> dict[str, Any]:
+    found = next((c for c in _View().component_list() if c["id"] == component_id), None)
+    if found is None:
+        raise Refused(404, f"no component '{component_id}'")
+    return found
+
+
+@route("/components", ["GET"], "viewer")
+def list_components() -> Any:
+    return jsonify(_View().component_list())
+
+
+@route("/components/<component_id>", ["GET"], "viewer")
+def get_component(component_id: str) -> Any:
+    return jsonify(_component(component_id))
+
+
+@route("/components/<component_id>", ["PATCH", "PUT"], "communicator")
+def update_component(component_id: str) -> Any:
+    component = _component(component_id)
+    data = _wrapped("component")
+    if component["group"]:
+        raise Refused(422, "a group's status is the worst of its components; change those")
+    unknown = sorted(set(data) - {"status"})
+    if unknown:
+        raise Refused(422, f"{unknown[0]}: components are defined in plan.yaml; only their status changes here")
+    name = next(c.name for c in services().plan.settings.components if _id("component", c.name) == component_id)
+    if "status" in data:
+        try:
+            services().set_component_status(name, str(data["status"]), g.account.name)
+        except InvalidInput as error:
+            raise Refused(422, f"status: {error}") from None
+    return jsonify(_component(component_id))

@@ -161,3 +161,38 @@ def test_dead_letters_are_shown_in_the_console_with_a_retry_button(hooked, recei
     form(client, f"/console/delivery/{dead_id}/retry")
     assert outbox.deliver_due(hooked.db, hooked.plan.settings, clock.now()).delivered == 1
     assert "No dead letters." in client.get("/console/delivery").get_data(as_text=True)
+
+
+def test_a_receiver_that_hangs_or_is_gone_is_tried_again_later(hooked, receiver, clock, monkeypatch) -> None:
+    """Too slow to answer, then nobody listening, then back: each try is in the message's log."""
+    import socket
+
+    monkeypatch.setattr(outbox, "TIMEOUT_S", 0.3)
+    slow = socket.socket()
+    slow.bind(("127.0.0.1", 0))
+    slow.listen()  # accepts the connection, never answers
+    publish_ack(hooked)
+    from sqlalchemy import update
+
+    from crisisplan.store.models import OutboxRow
+
+    def point(url: str) -> None:
+        with hooked.db.write() as session:
+            session.execute(update(OutboxRow).where(OutboxRow.channel == "webhook:ops").values(target=url))
+
+    point(f"http://127.0.0.1:{slow.getsockname()[1]}/ops")
+    assert outbox.deliver_due(hooked.db, hooked.plan.settings, clock.now()).retried == 1
+    slow.close()
+    clock.advance(timedelta(seconds=6))
+    assert outbox.deliver_due(hooked.db, hooked.plan.settings, clock.now()).retried == 1  # refused
+    point(receiver.url + "/ops")
+    clock.advance(timedelta(seconds=12))
+    assert outbox.deliver_due(hooked.db, hooked.plan.settings, clock.now()).delivered == 1
+    from sqlalchemy import select
+
+    with hooked.db.read() as session:
+        row = session.scalars(select(OutboxRow).where(OutboxRow.channel == "webhook:ops")).one()
+    results = [e["result"] for e in row.log]
+    assert results[0].startswith("no answer") and "timed out" in results[0]
+    assert results[1].startswith("no answer") and "refused" in results[1].lower()
+    assert results[2] == "HTTP 200"

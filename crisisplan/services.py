@@ -38,6 +38,7 @@ from crisisplan.store.models import (
     IncidentRow,
     OutboxRow,
     PostRow,
+    SignalRow,
     SubscriberRow,
 )
 
@@ -1087,6 +1088,86 @@ class Services:
                     # the few statuses set by hand themselves: a change of one shows at once
                     tuple((name, status) for name, status in session.execute(
                         select(ComponentStatusRow.name, ComponentStatusRow.status).order_by(ComponentStatusRow.name))))
+
+    # --- signals in: alerts -------------------------------------------------------------------------------
+
+    def receive_alerts(self, payload: Any, actor: str = "alertmanager") -> dict[str, Any]:
+        """Alertmanager's webhook: each alert declares an incident (a route with a runbook), joins the open
+        incident of its fingerprint or alert group, or is only recorded. A resolved alert never resolves an
+        incident: it tells the incident that resolving may be due. A repeat of an alert is recorded once."""
+        from sqlalchemy.exc import IntegrityError
+
+        from crisisplan import alerts
+
+        group_key, truncated, received = alerts.parse(payload)
+        known = {c.name for c in self.plan.settings.components}
+        result: dict[str, Any] = {"declared": [], "attached": [], "recorded": 0, "duplicates": 0,
+                                  "resolve_proposed": [], "truncated": truncated}
+        for alert in received:
+            when = alert.starts_at if alert.status == "firing" else alert.ends_at or self.clock.now()
+            try:  # claim it first: of two deliveries of one alert, one acts
+                with self.db.write() as session:
+                    row = SignalRow(source="alertmanager", source_id=alert.source_id, received_at=self.clock.now(),
+                                    at=when,
+                                    status=alert.status, title=alert.title, fingerprint=alert.fingerprint,
+                                    group_key=group_key, action="recorded",
+                                    data={"labels": alert.labels, "annotations": alert.annotations,
+                                          "generator_url": alert.generator_url})
+                    session.add(row)
+                    session.flush()
+                    signal_id = row.id
+            except IntegrityError:
+                result["duplicates"] += 1
+                continue
+            facts = {"signal": signal_id, "alert": alert.title, "fingerprint": alert.fingerprint,
+                     "labels": alert.labels}
+            incident_id, action = self._open_incident_for(alert.fingerprint, group_key), "recorded"
+            if alert.status == "resolved":
+                if incident_id:
+                    self.record_note(incident_id, "resolve_proposed", actor, **facts,
+                                     reason="the alert resolved; resolve when the public can be told")
+                    result["resolve_proposed"].append(incident_id)
+            elif incident_id:
+                self.record_note(incident_id, "alert_attached", actor, **facts)
+                action = "attached"
+                result["attached"].append(incident_id)
+            else:
+                route = alerts.route_for(alert, self.plan.settings.signals.alertmanager.routes)
+                if route is not None and route.runbook:
+                    component = alert.labels.get(route.components_label, "")
+                    view = self.declare(route.runbook, route.severity or "", alert.title, actor,
+                                        [component] if component in known else [])
+                    self.record_note(view.id, "alert_attached", actor, **facts)
+                    incident_id, action = view.id, "declared"
+                    result["declared"].append(view.id)
+            if action == "recorded" and not incident_id:
+                result["recorded"] += 1
+            with self.db.write() as session:
+                row = session.get(SignalRow, signal_id)
+                row.incident_id, row.action = incident_id, action
+        return result
+
+    def _open_incident_for(self, fingerprint: str, group_key: str) -> int | None:
+        """The newest real incident, not yet resolved, that an alert of this fingerprint or group joined."""
+        from sqlalchemy import or_
+
+        with self.db.read() as session:
+            same = or_(SignalRow.fingerprint == fingerprint, SignalRow.group_key == group_key) if group_key \
+                else SignalRow.fingerprint == fingerprint
+            rows = session.execute(
+                select(IncidentRow.id, IncidentRow.runbook_id, IncidentRow.state).join(
+                    SignalRow, SignalRow.incident_id == IncidentRow.id)
+                .where(same, IncidentRow.closed.is_(False), IncidentRow.is_drill.is_(False))
+                .order_by(IncidentRow.id.desc())).all()
+        for incident_id, runbook_id, state in rows:
+            states = {s.name: s for s in self.plan.runbook(runbook_id).states}
+            if state in states and states[state].public_status != "resolved" and not states[state].final:
+                return incident_id
+        return None
+
+    def signals(self, limit: int = 200) -> list[SignalRow]:
+        with self.db.read() as session:
+            return list(session.scalars(select(SignalRow).order_by(SignalRow.id.desc()).limit(limit)))
 
     COMPONENT_STATUSES = ("operational", "degraded_performance", "partial_outage", "major_outage",
                           "under_maintenance")

@@ -2,13 +2,14 @@
 # Installs the Debian packages crisisplan needs that pip cannot bring, when missing:
 #   graphviz   the runbook diagrams (always)
 #   chromium   the browser tests (with --tests)
+#   prometheus-alertmanager   the real Alertmanager the webhook test fires at the app (with --tests)
 #   wrk nginx  the status-page benchmark (with --bench)
 # Needs root or sudo for apt-get. Under CI=true a package that cannot be installed fails the run.
 set -euo pipefail
 want=(graphviz:dot)
 for arg in "$@"; do
   case "$arg" in
-    --tests) want+=(chromium:chromium) ;;
+    --tests) want+=(chromium:chromium prometheus-alertmanager:amtool) ;;
     --bench) want+=(wrk:wrk nginx-light:nginx) ;;
   esac
 done

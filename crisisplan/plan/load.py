@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import jinja2
 from pydantic import BaseModel, ValidationError
@@ -127,6 +127,7 @@ def check_plan(root: Path) -> tuple[Plan | None, list[Problem]]:
                               "pass --plan DIR, set CRISISPLAN_PLAN, or run `crisisplan init DIR`")]
     settings_path = root / "plan.yaml"
     settings: PlanSettings | None = None
+    settings_src = None
     if not settings_path.is_file():
         problems.append(Problem(_relative(root, settings_path), 1, 1, "plan.yaml is missing",
                                 "run `crisisplan init DIR` for a starting plan, or use --plan DIR"))
@@ -134,6 +135,7 @@ def check_plan(root: Path) -> tuple[Plan | None, list[Problem]]:
         try:
             src = read_yaml(settings_path, _relative(root, settings_path))
             settings = PlanSettings.model_validate(src.data)
+            settings_src = src
             from crisisplan.comms.tone import RULES
 
             for i, rule in enumerate(settings.tone.block):
@@ -178,7 +180,28 @@ def check_plan(root: Path) -> tuple[Plan | None, list[Problem]]:
         problems.extend(found)
         plan.runbooks[runbook.id] = runbook
         plan.sources[runbook.id] = src
+    if settings is not None and settings_src is not None:
+        problems.extend(_signal_problems(plan, settings_src))
     return (plan if settings else None), problems
+
+
+def _signal_problems(plan: Plan, src: Any) -> list[Problem]:
+    """Alert routes name runbooks and severities that exist."""
+    found = []
+    for i, route in enumerate(plan.settings.signals.alertmanager.routes):
+        where = ("signals", "alertmanager", "routes", i)
+        if route.runbook is None:
+            continue
+        if route.runbook not in plan.runbooks:
+            found.append(src.problem((*where, "runbook"), f"no runbook '{route.runbook}'",
+                                     did_you_mean(route.runbook, plan.runbooks)))
+            continue
+        names = [s.name for s in plan.runbooks[route.runbook].severities]
+        if route.severity is None or route.severity not in names:
+            found.append(src.problem((*where, "severity") if route.severity else where,
+                                     f"severity '{route.severity}' is not one of runbook '{route.runbook}': "
+                                     f"{', '.join(names)}", did_you_mean(route.severity or "", names)))
+    return found
 
 
 def load_plan(root: str | os.PathLike[str] | None = None) -> Plan:

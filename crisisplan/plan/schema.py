@@ -192,6 +192,23 @@ class Delivery(Strict):
     give_up_after: Duration = timedelta(hours=24)  # then the message goes to the dead letters
 
 
+class AlertRoute(Strict):
+    """What an Alertmanager alert whose labels match does: declare on a runbook, or (no runbook) only record."""
+
+    match: dict[str, str] = {}  # every label here must have this value; empty matches every alert
+    runbook: Name | None = None
+    severity: Name | None = None
+    components_label: str = "component"  # the label that names the affected component
+
+
+class AlertmanagerSettings(Strict):
+    routes: list[AlertRoute] = []  # the first route that matches wins; no match: the alert is only recorded
+
+
+class Signals(Strict):
+    alertmanager: AlertmanagerSettings = AlertmanagerSettings()
+
+
 class PlanSettings(Strict):
     organisation: Organisation
     tone: ToneSettings = ToneSettings()
@@ -200,3 +217,4 @@ class PlanSettings(Strict):
     components: list[Component] = []
     webhooks: list[Webhook] = []
     delivery: Delivery = Delivery()
+    signals: Signals = Signals()

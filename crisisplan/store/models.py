@@ -211,3 +211,24 @@ class ComponentStatusRow(Base):
     status: Mapped[str] = mapped_column(String(32))
     updated_at: Mapped[datetime]
     actor: Mapped[str] = mapped_column(String(200))
+
+
+class SignalRow(Base):
+    """Something that came in from outside: an alert, a complaint, a mention. Recorded once per source id."""
+
+    __tablename__ = "signals"
+    __table_args__ = (UniqueConstraint("source", "source_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(32))  # alertmanager, complaint
+    source_id: Mapped[str] = mapped_column(String(300))
+    received_at: Mapped[datetime] = mapped_column(index=True)
+    at: Mapped[datetime]  # when it happened, as the source says
+    status: Mapped[str] = mapped_column(String(16))  # firing/resolved for alerts; open for complaints
+    title: Mapped[str] = mapped_column(Text)
+    # alert: fingerprint and group key, to find the incident it belongs to
+    fingerprint: Mapped[str] = mapped_column(String(64), default="", index=True)
+    group_key: Mapped[str] = mapped_column(Text, default="")
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
+    action: Mapped[str] = mapped_column(String(16))  # declared, attached, recorded
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # labels, annotations, author, reach, text…

@@ -25,7 +25,7 @@ CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src '
        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 
 
-SESSIONLESS = ("public", "feeds", "statusapi", "cap", "api", "subscribe", "manageapi")
+SESSIONLESS = ("public", "feeds", "statusapi", "cap", "api", "subscribe", "manageapi", "hooks")
 
 
 class _Sessions(SecureCookieSessionInterface):
@@ -75,15 +75,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["accounts"] = Accounts(services.db, services.clock)
 
     csrf.init_app(app)
-    from crisisplan.web import api, auth, cap, console, feeds, manageapi, public, statusapi, subscribe
+    from crisisplan.web import api, auth, cap, console, feeds, hooks, manageapi, public, statusapi, subscribe
 
     auth.init_app(app)
     for blueprint in (auth.bp, console.bp, public.bp, subscribe.bp, feeds.bp, statusapi.bp, cap.bp, api.bp,
-                      manageapi.bp):
+                      manageapi.bp, hooks.bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)  # tokens, not cookies: no CSRF to fear there
     csrf.exempt(subscribe.bp)  # no session to ride on; see subscribe.py
     csrf.exempt(manageapi.bp)  # tokens, like the API
+    csrf.exempt(hooks.bp)
     app.wsgi_app = public.FastPath(app.wsgi_app, lambda: public.cache(app))  # type: ignore[method-assign]
 
     @app.after_request

@@ -1064,6 +1064,36 @@ def worker(once: bool, interval: float, lease: float, batch: int, site: str | No
         _emit({"delivered": totals.delivered, "retried": totals.retried, "dead": totals.dead})
 
 
+@main.group(name="plan")
+def plan_group() -> None:
+    """The plan as a whole."""
+
+
+@plan_group.command(name="render")
+@click.argument("out", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["html", "md", "pdf"]), default=None,
+              help="Default: from OUT's suffix.")
+@plan_option
+@pass_json
+@friendly
+def plan_render(out: str, fmt: str | None, plan_dir: str | None, as_json: bool) -> None:
+    """Write the whole plan (contacts, roles, escalation matrix, runbooks with diagrams and checklists,
+    deadlines, every template) as one document to print or keep offline."""
+    from crisisplan.plan.document import write
+    from crisisplan.plan.load import load_plan
+
+    target = Path(out)
+    fmt = fmt or {".html": "html", ".htm": "html", ".md": "md", ".pdf": "pdf"}.get(target.suffix.lower())
+    if fmt is None:
+        raise click.BadParameter(f"cannot tell the format from '{target.name}'; add --format html|md|pdf",
+                                 param_hint="--format")
+    files = write(load_plan(plan_dir), fmt, target)
+    if as_json:
+        _emit({"format": fmt, "files": [str(f) for f in files]})
+    else:
+        click.echo(f"wrote {', '.join(str(f) for f in files)}")
+
+
 def _hours(_ctx: Any, _param: Any, value: str) -> range:
     start, _, end = value.partition("-")
     try:

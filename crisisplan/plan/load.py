@@ -6,6 +6,7 @@ them together as one PlanError.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -186,8 +187,24 @@ def check_plan(root: Path) -> tuple[Plan | None, list[Problem]]:
 
 
 def _signal_problems(plan: Plan, src: Any) -> list[Problem]:
-    """Alert routes name runbooks and severities that exist."""
+    """Alert routes name runbooks and severities that exist; people and the escalation matrix name roles
+    some runbook has; every escalation has somebody who can take it."""
     found = []
+    roles = {r.name for rb in plan.runbooks.values() for r in rb.roles}
+    for i, person in enumerate(plan.settings.people):
+        for j, role in enumerate(person.roles):
+            if role not in roles:
+                found.append(src.problem(("people", i, "roles", j), f"no runbook has the role '{role}'",
+                                         did_you_mean(role, roles)))
+    holders = {role for person in plan.settings.people for role in person.roles}
+    for i, row in enumerate(plan.settings.escalation):
+        if row.to not in roles:
+            found.append(src.problem(("escalation", i, "to"), f"no runbook has the role '{row.to}'",
+                                     did_you_mean(row.to, roles)))
+        elif plan.settings.people and row.to not in holders:
+            found.append(dataclasses.replace(src.problem(
+                ("escalation", i, "to"), f"nobody in people takes the role '{row.to}'",
+                "add the role to somebody's roles"), severity="warning"))
     for i, route in enumerate(plan.settings.signals.alertmanager.routes):
         where = ("signals", "alertmanager", "routes", i)
         if route.runbook is None:

@@ -192,6 +192,37 @@ class Delivery(Strict):
     give_up_after: Duration = timedelta(hours=24)  # then the message goes to the dead letters
 
 
+class Person(Strict):
+    """Somebody the plan counts on, with the roles they can take and how to reach them."""
+
+    name: Name
+    label: str
+    roles: list[Name] = []
+    email: str = ""
+    phone: str = ""
+
+
+class SupportChannel(Strict):
+    """Where customers reach us, when it is staffed and how soon they get a first answer (shown publicly)."""
+
+    name: Name
+    label: str
+    hours: str = Field("24/7", pattern=r"^(24/7|(Mon|Tue|Wed|Thu|Fri|Sat|Sun)(-(Mon|Tue|Wed|Thu|Fri|Sat|Sun))? "
+                                       r"([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d)$")
+    time_zone: str = ""  # empty: the organisation's
+    response: Duration  # the first answer, at the latest
+
+
+class Escalation(Strict):
+    """One row of the escalation matrix: what sets it off, who takes over, by when, what the customer hears."""
+
+    when: Literal["severity", "dissatisfaction", "legal", "safety", "specialist"]
+    to: Name  # a role
+    within: Duration
+    tell_customer: bool = True
+    note: str = ""
+
+
 class AlertRoute(Strict):
     """What an Alertmanager alert whose labels match does: declare on a runbook, or (no runbook) only record."""
 
@@ -218,3 +249,6 @@ class PlanSettings(Strict):
     webhooks: list[Webhook] = []
     delivery: Delivery = Delivery()
     signals: Signals = Signals()
+    people: list[Person] = []
+    support: list[SupportChannel] = []
+    escalation: list[Escalation] = []

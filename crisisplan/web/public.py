@@ -44,6 +44,8 @@ WORDS = {
         "none_active": "No current incidents.", "history": "Past incidents (90 days)", "none_past": "No incidents.",
         "updated": "Last updated", "help": "Help", "status": "Status", "started": "Started",
         "resolved_at": "Resolved", "back": "All systems", "language": "Language", "updates": "Updates",
+        "reach_us": "Reach us", "answer_within": "first answer within", "always": "every day, around the clock",
+        "days": "Mon Tue Wed Thu Fri Sat Sun",
         "subscribe": "Get updates by e-mail", "email": "Your e-mail address", "which": "Which components?",
         "all_components": "All of them",
         "none_ticked": "Tick none to hear about every component.", "send_me": "Send me updates", "feeds": "Feeds",
@@ -72,6 +74,8 @@ WORDS = {
         "none_past": "No hay incidencias.", "updated": "Última actualización", "help": "Ayuda", "status": "Estado",
         "started": "Inicio", "resolved_at": "Resuelta", "back": "Todos los sistemas", "language": "Idioma",
         "updates": "Actualizaciones",
+        "reach_us": "Contacto", "answer_within": "primera respuesta en", "always": "todos los días, a todas horas",
+        "days": "lun mar mié jue vie sáb dom",
         "subscribe": "Recibir avisos por correo", "email": "Tu dirección de correo",
         "which": "¿Qué componentes?", "all_components": "Todos",
         "none_ticked": "No marques ninguno para recibir avisos de todos.", "send_me": "Enviadme avisos",
@@ -195,7 +199,22 @@ def context(locale: str, chosen: bool) -> dict[str, Any]:
             iter(update.bodies.values()), "")
         return Markup(to_html(text))  # noqa: S704 - sanitised by nh3 in to_html
 
-    return {"words": WORDS.get(locale, WORDS["en"]), "lang": locale, "lang_query": f"?lang={locale}" if chosen else "",
+    words = WORDS.get(locale, WORDS["en"])
+
+    def hours(text: str) -> str:
+        """ "Mon-Fri 08:00-20:00" in the reader's words."""
+        if text == "24/7":
+            return words["always"]
+        names = dict(zip(WORDS["en"]["days"].split(), words["days"].split(), strict=True))
+        return " ".join("-".join(names.get(d, d) for d in part.split("-")) for part in text.split(" "))
+
+    def within(delta: Any) -> str:
+        from crisisplan.duration import format_duration
+
+        return format_duration(delta).replace("h", " h ").replace("m", " min").replace("d", " d ").strip()
+
+    return {"words": words, "hours": hours, "within": within, "lang": locale,
+            "lang_query": f"?lang={locale}" if chosen else "",
             "locales": settings.locales, "when": when, "body": body, "settings": settings,
             "labels": {c.name: c.label for c in settings.components}}
 

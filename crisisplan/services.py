@@ -26,6 +26,7 @@ from crisisplan.comms import approval, delivery
 from crisisplan.comms.context import template_context
 from crisisplan.comms.render import Renderer, TemplateError, format_moment
 from crisisplan.comms.tone import FINAL_KINDS, Context
+from crisisplan.duration import format_duration
 from crisisplan.engine import Event, Incident, IncidentMachine, Outcome, TriggerOption
 from crisisplan.errors import Conflict, CrisisplanError, InvalidInput, NotFound
 from crisisplan.plan.load import Plan, load_plan
@@ -1152,8 +1153,8 @@ class Services:
         from sqlalchemy import or_
 
         with self.db.read() as session:
-            same = or_(SignalRow.fingerprint == fingerprint, SignalRow.group_key == group_key) if group_key \
-                else SignalRow.fingerprint == fingerprint
+            same = or_(*([SignalRow.fingerprint == fingerprint] if fingerprint else []),
+                       *([SignalRow.group_key == group_key] if group_key else []))
             rows = session.execute(
                 select(IncidentRow.id, IncidentRow.runbook_id, IncidentRow.state).join(
                     SignalRow, SignalRow.incident_id == IncidentRow.id)
@@ -1164,6 +1165,140 @@ class Services:
             if state in states and states[state].public_status != "resolved" and not states[state].final:
                 return incident_id
         return None
+
+    # --- signals in: complaints and mentions ----------------------------------------------------------------
+
+    def receive_complaint(self, channel: str, author: str, reach: int, text: str, link: str = "",
+                          at: datetime | None = None, source_id: str = "", locale: str | None = None,
+                          actor: str = "") -> tuple[SignalRow, bool]:
+        """Record a complaint or mention once (by source id), triage it, and act as the plan says: join the
+        incident it is about, declare one (reach, legal or safety words, or a burst on one topic), or only
+        record it; escalate along the matrix. Returns (the signal, whether it was new)."""
+        import hashlib
+
+        from sqlalchemy.exc import IntegrityError
+
+        from crisisplan import triage
+
+        if not text.strip():
+            raise InvalidInput("a complaint needs its text", field="text")
+        if not channel.strip():
+            raise InvalidInput("name the channel it came from (twitter, email, phone…)", field="channel")
+        if reach < 0:
+            raise InvalidInput("reach is a number of followers, 0 or more", field="reach")
+        now = self.clock.now()
+        at = at or now
+        source_id = source_id or hashlib.sha256(f"{channel}|{author}|{text}|{at.isoformat()}".encode()).hexdigest()
+        settings = self.plan.settings
+        rules = settings.signals.complaints
+        components = {c.name: c.label for c in settings.components}
+        known = [triage.KnownIncident(v.id, v.title, [components.get(c, c) for c in v.components] + v.components)
+                 for v in self.status() if not v.is_drill and v.public_status not in (None, "resolved")]
+        thresholds = triage.Thresholds(rules.declare_reach, rules.high_reach, rules.burst_count,
+                                       int(rules.burst_within.total_seconds() // 60))
+        verdict = triage.assess(text, reach, known, components, thresholds, locale)
+        topic_key = f"topic:{verdict.topic}"
+        try:
+            with self.db.write() as session:
+                row = SignalRow(source="complaint", source_id=source_id[:300], received_at=now, at=at, status="open",
+                                title=text.strip().splitlines()[0][:200], fingerprint="", group_key=topic_key,
+                                action="recorded",
+                                data={"channel": channel, "author": author, "reach": reach, "text": text,
+                                      "link": link, "triage": verdict.as_dict()})
+                session.add(row)
+                session.flush()
+                signal_id = row.id
+        except IntegrityError:
+            with self.db.read() as session:
+                return session.scalars(select(SignalRow).where(SignalRow.source == "complaint",
+                                                               SignalRow.source_id == source_id[:300])).one(), False
+        with self.db.read() as session:
+            recent = session.scalar(select(func.count()).select_from(SignalRow).where(
+                SignalRow.source == "complaint", SignalRow.group_key == topic_key,
+                SignalRow.at >= at - rules.burst_within, SignalRow.at <= at))
+        burst = verdict.legitimacy != "trolling" and verdict.topic != "general" and recent >= rules.burst_count
+        facts = {"signal": signal_id, "channel": channel, "author": author, "reach": reach}
+        incident_id = verdict.known_incident or self._open_incident_for("", topic_key)
+        action = "recorded"
+        if incident_id:
+            self.record_note(incident_id, "complaint_attached", actor or "triage", **facts)
+            action = "attached"
+        elif verdict.declare or burst:
+            runbook = self.plan.runbook(rules.runbook)
+            severity = runbook.severities[0 if verdict.severity == "high" or burst else -1].name
+            label = components.get(verdict.topic, verdict.topic)
+            title = (f"{recent} complaints about {label} in {format_duration(rules.burst_within)}" if burst
+                     else f"Complaint on {channel} from {author or 'someone'} ({reach:,} followers)")
+            fields = {"assessment": "; ".join(verdict.reasons)}
+            if verdict.topic != "general":
+                fields["topic"] = label
+            view = self.declare(rules.runbook, severity, title, actor or "triage",
+                                [verdict.topic] if verdict.topic in components else [], fields)
+            self.record_note(view.id, "complaint_attached", actor or "triage", **facts,
+                             reason="burst" if burst else "triage")
+            incident_id, action = view.id, "declared"
+            if burst:  # the earlier complaints of the burst belong to it too
+                with self.db.write() as session:
+                    for earlier in session.scalars(select(SignalRow).where(
+                            SignalRow.group_key == topic_key, SignalRow.incident_id.is_(None),
+                            SignalRow.at >= at - rules.burst_within)):
+                        earlier.incident_id, earlier.action = view.id, "attached"
+        escalations = self._escalations(verdict, at)
+        for step in escalations:
+            if incident_id:
+                self.record_note(incident_id, "escalated", actor or "triage", **facts, **step)
+        with self.db.write() as session:
+            row = session.get(SignalRow, signal_id)
+            row.incident_id, row.action = incident_id, action
+            row.data = {**row.data, "escalations": escalations,
+                        "reply": self._reply(verdict, escalations, channel, at)}
+            return row, True
+
+    def _escalations(self, verdict: Any, at: datetime) -> list[dict[str, Any]]:
+        """The matrix rows the assessment sets off: who takes over and by when."""
+        roles = {r.name: r.label for rb in self.plan.runbooks.values() for r in rb.roles}
+        return [{"when": row.when, "to": row.to, "to_label": roles.get(row.to, row.to),
+                 "by": (at + row.within).isoformat(), "tell_customer": row.tell_customer}
+                for key in verdict.escalate for row in self.plan.settings.escalation if row.when == key]
+
+    REPLIES = {
+        "en": {"escalated": "Thank you for telling us, and we are sorry. Your case has gone to our {to}; "
+                            "you will hear from us by {by}.",
+               "holding": "Thank you for telling us, and we are sorry. We are looking into it and will answer "
+                          "within {within}."},
+        "es": {"escalated": "Gracias por avisarnos y lo sentimos. Tu caso ha pasado a {to}; "
+                            "te responderemos antes de {by}.",
+               "holding": "Gracias por avisarnos y lo sentimos. Lo estamos revisando y te responderemos "
+                          "en menos de {within}."},
+    }
+
+    def _reply(self, verdict: Any, escalations: list[dict[str, Any]], channel: str, at: datetime) -> str:
+        """What the customer is told now: that it went up and by when, or a holding reply; nothing to trolls."""
+        if not verdict.holding_reply:
+            return ""
+        words = self.REPLIES.get(verdict.locale, self.REPLIES["en"])
+        told = next((e for e in escalations if e["tell_customer"]), None)
+        tz = self.plan.settings.organisation.time_zone
+        if told:
+            moment = format_moment(datetime.fromisoformat(told["by"]), verdict.locale, tz, at)
+            return words["escalated"].format(to=told["to_label"].lower(), by=moment)
+        support = next((c for c in self.plan.settings.support if c.name == channel), None)
+        within = support.response if support else timedelta(hours=4)
+        return words["holding"].format(within=format_duration(within))
+
+    def override_triage(self, signal_id: int, changes: dict[str, str], actor: str) -> SignalRow:
+        """The team's own judgement beside the assessment: severity or legitimacy."""
+        allowed = {"severity": ("high", "normal"), "legitimacy": ("legitimate", "trolling", "unclear")}
+        for key, value in changes.items():
+            if key not in allowed or value not in allowed[key]:
+                raise InvalidInput(f"{key} can be {', '.join(allowed.get(key, ()))}", field=key)
+        with self.db.write() as session:
+            row = session.get(SignalRow, signal_id)
+            if row is None or row.source != "complaint":
+                raise NotFound(f"no complaint {signal_id}")
+            override = {**row.data.get("override", {}), **changes, "by": actor, "at": self.clock.now().isoformat()}
+            row.data = {**row.data, "override": override}
+            return row
 
     def signals(self, limit: int = 200) -> list[SignalRow]:
         with self.db.read() as session:

@@ -196,6 +196,11 @@ def _signal_problems(plan: Plan, src: Any) -> list[Problem]:
             if role not in roles:
                 found.append(src.problem(("people", i, "roles", j), f"no runbook has the role '{role}'",
                                          did_you_mean(role, roles)))
+    complaints = plan.settings.signals.complaints
+    if plan.runbooks and complaints.runbook not in plan.runbooks:
+        found.append(src.problem(("signals", "complaints", "runbook") if "signals" in src.data else (),
+                                 f"no runbook '{complaints.runbook}' for complaints",
+                                 did_you_mean(complaints.runbook, plan.runbooks)))
     holders = {role for person in plan.settings.people for role in person.roles}
     for i, row in enumerate(plan.settings.escalation):
         if row.to not in roles:

@@ -236,8 +236,19 @@ class AlertmanagerSettings(Strict):
     routes: list[AlertRoute] = []  # the first route that matches wins; no match: the alert is only recorded
 
 
+class ComplaintSettings(Strict):
+    """When complaints and mentions declare an incident on their own."""
+
+    runbook: Name = "complaints"  # its first severity is used for high, its last for normal
+    declare_reach: int = Field(50_000, ge=1)  # one complaint from an account this big
+    high_reach: int = Field(5_000, ge=1)  # reach that makes a complaint high severity
+    burst_count: int = Field(20, ge=2)  # this many on one topic...
+    burst_within: Duration = timedelta(minutes=10)  # ...within this long
+
+
 class Signals(Strict):
     alertmanager: AlertmanagerSettings = AlertmanagerSettings()
+    complaints: ComplaintSettings = ComplaintSettings()
 
 
 class PlanSettings(Strict):

@@ -1254,6 +1254,59 @@ class Services:
                         "reply": self._reply(verdict, escalations, channel, at)}
             return row, True
 
+    def import_complaints(self, text: str, name: str, actor: str = "") -> dict[str, int]:
+        """A CSV batch (columns channel, text; optional id, author, reach, link, at): checked whole first, so
+        a bad line (named with its number) imports nothing; repeats of known ids are counted, not recorded."""
+        import csv
+        import io
+
+        reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+        missing = {"channel", "text"} - set(reader.fieldnames or [])
+        if missing:
+            raise InvalidInput(f"{name} line 1: the header needs the column(s) {', '.join(sorted(missing))} "
+                               f"(and may have id, author, reach, link, at)", field="file")
+        rows, errors = [], []
+        for number, raw in enumerate(reader, start=2):
+            try:
+                reach = int((raw.get("reach") or "0").replace(",", "").replace(".", "").strip() or 0)
+                at = datetime.fromisoformat(raw["at"].strip()) if (raw.get("at") or "").strip() else None
+                if at is not None and at.tzinfo is None:
+                    raise ValueError("at needs a UTC offset, e.g. 2026-05-01T10:00:00+00:00")
+                if not (raw.get("text") or "").strip() or not (raw.get("channel") or "").strip():
+                    raise ValueError("channel and text must not be empty")
+            except ValueError as error:
+                message = str(error) if "at needs" in str(error) or "must not" in str(error) \
+                    else f"cannot read it ({error})"
+                errors.append(f"{name} line {number}: {message}")
+                continue
+            rows.append((raw, reach, at))
+        if errors:
+            raise InvalidInput("; ".join(errors[:10]) + (f" (and {len(errors) - 10} more)" if len(errors) > 10
+                                                          else "") + "; nothing was imported", field="file")
+        counts = {"new": 0, "duplicates": 0}
+        for raw, reach, at in rows:
+            _, new = self.receive_complaint(raw["channel"].strip(), (raw.get("author") or "").strip(), reach,
+                                            raw["text"], (raw.get("link") or "").strip(), at,
+                                            (raw.get("id") or "").strip(), actor=actor)
+            counts["new" if new else "duplicates"] += 1
+        return counts
+
+    def contact_load(self) -> tuple[dict[int, float], int]:
+        """Complaints and incidents recorded so far, as an average day: contacts per hour of the day (in the
+        organisation's time zone), and over how many days."""
+        from zoneinfo import ZoneInfo
+
+        tz = ZoneInfo(self.plan.settings.organisation.time_zone)
+        with self.db.read() as session:
+            moments = list(session.scalars(select(SignalRow.at).where(SignalRow.source == "complaint")))
+            moments += list(session.scalars(select(IncidentRow.declared_at).where(IncidentRow.is_drill.is_(False))))
+        local = [m.astimezone(tz) for m in moments]
+        days = len({m.date() for m in local}) or 1
+        per_hour: dict[int, float] = {}
+        for moment in local:
+            per_hour[moment.hour] = per_hour.get(moment.hour, 0) + 1 / days
+        return per_hour, days
+
     def _escalations(self, verdict: Any, at: datetime) -> list[dict[str, Any]]:
         """The matrix rows the assessment sets off: who takes over and by when."""
         roles = {r.name: r.label for rb in self.plan.runbooks.values() for r in rb.roles}

@@ -14,7 +14,8 @@ PUBLIC = {"public.status_page", "public.incident_page", "static", "auth.login", 
           "subscribe.ask", "subscribe.confirm", "subscribe.leave",
           "hooks.alertmanager"}  # its own token from the environment: tests/test_alertmanager.py
 SAMPLE = {"incident_id": "1", "post_id": "1", "runbook_id": "outage", "name": "en/update.md.j2",
-          "filename": "style.css", "token": "t0ken", "message_id": "1", "page_id": "p", "component_id": "c"}
+          "filename": "style.css", "token": "t0ken", "message_id": "1", "page_id": "p", "component_id": "c",
+          "signal_id": "1"}
 TOKEN_GUARDED = ("api.", "manageapi.")  # bearer / OAuth tokens, no session
 
 
@@ -97,7 +98,7 @@ def test_each_api_route_refuses_the_role_below(app, client, services, seeded) ->
                 checked += 1
             bad = client.open(url, method=method.upper(), headers={"Authorization": "Bearer cp_nope"})
             assert bad.status_code == 401
-    assert checked == 9  # every API route that changes something
+    assert checked == 10  # every API route that changes something
 
 
 def test_every_page_renders_for_an_admin(app, client, seeded) -> None:
@@ -112,4 +113,4 @@ def test_every_page_renders_for_an_admin(app, client, seeded) -> None:
             pages += 1
     # login, dashboard, declare, incident (+ diagram, sandbox, injects), timeline (+ .md), post (+ CAP),
     # plan (+ diagram, template), drills, people
-    assert pages == 18
+    assert pages == 19

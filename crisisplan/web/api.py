@@ -216,6 +216,32 @@ def timeline(incident_id: int) -> Any:
              "payload": json.loads(e.payload), "hash": e.hash} for e in services().timeline(incident_id)]
 
 
+# signals in --------------------------------------------------------------------
+def _signal(row: Any) -> dict[str, Any]:
+    return {"id": row.id, "source": row.source, "source_id": row.source_id, "at": row.at.isoformat(),
+            "received_at": row.received_at.isoformat(), "status": row.status, "title": row.title,
+            "action": row.action, "incident": row.incident_id, **row.data}
+
+
+@endpoint("/signals", "get", "viewer", "Signals received: alerts and complaints, newest first")
+def list_signals() -> Any:
+    return [_signal(s) for s in services().signals()]
+
+
+@endpoint("/signals", "post", "responder", "Record a complaint or mention (triaged; a repeat id is kept once)",
+          _object(["channel", "text"], channel=STR, author=STR, reach=INT, text=STR, link=STR, at=TIME, id=STR,
+                  locale=STR), status=201)
+def receive_signal() -> Any:
+    data = body()
+    row, new = services().receive_complaint(
+        _field(data, "channel", str, True), _field(data, "author", str, default=""),
+        _field(data, "reach", int, default=0), _field(data, "text", str, True), _field(data, "link", str, default=""),
+        _time(data, "at"), _field(data, "id", str, default=""), _field(data, "locale", str), g.account.name)
+    answer = jsonify(_signal(row))
+    answer.status_code = 201 if new else 200  # a repeat of a known id: recorded already
+    return answer
+
+
 # posts -----------------------------------------------------------------------
 @endpoint("/incidents/<int:incident_id>/posts", "get", "viewer", "Posts of an incident")
 def list_posts(incident_id: int) -> Any:

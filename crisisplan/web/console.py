@@ -498,6 +498,64 @@ def drill_finish(incident_id: int) -> Response:
     return _back(incident_id)
 
 
+# signals in: alerts, complaints; staffing ---------------------------------------
+@bp.route("/signals")
+@require("viewer")
+def signals() -> str:
+    from crisisplan.staffing import staff_hour
+
+    def number(name: str, default: float, low: float, high: float) -> float:
+        try:
+            return min(max(float(request.args.get(name, default)), low), high)
+        except ValueError:
+            return default
+
+    handle, target = number("handle", 12, 0.5, 240), number("target", 15, 0, 1440)
+    level = number("level", 0.8, 0.05, 0.99)
+    load, days = services().contact_load()
+    staffing = [staff_hour(h, load[h], handle, target, level) for h in sorted(load)]
+    return render_template("console/signals.html", rows=services().signals(), staffing=staffing, days=days,
+                           handle=handle, target=target, level=level)
+
+
+@bp.route("/signals/complaint", methods=["POST"])
+@require("responder")
+def signal_add() -> Response:
+    form = request.form
+    try:
+        reach = int(form.get("reach") or 0)
+    except ValueError:
+        raise InvalidInput("reach must be a whole number of followers", field="reach") from None
+    row, new = services().receive_complaint(form.get("channel", ""), form.get("author", ""), reach,
+                                            form.get("text", ""), form.get("link", ""), actor=g.account.name)
+    flash(f"Recorded as signal {row.id}: {row.action}." if new else f"Already recorded as signal {row.id}.", "ok")
+    return redirect(url_for("console.signals"))
+
+
+@bp.route("/signals/import", methods=["POST"])
+@require("responder")
+def signal_import() -> Response:
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise InvalidInput("choose a CSV file to import", field="file")
+    try:
+        text = upload.read().decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{upload.filename} is not UTF-8 text; save it as CSV UTF-8", field="file") from None
+    counts = services().import_complaints(text, upload.filename, g.account.name)
+    flash(f"Imported {counts['new']} complaint(s); {counts['duplicates']} were known already.", "ok")
+    return redirect(url_for("console.signals"))
+
+
+@bp.route("/signals/<int:signal_id>/override", methods=["POST"])
+@require("communicator")
+def signal_override(signal_id: int) -> Response:
+    changes = {k: v for k, v in request.form.items() if k in ("severity", "legitimacy") and v}
+    services().override_triage(signal_id, changes, g.account.name)
+    flash(f"Signal {signal_id}: your judgement is kept beside the assessment.", "ok")
+    return redirect(url_for("console.signals"))
+
+
 # delivery and subscribers ------------------------------------------------------
 @bp.route("/delivery")
 @require("communicator")

@@ -1250,7 +1250,12 @@ class Services:
         with self.db.write() as session:
             row = session.get(SignalRow, signal_id)
             row.incident_id, row.action = incident_id, action
-            row.data = {**row.data, "escalations": escalations,
+            runbook = self.plan.runbook(rules.runbook)
+            proposal = {"incident": incident_id} if incident_id else {
+                "runbook": rules.runbook,
+                "severity": runbook.severities[0 if verdict.severity == "high" else -1].name,
+                "declare": "now" if action == "declared" else "if more come"}
+            row.data = {**row.data, "escalations": escalations, "proposal": proposal,
                         "reply": self._reply(verdict, escalations, channel, at)}
             return row, True
 

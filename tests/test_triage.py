@@ -97,6 +97,7 @@ def test_legal_words_declare_escalate_and_tell_the_customer_by_when(complaint, s
 
 def test_a_holding_reply_promises_the_channels_answer_time_and_trolls_get_none(complaint) -> None:
     polite, _ = complaint("The app logs me out since yesterday", channel="chat")
+    assert polite.data["proposal"] == {"runbook": "complaints", "severity": "normal", "declare": "if more come"}
     assert polite.data["reply"].endswith("will answer within 10m.")
     troll, _ = complaint("WORST SHOP EVER, IDIOTS!!!! MORONS!!!")
     assert troll.data["reply"] == "" and troll.data["triage"]["legitimacy"] == "trolling"

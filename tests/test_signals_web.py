@@ -32,9 +32,11 @@ def test_the_api_records_once_and_triages(client, services) -> None:
 def test_the_console_form_csv_import_override_and_staffing(client, services) -> None:
     login(client, "rudi")
     added = form(client, "/console/signals/complaint", {"channel": "email", "author": "Eva", "reach": "3",
-                                                        "text": "I want my money back, order 7781234"}, follow=True)
+                                                        "text": "I want my money back, order 7781234",
+                                                        "at": "2026-01-01T08:30"}, follow=True)
     page = added.get_data(as_text=True)
     assert "Recorded as signal" in page and "concrete details" in page and "I want my money back" in page
+    assert services.signals()[0].at.isoformat() == "2026-01-01T07:30:00+00:00"  # Madrid time, kept in UTC
     token = csrf(client, "/console/")
     imported = client.post("/console/signals/import", data={"csrf_token": token, "file": (io.BytesIO(CSV.encode()),
                                                                                            "batch.csv")},

@@ -526,8 +526,18 @@ def signal_add() -> Response:
         reach = int(form.get("reach") or 0)
     except ValueError:
         raise InvalidInput("reach must be a whole number of followers", field="reach") from None
+    at = None
+    if form.get("at"):  # the browser's datetime-local: the organisation's time zone
+        from zoneinfo import ZoneInfo
+
+        try:
+            at = datetime.fromisoformat(form["at"])
+        except ValueError:
+            raise InvalidInput("when must be a date and time, e.g. 2026-05-01T10:00", field="at") from None
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=ZoneInfo(services().plan.settings.organisation.time_zone))
     row, new = services().receive_complaint(form.get("channel", ""), form.get("author", ""), reach,
-                                            form.get("text", ""), form.get("link", ""), actor=g.account.name)
+                                            form.get("text", ""), form.get("link", ""), at, actor=g.account.name)
     flash(f"Recorded as signal {row.id}: {row.action}." if new else f"Already recorded as signal {row.id}.", "ok")
     return redirect(url_for("console.signals"))
 

@@ -91,7 +91,7 @@ class Mailer:
                                  subscriber_id=data["subscriber"], token=data["token"]),
                 email.message_id(self.settings, row.post_id, data["subscriber"]))
 
-    def send(self, row: OutboxRow, now: datetime) -> tuple[bool, str, bool]:
+    def send(self, row: OutboxRow) -> tuple[bool, str, bool]:
         """(delivered, what happened, permanent): a 5xx answer will not change by trying again."""
         wire, msg_id = self.build(row)
         sender = parseaddr(self.smtp_settings.sender)[1]

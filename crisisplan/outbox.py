@@ -120,7 +120,7 @@ def deliver_due(db: Database, settings: PlanSettings, now: datetime, *, lease: t
                 release(db, [r.id for r in rows[index:]])
                 break
             if row.channel.startswith("email:"):
-                ok, what, permanent = mailer.send(row, now)
+                ok, what, permanent = mailer.send(row)
             else:
                 (ok, what), permanent = send_webhook(row, settings, now), False
             status = record(db, row, ok, what, now, settings.delivery.give_up_after, permanent)

@@ -101,12 +101,17 @@ def test_signed_webhooks_retry_with_backoff_then_arrive(hooked, receiver, clock)
     assert row.status == "delivered" and [e["result"] for e in row.log] == ["HTTP 500", "HTTP 500", "HTTP 200"]
 
 
-def test_a_receiver_down_too_long_ends_in_the_dead_letters(hooked, receiver, clock, runner) -> None:
+def publish_until_dead(services: Services, receiver: Receiver, clock) -> None:
+    """The ops receiver answers 500 for good; 20 rounds five minutes apart outlast `give_up_after`."""
     receiver.failures["/ops"] = 10_000
-    publish_ack(hooked)
+    publish_ack(services)
     for _ in range(20):
-        outbox.deliver_due(hooked.db, hooked.plan.settings, clock.now())
+        outbox.deliver_due(services.db, services.plan.settings, clock.now())
         clock.advance(timedelta(minutes=5))
+
+
+def test_a_receiver_down_too_long_ends_in_the_dead_letters(hooked, receiver, clock, runner) -> None:
+    publish_until_dead(hooked, receiver, clock)
     from sqlalchemy import select
 
     from crisisplan.store.models import OutboxRow
@@ -148,11 +153,7 @@ def test_the_worker_command_delivers_once(runner, receiver, tmp_path, monkeypatc
 def test_dead_letters_are_shown_in_the_console_with_a_retry_button(hooked, receiver, clock, client) -> None:
     from tests.web import form, login
 
-    receiver.failures["/ops"] = 10_000
-    publish_ack(hooked)
-    for _ in range(20):
-        outbox.deliver_due(hooked.db, hooked.plan.settings, clock.now())
-        clock.advance(timedelta(minutes=5))
+    publish_until_dead(hooked, receiver, clock)
     login(client, "carmen")
     page = client.get("/console/delivery").get_data(as_text=True)
     assert "Dead letters" in page and "webhook:ops" in page and "HTTP 500" in page

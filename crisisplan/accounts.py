@@ -18,8 +18,7 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from crisisplan.clock import Clock, SystemClock
-from crisisplan.errors import Conflict, CrisisplanError, InvalidInput, NotFound
-from crisisplan.plan.checks import did_you_mean
+from crisisplan.errors import Conflict, CrisisplanError, InvalidInput, NotFound, did_you_mean
 from crisisplan.store.db import Database
 from crisisplan.store.models import TokenRow, UserRow
 

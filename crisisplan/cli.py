@@ -443,7 +443,7 @@ def lint(file: str | None, post_id: int | None, incident_id: int | None, locale:
     from crisisplan.comms.channels import CHANNELS
     from crisisplan.comms.delivery import text_for
     from crisisplan.comms.tone import Context, blocking, check
-    from crisisplan.plan.checks import did_you_mean
+    from crisisplan.errors import did_you_mean
     from crisisplan.plan.load import load_plan
 
     if channel not in CHANNELS:
@@ -1026,7 +1026,7 @@ def worker(once: bool, interval: float, lease: float, batch: int, site: str | No
     import time
     from datetime import timedelta
 
-    from crisisplan import outbox
+    from crisisplan.publish import outbox
 
     services = _services(plan_dir)
     stopping: list[bool] = []
@@ -1119,7 +1119,7 @@ def _hours(_ctx: Any, _param: Any, value: str) -> range:
 def staffing(per_day: float, handle_minutes: float, target_answer_minutes: float, service_level: float,
              hours: range, as_json: bool) -> None:
     """Responders needed each hour (Erlang C), to answer SERVICE-LEVEL of contacts within the target."""
-    from crisisplan.staffing import plan_day
+    from crisisplan.signals.staffing import plan_day
 
     day = plan_day(per_day, handle_minutes, target_answer_minutes, service_level, hours)
     if as_json:
@@ -1193,7 +1193,7 @@ def outbox_list(status: str | None, plan_dir: str | None, as_json: bool) -> None
 @friendly
 def outbox_retry(message_id: int, plan_dir: str | None, as_json: bool) -> None:
     """Put a dead message back in the queue."""
-    from crisisplan import outbox
+    from crisisplan.publish import outbox
 
     services = _services(plan_dir)
     outbox.retry(services.db, message_id, services.clock.now())

@@ -5,6 +5,8 @@ The CLI and the web layer show `str(error)` and never a traceback.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -73,3 +75,13 @@ class Conflict(CrisisplanError):
     """Somebody else changed the incident first; nothing of this change was applied."""
 
     exit_code = 3
+
+
+def did_you_mean(word: object, choices: Iterable[str]) -> str:
+    """The closest known name to a mistyped one, and the names there are, for an error message."""
+    choices = sorted(set(choices))
+    close = difflib.get_close_matches(str(word), choices, n=1, cutoff=0.6)
+    listed = ", ".join(choices) if len(choices) <= 12 else ", ".join(choices[:12]) + ", …"
+    if close:
+        return f"did you mean '{close[0]}'? known: {listed}"
+    return f"known: {listed}" if choices else "none are defined"

@@ -207,7 +207,7 @@ class Services:
         known = {c.name for c in self.plan.settings.components}
         for name in components or []:
             if known and name not in known:
-                from crisisplan.plan.checks import did_you_mean
+                from crisisplan.errors import did_you_mean
 
                 raise CrisisplanError(f"unknown component '{name}' (plan.yaml); "
                                       + did_you_mean(name, known))
@@ -288,7 +288,7 @@ class Services:
         promise, promise_text = next_update, {}
         if text is None:
             if kind not in self.plan.kinds():
-                from crisisplan.plan.checks import did_you_mean
+                from crisisplan.errors import did_you_mean
 
                 raise InvalidInput(f"no template for post kind '{kind}'; "
                                    + did_you_mean(kind, self.plan.kinds()), "kind")
@@ -616,7 +616,7 @@ class Services:
         return counts, dead
 
     def retry_message(self, message_id: int) -> None:
-        from crisisplan import outbox
+        from crisisplan.publish import outbox
 
         outbox.retry(self.db, message_id, self.clock.now())
 
@@ -723,7 +723,7 @@ class Services:
 
     def start_drill(self, scenario_id: str, actor: str, speed: float = 1.0) -> IncidentView:
         """A live drill: the scenario's runbook and severity, injects arriving on the (sped-up) clock."""
-        from crisisplan.plan.checks import did_you_mean
+        from crisisplan.errors import did_you_mean
 
         scenarios = self.scenarios()
         if scenario_id not in scenarios:
@@ -1098,7 +1098,7 @@ class Services:
         incident: it tells the incident that resolving may be due. A repeat of an alert is recorded once."""
         from sqlalchemy.exc import IntegrityError
 
-        from crisisplan import alerts
+        from crisisplan.signals import alerts
 
         group_key, truncated, received = alerts.parse(payload)
         known = {c.name for c in self.plan.settings.components}
@@ -1178,7 +1178,7 @@ class Services:
 
         from sqlalchemy.exc import IntegrityError
 
-        from crisisplan import triage
+        from crisisplan.signals import triage
 
         if not text.strip():
             raise InvalidInput("a complaint needs its text", field="text")

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select
 
-from crisisplan import outbox
+from crisisplan.publish import outbox
 from crisisplan.store.models import OutboxRow
 from tests.mailbox import SmtpServer
 

@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from crisisplan import SHIPPED_PLAN, outbox
+from crisisplan import SHIPPED_PLAN
 from crisisplan.plan.load import load_plan
+from crisisplan.publish import outbox
 from crisisplan.services import Services
 
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from crisisplan.cli import main
-from crisisplan.staffing import erlang_c, plan_day, service_level, staff_hour
+from crisisplan.signals.staffing import erlang_c, plan_day, service_level, staff_hour
 
 # Probability of waiting for 10 Erlangs of traffic, from the standard Erlang C tables
 TABLE = {11: 0.6821, 12: 0.4494, 13: 0.2853, 14: 0.1741, 15: 0.1020}

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from crisisplan.triage import KnownIncident, Thresholds, assess, language
+from crisisplan.signals.triage import KnownIncident, Thresholds, assess, language
 
 COMPONENTS = {"checkout": "Checkout", "payments": "Payments", "mobile_app": "Mobile app"}
 T = Thresholds()

@@ -11,8 +11,7 @@ from typing import Annotated, Literal
 from pydantic import BeforeValidator, Field, model_validator
 
 from crisisplan.comms.tone import RULES
-from crisisplan.errors import PlanError, Problem
-from crisisplan.plan.checks import did_you_mean
+from crisisplan.errors import PlanError, Problem, did_you_mean
 from crisisplan.plan.load import Plan, read_model
 from crisisplan.plan.schema import Duration, Name, Strict
 from crisisplan.plan.source import Located, read_yaml

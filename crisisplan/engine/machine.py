@@ -16,8 +16,7 @@ from transitions import EventData, Machine
 from crisisplan.clock import Clock
 from crisisplan.engine import timers as timer_rules
 from crisisplan.engine.incident import Event, Incident
-from crisisplan.errors import InvalidInput, TriggerNotAllowed
-from crisisplan.plan.checks import did_you_mean
+from crisisplan.errors import InvalidInput, TriggerNotAllowed, did_you_mean
 from crisisplan.plan.schema import Guard, Runbook
 
 

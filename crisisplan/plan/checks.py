@@ -13,20 +13,11 @@ from pydantic import BaseModel, ValidationError
 
 from crisisplan.comms.tone import RULES
 from crisisplan.duration import format_duration, parse_duration
-from crisisplan.errors import Problem
+from crisisplan.errors import Problem, did_you_mean
 from crisisplan.plan.schema import SEVERITY_DURATIONS, Runbook
 from crisisplan.plan.source import Located, PathKey
 
 RESERVED_TRIGGERS = {"trigger", "to", "may", "state", "set", "model", "machine"}
-
-
-def did_you_mean(word: object, choices: typing.Iterable[str]) -> str:
-    choices = sorted(set(choices))
-    close = difflib.get_close_matches(str(word), choices, n=1, cutoff=0.6)
-    listed = ", ".join(choices) if len(choices) <= 12 else ", ".join(choices[:12]) + ", …"
-    if close:
-        return f"did you mean '{close[0]}'? known: {listed}"
-    return f"known: {listed}" if choices else "none are defined"
 
 
 def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:

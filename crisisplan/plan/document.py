@@ -114,7 +114,7 @@ def source(plan: Plan, diagram_ref: dict[str, str]) -> str:
 
 def write(plan: Plan, fmt: str, out: Path) -> list[Path]:
     """Write the document; returns the files written (Markdown brings its diagrams as SVG files)."""
-    from crisisplan.web.diagram import runbook_svg
+    from crisisplan.plan.diagram import runbook_svg
 
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "md":

@@ -15,8 +15,8 @@ from typing import Any, TypeVar
 import jinja2
 from pydantic import BaseModel, ValidationError
 
-from crisisplan.errors import PlanError, Problem
-from crisisplan.plan.checks import did_you_mean, draft_sites, runbook_problems, validation_problems
+from crisisplan.errors import PlanError, Problem, did_you_mean
+from crisisplan.plan.checks import draft_sites, runbook_problems, validation_problems
 from crisisplan.plan.schema import PlanSettings, Runbook
 from crisisplan.plan.source import Located, read_yaml
 

@@ -111,7 +111,7 @@ def _start_ticker(app: Flask, services: Services, every: float) -> None:
     import threading
     import time
 
-    from crisisplan import outbox
+    from crisisplan.publish import outbox
 
     def loop() -> None:
         while True:

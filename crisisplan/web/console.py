@@ -20,10 +20,10 @@ from crisisplan.comms.render import format_moment
 from crisisplan.comms.tone import Context, check
 from crisisplan.duration import format_duration, parse_duration
 from crisisplan.errors import CrisisplanError, InvalidInput
+from crisisplan.plan.diagram import runbook_svg
 from crisisplan.services import ACK_TIMER, UPDATE_TIMER, IncidentView
 from crisisplan.web import accounts, services
 from crisisplan.web.auth import require
-from crisisplan.web.diagram import runbook_svg
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 AMBER = timedelta(minutes=5)  # a deadline this close turns amber; past it, red
@@ -502,7 +502,7 @@ def drill_finish(incident_id: int) -> Response:
 @bp.route("/signals")
 @require("viewer")
 def signals() -> str:
-    from crisisplan.staffing import staff_hour
+    from crisisplan.signals.staffing import staff_hour
 
     def number(name: str, default: float, low: float, high: float) -> float:
         try:

@@ -20,8 +20,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
 
-from crisisplan.mail import Mailer
 from crisisplan.plan.schema import PlanSettings
+from crisisplan.publish.mail import Mailer
 from crisisplan.store.db import Database
 from crisisplan.store.models import OutboxRow
 

@@ -1,0 +1,1 @@
+"""Delivery: the outbox, webhooks, SMTP, the worker round and the static export."""

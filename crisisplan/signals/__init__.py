@@ -1,0 +1,1 @@
+"""Signals in: alerts, complaint triage and staffing — pure, no database."""

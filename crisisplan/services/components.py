@@ -1,0 +1,40 @@
+"""Component statuses set by hand."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from crisisplan.errors import InvalidInput, NotFound
+from crisisplan.services.unit import UnitOfWork
+from crisisplan.store.models import (
+    ComponentStatusRow,
+)
+
+
+class ComponentCommands(UnitOfWork):
+    COMPONENT_STATUSES = ("operational", "degraded_performance", "partial_outage", "major_outage",
+                          "under_maintenance")
+
+    def component_overrides(self) -> dict[str, str]:
+        """Statuses set by hand; components not listed follow their incidents alone."""
+        with self.db.read() as session:
+            return {name: status for name, status in session.execute(
+                select(ComponentStatusRow.name, ComponentStatusRow.status))}
+
+    def set_component_status(self, name: str, status: str, actor: str) -> None:
+        """Set a component's status by hand; "operational" hands it back to its incidents."""
+        if name not in {c.name for c in self.plan.settings.components}:
+            raise NotFound(f"no component '{name}' in plan.yaml")
+        if status not in self.COMPONENT_STATUSES:
+            raise InvalidInput(f"status must be one of {', '.join(self.COMPONENT_STATUSES)}", field="status")
+        with self.db.write() as session:
+            row = session.get(ComponentStatusRow, name)
+            if status == "operational":
+                if row is not None:
+                    session.delete(row)
+                return
+            if row is None:
+                session.add(ComponentStatusRow(name=name, status=status, updated_at=self.clock.now(), actor=actor))
+            else:
+                row.status, row.updated_at, row.actor = status, self.clock.now(), actor
+

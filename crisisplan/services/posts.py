@@ -1,0 +1,210 @@
+"""Writing and reviewing posts: draft, edit, redraft, submit, approve, send back, check."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from crisisplan.comms import approval, delivery
+from crisisplan.comms.context import template_context
+from crisisplan.comms.render import TemplateError
+from crisisplan.comms.tone import FINAL_KINDS, Context
+from crisisplan.engine import Incident, IncidentMachine, Outcome
+from crisisplan.errors import InvalidInput
+from crisisplan.services.unit import UnitOfWork
+from crisisplan.services.views import (
+    SYSTEM_ACTOR,
+    Drafted,
+    _iso,
+)
+from crisisplan.store.models import (
+    PostRow,
+)
+
+
+class PostCommands(UnitOfWork):
+    # posts ---------------------------------------------------------------------
+    def policy(self, incident: Incident) -> str:
+        runbook = self.plan.runbook(incident.runbook_id)
+        return next(s.approval for s in runbook.severities if s.name == incident.severity)
+
+    def tone_context(self, incident: Incident, locale: str, kind: str | None, channel: str) -> Context:
+        """The tone rules for a post: the plan's jargon, and which rules block (the runbook may override)."""
+        tone = self.plan.settings.tone
+        override = self.plan.runbook(incident.runbook_id).tone.block
+        block = tone.block if override is None else override
+        return Context(locale=locale, kind=kind, channel=channel, jargon=tuple(tone.jargon), block=tuple(block))
+
+    def draft_post(self, incident_id: int, kind: str, actor: str, text: str | None = None,
+                   locale: str | None = None, next_update: datetime | None = None) -> PostRow:
+        """A new draft: from the kind's template in every locale, or from the author's own text.
+
+        `next_update` is a promise time the author chooses instead of the severity's cadence.
+        """
+        incident = self.incident(incident_id)
+        if next_update is not None and next_update <= self.clock.now():
+            raise InvalidInput("the next update must be promised for a time still ahead", "next_update")
+        short: dict[str, str] = {}
+        promise, promise_text = next_update, {}
+        if text is None:
+            if kind not in self.plan.kinds():
+                from crisisplan.errors import did_you_mean
+
+                raise InvalidInput(f"no template for post kind '{kind}'; "
+                                   + did_you_mean(kind, self.plan.kinds()), "kind")
+            drafted = self.render_post(incident, kind, next_update)
+            bodies, short, errors, promise = drafted.bodies, drafted.short_bodies, drafted.errors, drafted.promise
+            promise_text = drafted.promise_text
+        else:
+            text = delivery.drill_labelled(text) if incident.is_drill else text
+            bodies, errors = {locale or self.plan.settings.default_locale: text}, []
+        holder: list[PostRow] = []
+
+        def add(machine: IncidentMachine, current: Incident) -> Outcome:
+            return self._note(current, "post_drafted", actor, kind=kind, reason="by hand")
+
+        def insert(session: Any) -> None:
+            now = self.clock.now()
+            post = PostRow(incident_id=incident_id, kind=kind, status=approval.DRAFT, bodies=bodies,
+                           short_bodies=short, next_update_at=promise, promise_text=promise_text,
+                           promise_fixed=next_update is not None, channels={},
+                           render_error="\n".join(errors), reason="by hand", author=actor, approvals=[],
+                           created_at=now, updated_at=now)
+            session.add(post)
+            holder.append(post)
+
+        self._change(incident_id, add, also=insert)
+        return holder[0]
+
+    def edit_post(self, post_id: int, text: str | None, actor: str, locale: str | None = None,
+                  short: bool = False, next_update: datetime | None = None,
+                  expected_version: int | None = None) -> PostRow:
+        """Replace a post's text (or its short form), or the next-update time it promises.
+
+        Any change withdraws the approvals: what was approved is no longer what goes out.
+        """
+        locale = locale or self.plan.settings.default_locale
+        if locale not in self.plan.settings.locales:
+            raise InvalidInput(f"'{locale}' is not a locale of the plan", "locale")
+        if text is None and next_update is None:
+            raise InvalidInput("give the new text, the next-update time, or both", "text")
+        if next_update is not None and next_update <= self.clock.now():
+            raise InvalidInput("the next update must be promised for a time still ahead", "next_update")
+
+        def step(post: PostRow, machine: IncidentMachine, incident: Incident) -> Outcome:
+            approval.check_edit(post.status)
+            change: dict[str, Any] = {}
+            if text is not None:
+                new_text = delivery.drill_labelled(text) if incident.is_drill else text
+                which = "short_bodies" if short else "bodies"
+                old = getattr(post, which).get(locale, "")
+                setattr(post, which, {**getattr(post, which), locale: new_text})
+                label = f"post {post.id} [{locale}{', short' if short else ''}]"
+                change.update(locale=locale, short=short, diff=approval.text_diff(old, new_text, label))
+            if next_update is not None:
+                change.update(next_update_from=_iso(post.next_update_at), next_update_at=next_update.isoformat())
+                post.next_update_at, post.promise_fixed = next_update, True
+            withdrawn = [a["by"] for a in post.approvals]
+            post.author, post.approvals, post.status, post.publish_at = actor, [], approval.DRAFT, None
+            return self._note(incident, "post_edited", actor, post_id=post.id, kind=post.kind,
+                              approvals_withdrawn=withdrawn, **change)
+
+        return self._post_change(post_id, step, expected_version)
+
+    def redraft_post(self, post_id: int, actor: str, next_update: datetime | None = None) -> PostRow:
+        """Write the post again from its templates: today's fields, a fresh next-update promise."""
+        if next_update is not None and next_update <= self.clock.now():
+            raise InvalidInput("the next update must be promised for a time still ahead", "next_update")
+
+        def step(post: PostRow, machine: IncidentMachine, incident: Incident) -> Outcome:
+            approval.check_edit(post.status)
+            drafted = self.render_post(incident, post.kind, next_update)
+            locale = self.plan.settings.default_locale
+            diff = approval.text_diff(post.bodies.get(locale, ""), drafted.bodies.get(locale, ""),
+                                      f"post {post.id} [{locale}]")
+            withdrawn = [a["by"] for a in post.approvals]
+            post.bodies, post.short_bodies = drafted.bodies, drafted.short_bodies
+            post.render_error, post.next_update_at = "\n".join(drafted.errors), drafted.promise
+            post.promise_text, post.promise_fixed = drafted.promise_text, next_update is not None
+            post.author, post.approvals, post.status, post.publish_at = actor, [], approval.DRAFT, None
+            return self._note(incident, "post_edited", actor, post_id=post.id, kind=post.kind, locale=locale,
+                              redrafted=True, diff=diff, next_update_at=_iso(drafted.promise),
+                              approvals_withdrawn=withdrawn)
+
+        return self._post_change(post_id, step)
+
+    def submit_post(self, post_id: int, actor: str) -> PostRow:
+        def step(post: PostRow, machine: IncidentMachine, incident: Incident) -> Outcome:
+            approval.check_submit(post.status)
+            if post.author in ("", SYSTEM_ACTOR):
+                post.author = actor  # whoever puts a machine-drafted text forward answers for it
+            post.status, post.review_comment = approval.IN_REVIEW, ""
+            return self._note(incident, "post_submitted", actor, post_id=post.id, kind=post.kind)
+
+        return self._post_change(post_id, step)
+
+    def approve_post(self, post_id: int, actor: str) -> PostRow:
+        def step(post: PostRow, machine: IncidentMachine, incident: Incident) -> Outcome:
+            policy = self.policy(incident)
+            approval.check_approve(policy, post.status, post.author, post.approvals, actor)
+            post.approvals = [*post.approvals, {"by": actor, "at": self.clock.now().isoformat()}]
+            if approval.approved_after(policy, post.author, post.approvals):
+                post.status = approval.APPROVED
+            return self._note(incident, "post_approved", actor, post_id=post.id, kind=post.kind, policy=policy,
+                              approved=post.status == approval.APPROVED)
+
+        return self._post_change(post_id, step)
+
+    def reject_post(self, post_id: int, actor: str, comment: str) -> PostRow:
+        def step(post: PostRow, machine: IncidentMachine, incident: Incident) -> Outcome:
+            approval.check_reject(post.status, comment)
+            post.status, post.approvals, post.publish_at = approval.DRAFT, [], None
+            post.review_comment = comment.strip()
+            return self._note(incident, "post_rejected", actor, post_id=post.id, kind=post.kind,
+                              comment=comment.strip())
+
+        return self._post_change(post_id, step)
+
+    def post_checks(self, post: PostRow, incident: Incident) -> list[delivery.ChannelCheck]:
+        """The post on every channel and in every locale: rendering, length, tone findings."""
+        return delivery.check_channels(
+            post.bodies, post.short_bodies or {},
+            lambda locale, channel: self.tone_context(incident, locale, post.kind, channel))
+
+    def post_findings(self, post: PostRow, incident: Incident) -> dict[str, list[Any]]:
+        """Tone findings of the post's text, per locale, on the status page."""
+        from crisisplan.comms.tone import check
+
+        return {locale: check(text, self.tone_context(incident, locale, post.kind, delivery.PRIMARY))
+                for locale, text in post.bodies.items()}
+
+    def render_post(self, incident: Incident, kind: str, next_update: datetime | None = None) -> Drafted:
+        """The post's text (and short form) in every locale; a template error is kept, not raised.
+
+        The text promises the next update one cadence period from now (moved to
+        one period after publication when it goes out), or at `next_update` when
+        the author chose the time; a final post promises none.
+        """
+        runbook = self.plan.runbook(incident.runbook_id)
+        now = self.clock.now()
+        every = next(s.update_every for s in runbook.severities if s.name == incident.severity)
+        promised = next_update or now + every
+        drafted = Drafted(promise=None if kind in FINAL_KINDS else promised)
+        for locale in self.plan.settings.locales:
+            context = template_context(self.plan.settings, runbook, incident, locale=locale,
+                                       now=now, next_update_at=promised)
+            if drafted.promise is not None:
+                drafted.promise_text[locale] = context["next_update"]
+            for variant, into in (("", drafted.bodies), ("short", drafted.short_bodies)):
+                path = self.plan.template_path(locale, runbook.id, kind, variant)
+                if path is None:
+                    if not variant:
+                        drafted.errors.append(f"no '{kind}' template for locale '{locale}'")
+                    continue
+                try:
+                    text = self._renderer.render(path, context)
+                    into[locale] = delivery.drill_labelled(text) if incident.is_drill else text
+                except TemplateError as error:
+                    drafted.errors.append(str(error))
+        return drafted
+

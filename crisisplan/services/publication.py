@@ -1,0 +1,148 @@
+"""Publishing a post: the promise it carries, the outbox messages it owes."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from crisisplan.comms import approval, delivery
+from crisisplan.comms.render import format_moment
+from crisisplan.engine import Incident, IncidentMachine, Outcome
+from crisisplan.services.unit import UnitOfWork
+from crisisplan.services.views import (
+    _iso,
+)
+from crisisplan.store.models import (
+    OutboxRow,
+    PostRow,
+    SubscriberRow,
+)
+
+
+class Publication(UnitOfWork):
+    def publish_post(self, post_id: int, actor: str, at: datetime | None = None) -> PostRow:
+        """Publish now, or schedule for `at`: only what the approval policy and the blocking rules allow."""
+
+        def step(post: PostRow, machine: IncidentMachine, incident: Incident) -> Outcome:
+            policy = self.policy(incident)
+            due = post.status == approval.SCHEDULED and post.publish_at and post.publish_at <= self.clock.now()
+            if not due and not approval.ready_to_publish(policy, post.status, post.author, post.approvals):
+                need = {"one": "one approval", "two": "the approval of a second person"}.get(policy, "")
+                raise approval.ReviewError(f"post {post.id} is {post.status}; this severity needs {need} "
+                                           "before it is published")
+            scheduling = at is not None and at > self.clock.now()
+            moved = None if scheduling else self._settle_promise(post, incident)
+            checks = self.post_checks(post, incident)
+            blocked = [f"{c.locale}: [{f.rule}] {c.text[f.start:f.end] or f.message}"
+                       for c in checks if c.channel == delivery.PRIMARY
+                       for f in c.findings if f.severity == "block"]
+            if blocked:
+                raise approval.ReviewError(f"post {post.id} cannot be published; blocking tone findings: "
+                                           + "; ".join(blocked))
+            if not post.bodies or post.render_error:
+                raise approval.ReviewError(f"post {post.id} has no complete text: {post.render_error or 'empty'}")
+            moment = at if scheduling else self.clock.now()
+            if post.promise_fixed and post.next_update_at is not None and post.next_update_at <= moment:
+                raise approval.ReviewError(
+                    f"post {post.id} promises the next update by {post.next_update_at.isoformat()}, which will "
+                    "have passed when it goes out; edit it with a later --next-update, or redraft it")
+            channels = delivery.verdict(checks)
+            if channels[delivery.PRIMARY]:
+                raise approval.ReviewError(f"post {post.id} does not fit the status page: {channels[delivery.PRIMARY]}")
+            if scheduling:
+                post.status, post.publish_at = approval.SCHEDULED, at
+                return self._note(incident, "post_scheduled", actor, post_id=post.id, kind=post.kind,
+                                  at=at.isoformat())
+            post.status, post.published_at, post.publish_at = approval.PUBLISHED, self.clock.now(), None
+            post.channels = channels
+            outcome = machine.record_publication(incident, post.kind, self.clock, actor, post.id,
+                                                 promise_at=post.next_update_at, channels=channels)
+            self._enqueue(post, outcome.incident, machine, channels)
+            if moved is not None:
+                event = next(e for e in outcome.events if e.kind == "post_published")
+                event.payload["next_update_moved_from"] = moved.isoformat()
+            return outcome
+
+        return self._post_change(post_id, step)
+
+    def _settle_promise(self, post: PostRow, incident: Incident) -> datetime | None:
+        """Move a drafted promise to one cadence period after publication, in the text too.
+
+        A draft written at 9:00 that goes out at 9:25 must not tell readers "next
+        update by 9:30": the time the template wrote is replaced, in every locale and
+        in the short form, by publication time plus the severity's cadence. A time the
+        author fixed is left alone. Returns the time it moved from, or None.
+        """
+        if post.promise_fixed or post.next_update_at is None:
+            return None
+        runbook = self.plan.runbook(incident.runbook_id)
+        now = self.clock.now()
+        every = next(s.update_every for s in runbook.severities if s.name == incident.severity)
+        old, new = post.next_update_at, now + every
+        if old == new:
+            return None
+        tz = self.plan.settings.organisation.time_zone
+        texts = dict(post.promise_text or {})
+        for locale, said in (post.promise_text or {}).items():
+            now_said = format_moment(new, locale, tz, now)
+            post.bodies = {**post.bodies, locale: post.bodies.get(locale, "").replace(said, now_said)}
+            if (post.short_bodies or {}).get(locale):
+                post.short_bodies = {**post.short_bodies, locale: post.short_bodies[locale].replace(said, now_said)}
+            texts[locale] = now_said
+        post.promise_text, post.next_update_at = texts, new
+        return old
+
+    def _enqueue(self, post: PostRow, incident: Incident, machine: IncidentMachine, channels: dict[str, str]) -> None:
+        """The messages this publication owes, written in its own transaction: nothing is sent twice or lost."""
+        from sqlalchemy.orm import object_session
+
+        from crisisplan.comms.channels import render
+
+        session = object_session(post)
+        now = self.clock.now()
+        locale = self.plan.settings.default_locale
+        org = self.plan.settings.organisation
+        url = f"{org.status_url.rstrip('/')}/incidents/{incident.id}" if org.status_url else org.help_url
+        state = machine.states[incident.state]
+        for hook in self.plan.settings.webhooks:
+            if incident.is_drill and not hook.drills:
+                continue
+            if hook.format == "slack":
+                if channels.get("chat"):
+                    continue  # withheld from chat: too long, or a blocking finding there
+                text = render(post.bodies.get(locale, ""), "chat").text
+                payload = {"text": text + (f"\n<{url}|Status page>" if url else "")}
+            else:
+                payload = {"event": "post.published", "drill": incident.is_drill,
+                           "incident": {"id": incident.id, "title": incident.title, "severity": incident.severity,
+                                        "state": incident.state, "public_status": state.public_status, "url": url},
+                           "post": {"id": post.id, "kind": post.kind, "published_at": now.isoformat(),
+                                    "bodies": post.bodies, "next_update_at": _iso(post.next_update_at)}}
+            session.add(OutboxRow(post_id=post.id, channel=f"webhook:{hook.name}", target=hook.url,
+                                  payload=json.dumps(payload, ensure_ascii=False, sort_keys=True),
+                                  idempotency_key=f"post-{post.id}-webhook-{hook.name}", status="pending",
+                                  attempts=0, next_attempt_at=now, created_at=now, log=[]))
+
+        # subscribers are the public: drills never reach them, nor a post withheld from e-mail
+        if not incident.is_drill and not channels.get("email"):
+            self._enqueue_emails(session, post, incident, now)
+
+    def _enqueue_emails(self, session: Any, post: PostRow, incident: Incident, now: datetime) -> None:
+        """One message a confirmed subscriber who follows any affected component (or all of them)."""
+        from sqlalchemy import insert
+
+        affected = set(incident.components)
+        rows = [{"post_id": post.id, "channel": "email:post", "target": email,
+                 "payload": json.dumps({"subscriber": sid, "locale": locale, "token": token}),
+                 "idempotency_key": f"post-{post.id}-subscriber-{sid}", "status": "pending", "attempts": 0,
+                 "next_attempt_at": now, "created_at": now, "log": []}
+                for sid, email, locale, token, components in session.execute(
+                    select(SubscriberRow.id, SubscriberRow.email, SubscriberRow.locale, SubscriberRow.token,
+                           SubscriberRow.components).where(SubscriberRow.status == "confirmed"))
+                if not components or not affected or affected & set(components)]
+        if rows:
+            session.execute(insert(OutboxRow), rows)
+

@@ -1,0 +1,226 @@
+"""What people read: incident views, timelines, posts, the public incidents, audit checks."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from crisisplan.clock import ScaledClock
+from crisisplan.comms import approval
+from crisisplan.engine import Incident, IncidentMachine
+from crisisplan.errors import NotFound
+from crisisplan.services.unit import UnitOfWork
+from crisisplan.services.views import (
+    ACK_TIMER,
+    UPDATE_TIMER,
+    Deadline,
+    IncidentView,
+    PublicIncident,
+    PublicUpdate,
+)
+from crisisplan.store import audit
+from crisisplan.store.models import (
+    AuditEventRow,
+    ComponentStatusRow,
+    IncidentRow,
+    PostRow,
+)
+
+
+class Reads(UnitOfWork):
+    # reads ---------------------------------------------------------------------
+    def get(self, incident_id: int) -> IncidentView:
+        with self.db.read() as session:
+            row = session.get(IncidentRow, incident_id)
+            if row is None:
+                raise NotFound(f"no incident {incident_id}; `crisisplan status` lists them")
+            return self._view(row)
+
+    def incident(self, incident_id: int) -> Incident:
+        with self.db.read() as session:
+            row = session.get(IncidentRow, incident_id)
+            if row is None:
+                raise NotFound(f"no incident {incident_id}")
+            return self._to_engine(row, self.machine(row.runbook_id))
+
+    def status(self, include_closed: bool = False) -> list[IncidentView]:
+        with self.db.read() as session:
+            query = select(IncidentRow).order_by(IncidentRow.id)
+            if not include_closed:
+                query = query.where(IncidentRow.closed.is_(False))
+            return [self._view(row) for row in session.scalars(query)]
+
+    def _view(self, row: IncidentRow, incident: Incident | None = None) -> IncidentView:
+        with self._time_of(row):
+            view = self._view_now(row, incident)
+        clock = self.clock if row.is_drill and (row.doc.get("drill") or {}).get("speed", 1) != 1 else None
+        if clock is None:
+            return view
+        # deadlines of a sped-up drill, on the wall clock the team watches
+        scaled = ScaledClock(self._base_clock, datetime.fromisoformat(row.doc["drill"]["started_at"]),
+                             row.doc["drill"]["speed"])
+        view.deadlines = [Deadline(d.timer, d.label, scaled.to_real(d.due_at)) for d in view.deadlines]
+        return view
+
+    def _view_now(self, row: IncidentRow, incident: Incident | None = None) -> IncidentView:
+        machine = self.machine(row.runbook_id)
+        incident = incident or self._to_engine(row, machine)
+        state = machine.states[row.state]
+        labels = {t.name: t.label for t in machine.runbook.timers}
+        done = set(incident.checklist.get(row.state, []))
+        return IncidentView(
+            id=row.id, title=row.title, runbook_id=row.runbook_id, severity=row.severity,
+            state=row.state, state_label=state.label, public_status=state.public_status,
+            is_drill=row.is_drill, closed=row.closed, declared_at=row.declared_at,
+            version=row.version, components=list(row.components), fields=incident.fields,
+            roles=incident.roles,
+            checklist=[(text, i in done) for i, text in enumerate(state.checklist)],
+            escalations=row.escalations,
+            deadlines=sorted((Deadline(n, labels[n], d) for n, d in machine.due(incident).items()),
+                             key=lambda d: d.due_at),
+            options=machine.options(incident),
+            promise=self._promise(machine, incident, UPDATE_TIMER),
+            acknowledgement=self._promise(machine, incident, ACK_TIMER),
+        )
+
+    def _promise(self, machine: IncidentMachine, incident: Incident, name: str) -> str | None:
+        """on_track, at_risk (inside the timer's `ahead` window), broken (missed and not made good
+        since), kept (a deadline met); None while the timer does not run."""
+        from crisisplan.engine.timers import satisfied
+
+        timer = next((t for t in machine.runbook.timers if t.name == name), None)
+        state = incident.timers.get(name)
+        if timer is None or state is None or state.anchor is None:
+            return None
+        if timer.kind == "deadline":
+            if satisfied(timer, incident):
+                return "kept"
+            if state.fired:
+                return "broken"
+        elif state.fired_at and (incident.last_published_at is None or state.fired_at > incident.last_published_at):
+            return "broken"
+        due = machine.due(incident).get(name)
+        if due is None:
+            return None
+        if timer.ahead is not None and self.clock.now() >= due - timer.ahead:
+            return "at_risk"
+        return "on_track"
+
+    def timeline(self, incident_id: int) -> list[AuditEventRow]:
+        self.get(incident_id)
+        with self.db.read() as session:
+            return list(session.scalars(select(AuditEventRow)
+                                        .where(AuditEventRow.incident_id == incident_id)
+                                        .order_by(AuditEventRow.seq)))
+
+    def promises(self, incident_id: int) -> dict[str, Any]:
+        """Promises of the next update, derived from the audit trail.
+
+        Every due time the cadence timer set is a promise; a public post before it
+        keeps it, the timer firing breaks it.
+        """
+        kept = broken = 0
+        due: datetime | None = None
+        for event in self.timeline(incident_id):
+            payload = json.loads(event.payload)
+            if payload.get("timer") == UPDATE_TIMER:
+                if event.kind == "timer_set":
+                    due = datetime.fromisoformat(payload["due_at"])
+                elif event.kind == "timer_fired":
+                    broken, due = broken + 1, None
+                elif event.kind == "timer_cleared":
+                    due = None
+            elif event.kind == "post_published" and due is not None and event.at <= due:
+                kept, due = kept + 1, None
+        total = kept + broken
+        return {"kept": kept, "broken": broken, "rate": round(kept / total, 3) if total else None}
+
+    def posts(self, incident_id: int) -> list[PostRow]:
+        self.get(incident_id)
+        with self.db.read() as session:
+            return list(session.scalars(select(PostRow).where(PostRow.incident_id == incident_id)
+                                        .order_by(PostRow.id)))
+
+    def post(self, post_id: int) -> PostRow:
+        with self.db.read() as session:
+            post = session.get(PostRow, post_id)
+            if post is None:
+                raise NotFound(f"no post {post_id}; `crisisplan posts INCIDENT` lists them")
+            return post
+
+    def public_incidents(self, days: int = 90, drill_id: int | None = None) -> list[PublicIncident]:
+        """What the public may see: real incidents with a published post, open or from the last `days`.
+
+        Drills never appear; `drill_id` asks for one drill alone, for its sandbox page.
+        Each update carries the public status the incident had when it went out,
+        read from the audit trail.
+        """
+        since = self.clock.now() - timedelta(days=days)
+        with self.db.read() as session:
+            query = select(IncidentRow).where(IncidentRow.last_published_at.is_not(None))
+            if drill_id is None:
+                query = query.where(IncidentRow.is_drill.is_(False)).where(
+                    (IncidentRow.closed.is_(False)) | (IncidentRow.declared_at >= since))
+            else:
+                query = query.where(IncidentRow.id == drill_id, IncidentRow.is_drill.is_(True))
+            rows = list(session.scalars(query.order_by(IncidentRow.declared_at.desc())))
+            ids = [r.id for r in rows]
+            posts = list(session.scalars(select(PostRow).where(
+                PostRow.incident_id.in_(ids), PostRow.status == approval.PUBLISHED).order_by(PostRow.published_at)))
+            moves = list(session.scalars(select(AuditEventRow).where(
+                AuditEventRow.incident_id.in_(ids), AuditEventRow.kind == "state_changed").order_by(AuditEventRow.seq)))
+        by_incident: dict[int, list[PostRow]] = {}
+        for post in posts:
+            by_incident.setdefault(post.incident_id, []).append(post)
+        entered: dict[int, list[tuple[datetime, str]]] = {}
+        for move in moves:
+            entered.setdefault(move.incident_id, []).append((move.at, json.loads(move.payload)["to"]))
+        result = []
+        for row in rows:
+            runbook = self.plan.runbook(row.runbook_id)
+            states = {s.name: s for s in runbook.states}
+            severity = next((s for s in runbook.severities if s.name == row.severity), None)
+            history = [(row.declared_at, runbook.initial)] + entered.get(row.id, [])
+
+            def status_at(moment: datetime, history: list[tuple[datetime, str]] = history,
+                          states: dict[str, Any] = states) -> str:
+                state = [name for at, name in history if at <= moment][-1]
+                return states[state].public_status or "investigating"
+
+            resolved_at = next((at for at, name in history if states[name].public_status == "resolved"), None)
+            updates = [PublicUpdate(p.id, p.kind, p.published_at, status_at(p.published_at), dict(p.bodies))
+                       for p in reversed(by_incident.get(row.id, []))]
+            current = states[row.state].public_status or (updates[0].status if updates else "investigating")
+            result.append(PublicIncident(
+                id=row.id, title=row.title, impact=severity.impact if severity else "major", status=current,
+                declared_at=row.declared_at, updated_at=updates[0].at if updates else row.declared_at,
+                resolved_at=resolved_at if current == "resolved" else None,
+                components=list(row.components), updates=updates))
+        return result
+
+    def public_stamp(self) -> tuple[Any, ...]:
+        """Changes whenever anything the public page shows may have changed."""
+        with self.db.read() as session:
+            return (session.scalar(select(func.max(PostRow.published_at))),
+                    session.scalar(select(func.max(IncidentRow.updated_at)).where(IncidentRow.is_drill.is_(False))),
+                    # the few statuses set by hand themselves: a change of one shows at once
+                    tuple((name, status) for name, status in session.execute(
+                        select(ComponentStatusRow.name, ComponentStatusRow.status).order_by(ComponentStatusRow.name))))
+
+    def verify_incident_audit(self, incident_id: int) -> tuple[int, audit.Finding | None]:
+        """One incident's chain: (events checked, the first thing wrong or None)."""
+        with self.db.read() as session:
+            row = session.get(IncidentRow, incident_id)
+            if row is None:
+                raise NotFound(f"no incident {incident_id}")
+            events = list(session.scalars(select(AuditEventRow).where(AuditEventRow.incident_id == incident_id)
+                                          .order_by(AuditEventRow.seq)))
+            return len(events), audit.verify_incident(row, events)
+
+    def verify_audit(self) -> tuple[int, int, list[audit.Finding]]:
+        with self.db.read() as session:
+            return audit.verify(session)
+

@@ -1,0 +1,288 @@
+"""Signals in: alerts from Alertmanager, complaints and mentions, triage overrides."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from crisisplan.comms.render import format_moment
+from crisisplan.duration import format_duration
+from crisisplan.errors import InvalidInput, NotFound
+from crisisplan.services.unit import UnitOfWork
+from crisisplan.store.models import (
+    IncidentRow,
+    SignalRow,
+)
+
+
+class SignalCommands(UnitOfWork):
+    def receive_alerts(self, payload: Any, actor: str = "alertmanager") -> dict[str, Any]:
+        """Alertmanager's webhook: each alert declares an incident (a route with a runbook), joins the open
+        incident of its fingerprint or alert group, or is only recorded. A resolved alert never resolves an
+        incident: it tells the incident that resolving may be due. A repeat of an alert is recorded once."""
+        from sqlalchemy.exc import IntegrityError
+
+        from crisisplan.signals import alerts
+
+        group_key, truncated, received = alerts.parse(payload)
+        known = {c.name for c in self.plan.settings.components}
+        result: dict[str, Any] = {"declared": [], "attached": [], "recorded": 0, "duplicates": 0,
+                                  "resolve_proposed": [], "truncated": truncated}
+        for alert in received:
+            when = alert.starts_at if alert.status == "firing" else alert.ends_at or self.clock.now()
+            try:  # claim it first: of two deliveries of one alert, one acts
+                with self.db.write() as session:
+                    row = SignalRow(source="alertmanager", source_id=alert.source_id, received_at=self.clock.now(),
+                                    at=when,
+                                    status=alert.status, title=alert.title, fingerprint=alert.fingerprint,
+                                    group_key=group_key, action="recorded",
+                                    data={"labels": alert.labels, "annotations": alert.annotations,
+                                          "generator_url": alert.generator_url})
+                    session.add(row)
+                    session.flush()
+                    signal_id = row.id
+            except IntegrityError:
+                result["duplicates"] += 1
+                continue
+            facts = {"signal": signal_id, "alert": alert.title, "fingerprint": alert.fingerprint,
+                     "labels": alert.labels}
+            incident_id, action = self._open_incident_for(alert.fingerprint, group_key), "recorded"
+            if alert.status == "resolved":
+                if incident_id:
+                    self.record_note(incident_id, "resolve_proposed", actor, **facts,
+                                     reason="the alert resolved; resolve when the public can be told")
+                    result["resolve_proposed"].append(incident_id)
+            elif incident_id:
+                self.record_note(incident_id, "alert_attached", actor, **facts)
+                action = "attached"
+                result["attached"].append(incident_id)
+            else:
+                route = alerts.route_for(alert, self.plan.settings.signals.alertmanager.routes)
+                if route is not None and route.runbook:
+                    component = alert.labels.get(route.components_label, "")
+                    view = self.declare(route.runbook, route.severity or "", alert.title, actor,
+                                        [component] if component in known else [])
+                    self.record_note(view.id, "alert_attached", actor, **facts)
+                    incident_id, action = view.id, "declared"
+                    result["declared"].append(view.id)
+            if action == "recorded" and not incident_id:
+                result["recorded"] += 1
+            with self.db.write() as session:
+                row = session.get(SignalRow, signal_id)
+                row.incident_id, row.action = incident_id, action
+        return result
+
+    def _open_incident_for(self, fingerprint: str, group_key: str) -> int | None:
+        """The newest real incident, not yet resolved, that an alert of this fingerprint or group joined."""
+        from sqlalchemy import or_
+
+        with self.db.read() as session:
+            same = or_(*([SignalRow.fingerprint == fingerprint] if fingerprint else []),
+                       *([SignalRow.group_key == group_key] if group_key else []))
+            rows = session.execute(
+                select(IncidentRow.id, IncidentRow.runbook_id, IncidentRow.state).join(
+                    SignalRow, SignalRow.incident_id == IncidentRow.id)
+                .where(same, IncidentRow.closed.is_(False), IncidentRow.is_drill.is_(False))
+                .order_by(IncidentRow.id.desc())).all()
+        for incident_id, runbook_id, state in rows:
+            states = {s.name: s for s in self.plan.runbook(runbook_id).states}
+            if state in states and states[state].public_status != "resolved" and not states[state].final:
+                return incident_id
+        return None
+
+    def receive_complaint(self, channel: str, author: str, reach: int, text: str, link: str = "",
+                          at: datetime | None = None, source_id: str = "", locale: str | None = None,
+                          actor: str = "") -> tuple[SignalRow, bool]:
+        """Record a complaint or mention once (by source id), triage it, and act as the plan says: join the
+        incident it is about, declare one (reach, legal or safety words, or a burst on one topic), or only
+        record it; escalate along the matrix. Returns (the signal, whether it was new)."""
+        import hashlib
+
+        from sqlalchemy.exc import IntegrityError
+
+        from crisisplan.signals import triage
+
+        if not text.strip():
+            raise InvalidInput("a complaint needs its text", field="text")
+        if not channel.strip():
+            raise InvalidInput("name the channel it came from (twitter, email, phone…)", field="channel")
+        if reach < 0:
+            raise InvalidInput("reach is a number of followers, 0 or more", field="reach")
+        now = self.clock.now()
+        at = at or now
+        source_id = source_id or hashlib.sha256(f"{channel}|{author}|{text}|{at.isoformat()}".encode()).hexdigest()
+        settings = self.plan.settings
+        rules = settings.signals.complaints
+        components = {c.name: c.label for c in settings.components}
+        known = [triage.KnownIncident(v.id, v.title, [components.get(c, c) for c in v.components] + v.components)
+                 for v in self.status() if not v.is_drill and v.public_status not in (None, "resolved")]
+        thresholds = triage.Thresholds(rules.declare_reach, rules.high_reach, rules.burst_count,
+                                       int(rules.burst_within.total_seconds() // 60))
+        verdict = triage.assess(text, reach, known, components, thresholds, locale)
+        topic_key = f"topic:{verdict.topic}"
+        try:
+            with self.db.write() as session:
+                row = SignalRow(source="complaint", source_id=source_id[:300], received_at=now, at=at, status="open",
+                                title=text.strip().splitlines()[0][:200], fingerprint="", group_key=topic_key,
+                                action="recorded",
+                                data={"channel": channel, "author": author, "reach": reach, "text": text,
+                                      "link": link, "triage": verdict.as_dict()})
+                session.add(row)
+                session.flush()
+                signal_id = row.id
+        except IntegrityError:
+            with self.db.read() as session:
+                return session.scalars(select(SignalRow).where(SignalRow.source == "complaint",
+                                                               SignalRow.source_id == source_id[:300])).one(), False
+        with self.db.read() as session:
+            recent = session.scalar(select(func.count()).select_from(SignalRow).where(
+                SignalRow.source == "complaint", SignalRow.group_key == topic_key,
+                SignalRow.at >= at - rules.burst_within, SignalRow.at <= at))
+        burst = verdict.legitimacy != "trolling" and verdict.topic != "general" and recent >= rules.burst_count
+        facts = {"signal": signal_id, "channel": channel, "author": author, "reach": reach}
+        incident_id = verdict.known_incident or self._open_incident_for("", topic_key)
+        action = "recorded"
+        if incident_id:
+            self.record_note(incident_id, "complaint_attached", actor or "triage", **facts)
+            action = "attached"
+        elif verdict.declare or burst:
+            runbook = self.plan.runbook(rules.runbook)
+            severity = runbook.severities[0 if verdict.severity == "high" or burst else -1].name
+            label = components.get(verdict.topic, verdict.topic)
+            title = (f"{recent} complaints about {label} in {format_duration(rules.burst_within)}" if burst
+                     else f"Complaint on {channel} from {author or 'someone'} ({reach:,} followers)")
+            fields = {"assessment": "; ".join(verdict.reasons)}
+            if verdict.topic != "general":
+                fields["topic"] = label
+            view = self.declare(rules.runbook, severity, title, actor or "triage",
+                                [verdict.topic] if verdict.topic in components else [], fields)
+            self.record_note(view.id, "complaint_attached", actor or "triage", **facts,
+                             reason="burst" if burst else "triage")
+            incident_id, action = view.id, "declared"
+            if burst:  # the earlier complaints of the burst belong to it too
+                with self.db.write() as session:
+                    for earlier in session.scalars(select(SignalRow).where(
+                            SignalRow.group_key == topic_key, SignalRow.incident_id.is_(None),
+                            SignalRow.at >= at - rules.burst_within)):
+                        earlier.incident_id, earlier.action = view.id, "attached"
+        escalations = self._escalations(verdict, at)
+        for step in escalations:
+            if incident_id:
+                self.record_note(incident_id, "escalated", actor or "triage", **facts, **step)
+        with self.db.write() as session:
+            row = session.get(SignalRow, signal_id)
+            row.incident_id, row.action = incident_id, action
+            runbook = self.plan.runbook(rules.runbook)
+            proposal = {"incident": incident_id} if incident_id else {
+                "runbook": rules.runbook,
+                "severity": runbook.severities[0 if verdict.severity == "high" else -1].name,
+                "declare": "now" if action == "declared" else "if more come"}
+            row.data = {**row.data, "escalations": escalations, "proposal": proposal,
+                        "reply": self._reply(verdict, escalations, channel, at)}
+            return row, True
+
+    def import_complaints(self, text: str, name: str, actor: str = "") -> dict[str, int]:
+        """A CSV batch (columns channel, text; optional id, author, reach, link, at): checked whole first, so
+        a bad line (named with its number) imports nothing; repeats of known ids are counted, not recorded."""
+        import csv
+        import io
+
+        reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+        missing = {"channel", "text"} - set(reader.fieldnames or [])
+        if missing:
+            raise InvalidInput(f"{name} line 1: the header needs the column(s) {', '.join(sorted(missing))} "
+                               f"(and may have id, author, reach, link, at)", field="file")
+        rows, errors = [], []
+        for number, raw in enumerate(reader, start=2):
+            try:
+                reach = int((raw.get("reach") or "0").replace(",", "").replace(".", "").strip() or 0)
+                at = datetime.fromisoformat(raw["at"].strip()) if (raw.get("at") or "").strip() else None
+                if at is not None and at.tzinfo is None:
+                    raise ValueError("at needs a UTC offset, e.g. 2026-05-01T10:00:00+00:00")
+                if not (raw.get("text") or "").strip() or not (raw.get("channel") or "").strip():
+                    raise ValueError("channel and text must not be empty")
+            except ValueError as error:
+                message = str(error) if "at needs" in str(error) or "must not" in str(error) \
+                    else f"cannot read it ({error})"
+                errors.append(f"{name} line {number}: {message}")
+                continue
+            rows.append((raw, reach, at))
+        if errors:
+            raise InvalidInput("; ".join(errors[:10]) + (f" (and {len(errors) - 10} more)" if len(errors) > 10
+                                                          else "") + "; nothing was imported", field="file")
+        counts = {"new": 0, "duplicates": 0}
+        for raw, reach, at in rows:
+            _, new = self.receive_complaint(raw["channel"].strip(), (raw.get("author") or "").strip(), reach,
+                                            raw["text"], (raw.get("link") or "").strip(), at,
+                                            (raw.get("id") or "").strip(), actor=actor)
+            counts["new" if new else "duplicates"] += 1
+        return counts
+
+    def contact_load(self) -> tuple[dict[int, float], int]:
+        """Complaints and incidents recorded so far, as an average day: contacts per hour of the day (in the
+        organisation's time zone), and over how many days."""
+        from zoneinfo import ZoneInfo
+
+        tz = ZoneInfo(self.plan.settings.organisation.time_zone)
+        with self.db.read() as session:
+            moments = list(session.scalars(select(SignalRow.at).where(SignalRow.source == "complaint")))
+            moments += list(session.scalars(select(IncidentRow.declared_at).where(IncidentRow.is_drill.is_(False))))
+        local = [m.astimezone(tz) for m in moments]
+        days = len({m.date() for m in local}) or 1
+        per_hour: dict[int, float] = {}
+        for moment in local:
+            per_hour[moment.hour] = per_hour.get(moment.hour, 0) + 1 / days
+        return per_hour, days
+
+    def _escalations(self, verdict: Any, at: datetime) -> list[dict[str, Any]]:
+        """The matrix rows the assessment sets off: who takes over and by when."""
+        roles = {r.name: r.label for rb in self.plan.runbooks.values() for r in rb.roles}
+        return [{"when": row.when, "to": row.to, "to_label": roles.get(row.to, row.to),
+                 "by": (at + row.within).isoformat(), "tell_customer": row.tell_customer}
+                for key in verdict.escalate for row in self.plan.settings.escalation if row.when == key]
+
+    REPLIES = {
+        "en": {"escalated": "Thank you for telling us, and we are sorry. Your case has gone to our {to}; "
+                            "you will hear from us by {by}.",
+               "holding": "Thank you for telling us, and we are sorry. We are looking into it and will answer "
+                          "within {within}."},
+        "es": {"escalated": "Gracias por avisarnos y lo sentimos. Tu caso ha pasado a {to}; "
+                            "te responderemos antes de {by}.",
+               "holding": "Gracias por avisarnos y lo sentimos. Lo estamos revisando y te responderemos "
+                          "en menos de {within}."},
+    }
+
+    def _reply(self, verdict: Any, escalations: list[dict[str, Any]], channel: str, at: datetime) -> str:
+        """What the customer is told now: that it went up and by when, or a holding reply; nothing to trolls."""
+        if not verdict.holding_reply:
+            return ""
+        words = self.REPLIES.get(verdict.locale, self.REPLIES["en"])
+        told = next((e for e in escalations if e["tell_customer"]), None)
+        tz = self.plan.settings.organisation.time_zone
+        if told:
+            moment = format_moment(datetime.fromisoformat(told["by"]), verdict.locale, tz, at)
+            return words["escalated"].format(to=told["to_label"].lower(), by=moment)
+        support = next((c for c in self.plan.settings.support if c.name == channel), None)
+        within = support.response if support else timedelta(hours=4)
+        return words["holding"].format(within=format_duration(within))
+
+    def override_triage(self, signal_id: int, changes: dict[str, str], actor: str) -> SignalRow:
+        """The team's own judgement beside the assessment: severity or legitimacy."""
+        allowed = {"severity": ("high", "normal"), "legitimacy": ("legitimate", "trolling", "unclear")}
+        for key, value in changes.items():
+            if key not in allowed or value not in allowed[key]:
+                raise InvalidInput(f"{key} can be {', '.join(allowed.get(key, ()))}", field=key)
+        with self.db.write() as session:
+            row = session.get(SignalRow, signal_id)
+            if row is None or row.source != "complaint":
+                raise NotFound(f"no complaint {signal_id}")
+            override = {**row.data.get("override", {}), **changes, "by": actor, "at": self.clock.now().isoformat()}
+            row.data = {**row.data, "override": override}
+            return row
+
+    def signals(self, limit: int = 200) -> list[SignalRow]:
+        with self.db.read() as session:
+            return list(session.scalars(select(SignalRow).order_by(SignalRow.id.desc()).limit(limit)))
+

@@ -1,0 +1,107 @@
+"""E-mail subscribers: double opt-in, one-click unsubscribe, the list."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from crisisplan.errors import InvalidInput, NotFound
+from crisisplan.services.unit import UnitOfWork
+from crisisplan.store.models import (
+    OutboxRow,
+    SubscriberRow,
+)
+
+
+class SubscriberCommands(UnitOfWork):
+    def subscribe(self, email: str, components: list[str], locale: str) -> SubscriberRow:
+        """Ask for e-mail updates: nothing is sent until the address confirms (a confirmation e-mail goes out).
+
+        Asking again re-sends the confirmation (at most every 10 minutes) and never
+        tells whether the address was already known.
+        """
+        import re
+        import secrets
+
+        email = email.strip().lower()
+        if len(email) > 254 or not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+            raise InvalidInput(f"'{email[:80]}' is not an e-mail address", field="email")
+        known = {c.name for c in self.plan.settings.components}
+        unknown = sorted(set(components) - known)
+        if unknown:
+            raise InvalidInput(f"unknown component(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}",
+                               field="components")
+        locale = locale if locale in self.plan.settings.locales else self.plan.settings.default_locale
+        now = self.clock.now()
+        with self.db.write() as session:
+            row = session.scalars(select(SubscriberRow).where(SubscriberRow.email == email)).one_or_none()
+            if row is None:
+                row = SubscriberRow(email=email, components=sorted(set(components)), locale=locale, status="pending",
+                                    token=secrets.token_urlsafe(24), created_at=now)
+                session.add(row)
+                session.flush()
+            elif row.status == "confirmed":
+                return row  # already getting them; say nothing more than to anybody else
+            else:
+                if row.status == "unsubscribed":
+                    row.token = secrets.token_urlsafe(24)  # old links stay dead
+                row.status, row.components, row.locale = "pending", sorted(set(components)), locale
+                if row.confirmation_sent_at and now - row.confirmation_sent_at < timedelta(minutes=10):
+                    return row
+            row.confirmation_sent_at = now
+            session.add(OutboxRow(post_id=None, channel="email:confirm", target=email,
+                                  payload=json.dumps({"subscriber": row.id, "locale": locale, "token": row.token,
+                                                      "components": row.components}),
+                                  idempotency_key=f"confirm-{row.id}-{int(now.timestamp())}", status="pending",
+                                  attempts=0, next_attempt_at=now, created_at=now, log=[]))
+            return row
+
+    def _subscriber_by_token(self, session: Any, token: str) -> SubscriberRow:
+        row = session.scalars(select(SubscriberRow).where(SubscriberRow.token == token)).one_or_none()
+        if row is None or not token:
+            raise NotFound("this link is not valid any more; subscribe again from the status page")
+        return row
+
+    def subscriber(self, token: str) -> SubscriberRow:
+        with self.db.read() as session:
+            return self._subscriber_by_token(session, token)
+
+    def confirm_subscription(self, token: str) -> SubscriberRow:
+        with self.db.write() as session:
+            row = self._subscriber_by_token(session, token)
+            if row.status == "unsubscribed":
+                raise NotFound("this address left the list; subscribe again from the status page")
+            if row.status == "pending":
+                row.status, row.confirmed_at = "confirmed", self.clock.now()
+            return row
+
+    def unsubscribe(self, token: str) -> SubscriberRow:
+        """One click, no login: the token in the link is the proof. Leaving twice is fine."""
+        with self.db.write() as session:
+            row = self._subscriber_by_token(session, token)
+            if row.status != "unsubscribed":
+                row.status, row.unsubscribed_at = "unsubscribed", self.clock.now()
+            return row
+
+    def remove_subscriber(self, subscriber_id: int) -> SubscriberRow:
+        with self.db.write() as session:
+            row = session.get(SubscriberRow, subscriber_id)
+            if row is None:
+                raise NotFound(f"no subscriber {subscriber_id}")
+            if row.status != "unsubscribed":
+                row.status, row.unsubscribed_at = "unsubscribed", self.clock.now()
+            return row
+
+    def subscribers(self, status: str | None = None, limit: int = 500) -> tuple[list[SubscriberRow], dict[str, int]]:
+        """The newest subscribers (of a status) and how many there are of each status."""
+        with self.db.read() as session:
+            query = select(SubscriberRow).order_by(SubscriberRow.id.desc()).limit(limit)
+            if status:
+                query = query.where(SubscriberRow.status == status)
+            counts = {status: n for status, n in session.execute(
+                select(SubscriberRow.status, func.count()).group_by(SubscriberRow.status))}
+            return list(session.scalars(query)), counts
+

@@ -1,0 +1,129 @@
+"""What the use cases return: views of incidents and posts as people and the public read them."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from crisisplan.engine import TriggerOption
+
+ACK_TIMER, UPDATE_TIMER = "acknowledge_by", "next_update"
+SYSTEM_ACTOR = "crisisplan"  # the actor of what timers do
+
+
+def default_actor() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return os.environ.get("USER", "unknown")
+
+
+@dataclass
+class PublicUpdate:
+    id: int
+    kind: str
+    at: datetime
+    status: str  # investigating / identified / monitoring / resolved when it went out
+    bodies: dict[str, str]  # locale -> Markdown
+
+
+@dataclass
+class PublicIncident:
+    id: int
+    title: str
+    impact: str
+    status: str
+    declared_at: datetime
+    updated_at: datetime
+    resolved_at: datetime | None
+    components: list[str]
+    updates: list[PublicUpdate]
+
+    @property
+    def active(self) -> bool:
+        return self.status != "resolved"
+
+
+@dataclass
+class Drafted:
+    """A post's text as its templates write it."""
+
+    bodies: dict[str, str] = field(default_factory=dict)
+    short_bodies: dict[str, str] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    promise: datetime | None = None  # the next-update time the text names
+    promise_text: dict[str, str] = field(default_factory=dict)  # locale -> how the text names it
+
+
+@dataclass
+class Deadline:
+    timer: str
+    label: str
+    due_at: datetime
+
+
+@dataclass
+class IncidentView:
+    """An incident as people read it: state, deadlines, what can happen next."""
+
+    id: int
+    title: str
+    runbook_id: str
+    severity: str
+    state: str
+    state_label: str
+    public_status: str | None
+    is_drill: bool
+    closed: bool
+    declared_at: datetime
+    version: int
+    components: list[str]
+    fields: dict[str, str]
+    roles: dict[str, str]
+    checklist: list[tuple[str, bool]]
+    escalations: int
+    deadlines: list[Deadline] = field(default_factory=list)
+    options: list[TriggerOption] = field(default_factory=list)
+    # the next-update promise now: on_track, at_risk (inside its `ahead` window) or broken
+    # (missed, and no public post since); None while no promise runs
+    promise: str | None = None
+    acknowledgement: str | None = None  # the acknowledge-by promise, the same way
+
+    def deadline(self, timer: str) -> datetime | None:
+        return next((d.due_at for d in self.deadlines if d.timer == timer), None)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "title": self.title, "runbook": self.runbook_id,
+            "severity": self.severity, "state": self.state, "state_label": self.state_label,
+            "public_status": self.public_status, "drill": self.is_drill, "closed": self.closed,
+            "declared_at": self.declared_at.isoformat(), "version": self.version,
+            "components": self.components, "fields": self.fields, "roles": self.roles,
+            "checklist": [{"item": text, "done": done} for text, done in self.checklist],
+            "escalations": self.escalations,
+            "acknowledge_by": _iso(self.deadline(ACK_TIMER)),
+            "next_update_due": _iso(self.deadline(UPDATE_TIMER)),
+            "promise": self.promise, "acknowledgement": self.acknowledgement,
+            "deadlines": [{"timer": d.timer, "label": d.label, "due_at": d.due_at.isoformat()}
+                          for d in self.deadlines],
+            "triggers": [{"trigger": o.trigger, "dest": o.dest, "allowed": o.allowed,
+                          "blocked_by": list(o.blocked_by)} for o in self.options],
+        }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _when(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def instance_dir(plan_root: Path) -> Path:
+    """Where the embedded database lives: CRISISPLAN_INSTANCE or <plan>/instance."""
+    return Path(os.environ.get("CRISISPLAN_INSTANCE") or plan_root / "instance")
+

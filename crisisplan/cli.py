@@ -732,7 +732,7 @@ def verify(plan_dir: str | None, as_json: bool) -> None:
 def serve(host: str, port: int, workers: int, server: str, threads: int, backpressure: int,
           plan_dir: str | None) -> None:
     """Run the console, the public status page and the API."""
-    from crisisplan.accounts import Accounts
+    from crisisplan.services.accounts import Accounts
 
     services = _services(plan_dir)  # validates the plan and migrates the database before any worker starts
     os.environ["CRISISPLAN_PLAN"] = str(services.plan.root)
@@ -772,7 +772,7 @@ def user() -> None:
 @friendly
 def user_add(name: str, role: str, password: str | None, plan_dir: str | None, as_json: bool) -> None:
     """Add a person who can log in to the console."""
-    from crisisplan.accounts import Accounts
+    from crisisplan.services.accounts import Accounts
 
     account, secret = Accounts(_services(plan_dir).db).add_user(name, role, password)
     if as_json:
@@ -790,7 +790,7 @@ def user_add(name: str, role: str, password: str | None, plan_dir: str | None, a
 @friendly
 def user_list(plan_dir: str | None, as_json: bool) -> None:
     """Everyone who can log in, with their role."""
-    from crisisplan.accounts import Accounts
+    from crisisplan.services.accounts import Accounts
 
     users = Accounts(_services(plan_dir).db).users()
     if as_json:
@@ -812,7 +812,7 @@ def token() -> None:
 @friendly
 def token_add(name: str, role: str, plan_dir: str | None, as_json: bool) -> None:
     """Create an API token; it is shown once and stored only as a hash."""
-    from crisisplan.accounts import Accounts
+    from crisisplan.services.accounts import Accounts
 
     token_id, secret = Accounts(_services(plan_dir).db).add_token(name, role)
     if as_json:
@@ -829,7 +829,7 @@ def token_add(name: str, role: str, plan_dir: str | None, as_json: bool) -> None
 @friendly
 def token_revoke(token_id: int, plan_dir: str | None, as_json: bool) -> None:
     """Revoke an API token."""
-    from crisisplan.accounts import Accounts
+    from crisisplan.services.accounts import Accounts
 
     Accounts(_services(plan_dir).db).revoke_token(token_id)
     _emit({"revoked": token_id}) if as_json else click.echo(f"token {token_id} revoked")
@@ -841,8 +841,8 @@ def token_revoke(token_id: int, plan_dir: str | None, as_json: bool) -> None:
 @friendly
 def demo(plan_dir: str | None, as_json: bool) -> None:
     """Prepare a first look: an admin to log in with and one public sample incident (only when empty)."""
-    from crisisplan.accounts import Accounts
     from crisisplan.services import instance_dir
+    from crisisplan.services.accounts import Accounts
 
     services = _services(plan_dir)
     accounts = Accounts(services.db)

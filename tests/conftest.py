@@ -66,7 +66,7 @@ ROLE_USERS = {"vera": "viewer", "rudi": "responder", "carmen": "communicator", "
 
 @pytest.fixture
 def app(services: Services):
-    from crisisplan.accounts import Accounts
+    from crisisplan.services.accounts import Accounts
     from crisisplan.web import create_app
 
     accounts = Accounts(services.db, services.clock)

@@ -137,7 +137,7 @@ def test_nothing_of_a_drill_reaches_public_output(app, client, services) -> None
     publish_reviewed(services, ack.id, "ana")
     outputs = [client.get("/").get_data(as_text=True), client.get("/?lang=es").get_data(as_text=True)]
     assert client.get(f"/incidents/{view.id}").status_code == 404
-    from crisisplan.accounts import Accounts
+    from crisisplan.services.accounts import Accounts
 
     token = Accounts(services.db).add_token("t", "viewer")[1]
     components = client.get("/api/v1/components", headers={"Authorization": f"Bearer {token}"}).get_json()

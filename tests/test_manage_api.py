@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from crisisplan.accounts import Accounts
+from crisisplan.services.accounts import Accounts
 from crisisplan.web.statusapi import _id
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 
-from crisisplan.accounts import Accounts
+from crisisplan.services.accounts import Accounts
 from tests.web import csrf, form, login
 
 CSV = """id,channel,author,reach,text,link,at

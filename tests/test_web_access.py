@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from crisisplan.accounts import ROLES
+from crisisplan.services.accounts import ROLES
 from tests.web import csrf, login
 
 PUBLIC = {"public.status_page", "public.incident_page", "static", "auth.login", "auth.logout", "api.openapi",
@@ -78,7 +78,7 @@ def test_each_role_restricted_route_refuses_the_role_below(app, client, seeded) 
 
 
 def test_each_api_route_refuses_the_role_below(app, client, services, seeded) -> None:
-    from crisisplan.accounts import Accounts
+    from crisisplan.services.accounts import Accounts
     from crisisplan.web.api import OPERATIONS
 
     tokens = {role: Accounts(services.db).add_token(role, role)[1] for role in ROLES}

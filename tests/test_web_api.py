@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from crisisplan.accounts import Accounts
 from crisisplan.cli import main
+from crisisplan.services.accounts import Accounts
 
 
 @pytest.fixture

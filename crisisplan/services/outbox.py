@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import timedelta
+
 from sqlalchemy import func, select
 
+from crisisplan.publish import outbox
 from crisisplan.services.unit import UnitOfWork
 from crisisplan.store.models import (
     OutboxRow,
@@ -11,6 +15,8 @@ from crisisplan.store.models import (
 
 
 class OutboxCommands(UnitOfWork):
+    """The outbox: what is owed, what was delivered, the dead letters."""
+
     def outbox_overview(self, dead_limit: int = 200) -> tuple[dict[tuple[str, str], int], list[OutboxRow]]:
         """Messages by (channel kind, status), and the newest dead letters."""
         with self.db.read() as session:
@@ -23,7 +29,11 @@ class OutboxCommands(UnitOfWork):
         return counts, dead
 
     def retry_message(self, message_id: int) -> None:
-        from crisisplan.publish import outbox
-
         outbox.retry(self.db, message_id, self.clock.now())
 
+
+    def deliver_due(self, *, lease: timedelta | None = None, stopping: Callable[[], bool] = lambda: False,
+                    limit: int = 200) -> outbox.Result:
+        """Deliver one batch of due messages (webhooks, e-mails): delivered, retried later, or dead."""
+        return outbox.deliver_due(self.db, self.plan.settings, self.clock.now(), lease=lease or outbox.LEASE,
+                                  stopping=stopping, limit=limit)

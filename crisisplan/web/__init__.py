@@ -15,8 +15,8 @@ from flask import Flask, Response, current_app, g, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
 
-from crisisplan.accounts import Accounts
 from crisisplan.services import Services, instance_dir
+from crisisplan.services.accounts import Accounts
 
 csrf = CSRFProtect()
 
@@ -111,15 +111,13 @@ def _start_ticker(app: Flask, services: Services, every: float) -> None:
     import threading
     import time
 
-    from crisisplan.publish import outbox
-
     def loop() -> None:
         while True:
             time.sleep(every)
             try:
                 services.tick()
                 while True:  # until the outbox has nothing due: a post to many subscribers is many batches
-                    done = outbox.deliver_due(services.db, services.plan.settings, services.clock.now())
+                    done = services.deliver_due()
                     if not done.delivered + done.retried + done.dead:
                         break
             except Exception:  # noqa: BLE001 - the ticker must outlive any one bad incident

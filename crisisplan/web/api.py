@@ -15,9 +15,9 @@ from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
 
-from crisisplan.accounts import ROLES
 from crisisplan.comms.approval import ReviewError
 from crisisplan.errors import Conflict, CrisisplanError, InvalidInput, NotFound, TriggerNotAllowed
+from crisisplan.services.accounts import ROLES
 from crisisplan.web import accounts, services
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")

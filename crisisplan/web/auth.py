@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
-from crisisplan.accounts import Account, LoginRefused
+from crisisplan.services.accounts import Account, LoginRefused
 from crisisplan.web import accounts
 
 bp = Blueprint("auth", __name__)

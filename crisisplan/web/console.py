@@ -610,7 +610,7 @@ def subscribers() -> Any:
 @bp.route("/people", methods=["GET", "POST"])
 @require("admin")
 def people() -> Any:
-    from crisisplan.accounts import ROLES
+    from crisisplan.services.accounts import ROLES
 
     shown: dict[str, str] = {}
     if request.method == "POST":

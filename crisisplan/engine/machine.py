@@ -247,12 +247,14 @@ class IncidentMachine:
     def record_publication(
         self, incident: Incident, kind: str, clock: Clock, actor: str, post_id: int | None = None,
         promise_at: datetime | None = None, channels: dict[str, str] | None = None,
+        moved_from: datetime | None = None,
     ) -> Outcome:
         """A public post went out: guards see it and the update cadence restarts.
 
         `promise_at` is the next-update time the post's text names; the cadence
         timer keeps that promise rather than its own period. `channels` maps each
-        channel to "" (sent) or the reason it was withheld.
+        channel to "" (sent) or the reason it was withheld. `moved_from` is the
+        promise the draft named before publication moved it.
         """
         now = clock.now()
         before = self.due(incident)
@@ -266,6 +268,8 @@ class IncidentMachine:
         if channels is not None:
             payload["channels"] = sorted(c for c, why in channels.items() if not why)
             payload["withheld"] = {c: why for c, why in channels.items() if why}
+        if moved_from is not None:
+            payload["next_update_moved_from"] = moved_from.isoformat()
         outcome.events.append(Event("post_published", now, actor, payload))
         return self._finish(outcome, now, actor, before)
 

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 
-from crisisplan.clock import ScaledClock, SystemClock
-from crisisplan.engine import Event, Incident, IncidentMachine, Outcome
-from crisisplan.errors import InvalidInput, NotFound
-from crisisplan.services.unit import UnitOfWork
+from crisisplan.clock import Clock, ScaledClock, SystemClock
+from crisisplan.engine import Event, Incident, Outcome
+from crisisplan.errors import InvalidInput, NotFound, PlanError, did_you_mean
+from crisisplan.services.unit import UnitOfWork, Work
 from crisisplan.services.views import (
     IncidentView,
 )
@@ -24,15 +21,14 @@ from crisisplan.store.models import (
 
 
 class DrillCommands(UnitOfWork):
-    # live drills -----------------------------------------------------------------
+    """Live drills in the console, and the history of every drill's score."""
+
     def scenarios(self) -> dict[str, Any]:
         if self._scenarios is None:
             from crisisplan.drills.scenario import check_scenarios
 
             self._scenarios, problems = check_scenarios(self.plan)
             if problems:
-                from crisisplan.errors import PlanError
-
                 raise PlanError(problems)
         return self._scenarios
 
@@ -45,50 +41,32 @@ class DrillCommands(UnitOfWork):
             return None
         return datetime.fromisoformat(drill["started_at"]) + sorted(i.at for i in injects)[drill["injected"]]
 
-    def _inject(self, outcome: Outcome) -> None:
+    def _inject(self, work: Outcome | Work, clock: Clock) -> None:
         """The injects of a live drill whose time has come, into the audit trail (the console shows them)."""
-        incident = outcome.incident
-        while (due := self._next_inject(incident)) is not None and due <= self.clock.now():
+        incident = work.incident
+        while (due := self._next_inject(incident)) is not None and due <= clock.now():
             drill = dict(incident.drill or {})
             inject = sorted(self.scenarios()[drill["scenario"]].injects, key=lambda i: i.at)[drill["injected"]]
-            outcome.events.append(Event("drill_inject", self.clock.now(), "drill", {
+            work.events.append(Event("drill_inject", clock.now(), "drill", {
                 "inject": inject.kind, "text": inject.text, "author": inject.author, "reach": inject.reach,
                 "fields": inject.fields}))
             drill["injected"] += 1
             incident.drill = drill
 
     def start_drill(self, scenario_id: str, actor: str, speed: float = 1.0) -> IncidentView:
-        """A live drill: the scenario's runbook and severity, injects arriving on the (sped-up) clock."""
-        from crisisplan.errors import did_you_mean
-
+        """Start a live drill: the scenario's runbook and severity, injects arriving on the (sped-up) clock."""
         scenarios = self.scenarios()
         if scenario_id not in scenarios:
             raise NotFound(f"no drill scenario '{scenario_id}'; " + did_you_mean(scenario_id, scenarios))
         if not 1 <= speed <= 1000:
             raise InvalidInput("speed is how many times faster than real time: 1 to 1000", "speed")
         scenario = scenarios[scenario_id]
-        started = self._base_clock.now()
-        with self._speed(started, speed):
-            view = self.declare(scenario.runbook, scenario.severity, scenario.title, actor, scenario.components,
-                                is_drill=True, drill={"scenario": scenario.id, "started_at": started.isoformat(),
-                                                      "speed": speed, "injected": 0})
-            return self._change(view.id, functools.partial(self._first_injects))
-
-    @contextmanager
-    def _speed(self, started: datetime, speed: float) -> Iterator[None]:
-        if speed == 1:
-            yield
-            return
-        self._local.clock = ScaledClock(self._base_clock, started, speed)
-        try:
-            yield
-        finally:
-            self._local.clock = None
-
-    def _first_injects(self, machine: IncidentMachine, incident: Incident) -> Outcome:
-        outcome = Outcome(incident.copy())
-        self._inject(outcome)
-        return outcome
+        started = self.clock.now()
+        clock = self.clock if speed == 1 else ScaledClock(self.clock, started, speed)
+        return self.declare(scenario.runbook, scenario.severity, scenario.title, actor, scenario.components,
+                            is_drill=True, clock=clock,
+                            drill={"scenario": scenario.id, "started_at": started.isoformat(), "speed": speed,
+                                   "injected": 0})
 
     def finish_drill(self, incident_id: int, actor: str) -> tuple[Any, Any]:
         """Score a live drill as it stands, keep the score in the drill history, and end the drill."""
@@ -101,9 +79,7 @@ class DrillCommands(UnitOfWork):
         scenario = self.scenarios()[incident.drill["scenario"]]
         started = datetime.fromisoformat(incident.drill["started_at"])
         with self.db.read() as session:
-            row = session.get(IncidentRow, incident_id)
-            with self._time_of(row):
-                ended = self.clock.now()
+            ended = self.clock_of(session.get(IncidentRow, incident_id)).now()
         order = sorted(scenario.injects, key=lambda i: i.at)
         injected = [(e.at, order[n]) for n, e in enumerate(
             e for e in self.timeline(incident_id) if e.kind == "drill_inject")]

@@ -2,92 +2,94 @@
 
 from __future__ import annotations
 
-import functools
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 
+from crisisplan.clock import Clock
 from crisisplan.comms import approval
-from crisisplan.engine import Event, Incident, IncidentMachine, Outcome
-from crisisplan.errors import Conflict, CrisisplanError
-from crisisplan.services.unit import UnitOfWork, _chain
-from crisisplan.services.views import (
-    SYSTEM_ACTOR,
-    IncidentView,
-)
-from crisisplan.store import audit
-from crisisplan.store.models import (
-    IncidentRow,
-    PostRow,
-)
+from crisisplan.engine import Event
+from crisisplan.errors import Conflict, CrisisplanError, did_you_mean
+from crisisplan.services.unit import UnitOfWork
+from crisisplan.services.views import SYSTEM_ACTOR, IncidentView
+from crisisplan.store.models import IncidentRow, PostRow
 
 
 class IncidentCommands(UnitOfWork):
-    # changes -------------------------------------------------------------------
+    """The incident's life on its runbook: declare it, move it, record what the team does."""
+
     def declare(self, runbook_id: str, severity: str, title: str, actor: str,
                 components: list[str] | None = None, fields: dict[str, str] | None = None,
-                is_drill: bool = False, drill: dict[str, Any] | None = None) -> IncidentView:
-        machine = self.machine(runbook_id)
+                is_drill: bool = False, drill: dict[str, Any] | None = None,
+                clock: Clock | None = None) -> IncidentView:
+        """Open an incident on a runbook: its first state, deadlines, people paged and first drafts."""
         known = {c.name for c in self.plan.settings.components}
         for name in components or []:
             if known and name not in known:
-                from crisisplan.errors import did_you_mean
-
-                raise CrisisplanError(f"unknown component '{name}' (plan.yaml); "
-                                      + did_you_mean(name, known))
-        outcome = machine.declare(self.clock, severity=severity, title=title, actor=actor,
-                                  components=components, fields=fields, is_drill=is_drill)
-        outcome.incident.drill = drill
-        with self.db.write() as session:
-            row = IncidentRow(runbook_id=runbook_id,
-                              runbook_version=str(machine.runbook.version),
-                              chain_head=audit.GENESIS, chain_length=0)
-            self._save(session, row, outcome, new=True)
-            return self._view(row, outcome.incident)
+                raise CrisisplanError(f"unknown component '{name}' (plan.yaml); " + did_you_mean(name, known))
+        clock = clock or self.clock
+        declared = self.machine(runbook_id).declare(clock, severity=severity, title=title, actor=actor,
+                                                    components=components, fields=fields, is_drill=is_drill)
+        declared.incident.drill = drill
+        if drill:
+            self._inject(declared, clock)  # injects due at the start arrive with the declaration
+        return self._insert(declared, clock)
 
     def trigger(self, incident_id: int, name: str, actor: str,
                 fields: dict[str, str] | None = None, expected_version: int | None = None) -> IncidentView:
-        return self._change(incident_id, lambda m, i: m.trigger(i, name, self.clock, actor, fields),
-                            expected_version)
+        """Move the incident along its runbook by a trigger, if its guards allow it now."""
+        with self.change(incident_id, expected_version) as work:
+            work.apply(work.machine.trigger(work.incident, name, work.clock, actor, fields))
+        return work.view
 
     def set_fields(self, incident_id: int, values: dict[str, str], actor: str,
                    expected_version: int | None = None) -> IncidentView:
-        return self._change(incident_id, lambda m, i: m.set_fields(i, values, self.clock, actor),
-                            expected_version)
+        """Record facts about the incident (cause, impact, references) that posts and guards use."""
+        with self.change(incident_id, expected_version) as work:
+            work.apply(work.machine.set_fields(work.incident, values, work.clock, actor))
+        return work.view
 
     def assign_role(self, incident_id: int, role: str, person: str, actor: str,
                     expected_version: int | None = None) -> IncidentView:
-        return self._change(incident_id,
-                            lambda m, i: m.assign_role(i, role, person, self.clock, actor),
-                            expected_version)
+        """Name who holds one of the runbook's roles."""
+        with self.change(incident_id, expected_version) as work:
+            work.apply(work.machine.assign_role(work.incident, role, person, work.clock, actor))
+        return work.view
+
+    def assign_roles(self, incident_id: int, people: dict[str, str], actor: str) -> IncidentView:
+        """Name several role holders in one change."""
+        with self.change(incident_id) as work:
+            for role, person in people.items():
+                work.apply(work.machine.assign_role(work.incident, role, person, work.clock, actor))
+        return work.view
 
     def check_item(self, incident_id: int, item: int, actor: str, done: bool = True,
                    expected_version: int | None = None) -> IncidentView:
-        return self._change(incident_id,
-                            lambda m, i: m.check_item(i, item, self.clock, actor, done),
-                            expected_version)
+        """Tick (or untick) an item of the current state's checklist."""
+        with self.change(incident_id, expected_version) as work:
+            work.apply(work.machine.check_item(work.incident, item, work.clock, actor, done))
+        return work.view
 
     def check_items(self, incident_id: int, items: list[int], actor: str) -> IncidentView:
-        """Tick several checklist items in one change (one transaction, one event each)."""
-        # self.clock is read inside the change: drill time in a sped-up live drill
-        return self._change(incident_id, _chain([lambda m, i, n=n: m.check_item(i, n, self.clock, actor)
-                                                 for n in items]))
-
-    def assign_roles(self, incident_id: int, people: dict[str, str], actor: str) -> IncidentView:
-        """Assign several roles in one change."""
-        return self._change(incident_id, _chain([lambda m, i, r=r, p=p: m.assign_role(i, r, p, self.clock, actor)
-                                                 for r, p in people.items()]))
+        """Tick several checklist items in one change (one event each)."""
+        with self.change(incident_id) as work:
+            for item in items:
+                work.apply(work.machine.check_item(work.incident, item, work.clock, actor))
+        return work.view
 
     def set_severity(self, incident_id: int, severity: str, actor: str,
                      expected_version: int | None = None) -> IncidentView:
-        return self._change(incident_id,
-                            lambda m, i: m.set_severity(i, severity, self.clock, actor),
-                            expected_version)
+        """Raise or lower the severity: deadlines, cadence and approval follow the new one."""
+        with self.change(incident_id, expected_version) as work:
+            work.apply(work.machine.set_severity(work.incident, severity, work.clock, actor))
+        return work.view
 
-    def record_note(self, incident_id: int, kind: str, actor: str, **payload: Any) -> IncidentView:
+    def record_note(self, incident_id: int, event_kind: str, actor: str, /, **payload: Any) -> IncidentView:
         """Put something that happened outside the engine into the incident's audit chain."""
-        return self._change(incident_id, lambda machine, incident: self._note(incident, kind, actor, **payload))
+        with self.change(incident_id) as work:
+            work.note(event_kind, actor, **payload)
+        return work.view
 
     def next_due(self, incident_id: int) -> datetime | None:
         """When `tick` next has work for this incident, on the wall clock (one column, no incident load)."""
@@ -96,7 +98,7 @@ class IncidentCommands(UnitOfWork):
                                                                         IncidentRow.closed.is_(False)))
 
     def tick(self, now: datetime | None = None, only: int | None = None) -> list[tuple[int, list[Event]]]:
-        """Fire every timer due by `now` (default: the clock's time); of one incident with `only`."""
+        """Publish scheduled posts and fire every timer due by `now` (default: now); of one incident with `only`."""
         moment = now or self.clock.now()
         with self.db.read() as session:
             query = select(IncidentRow.id).where(IncidentRow.next_due_at <= moment, IncidentRow.closed.is_(False))
@@ -111,18 +113,12 @@ class IncidentCommands(UnitOfWork):
                 continue  # stays scheduled and visible as overdue; one bad post must not stop the timers
         fired = []
         for incident_id in due:
-            events: list[Event] = []
             try:
-                self._change(incident_id, functools.partial(self._fire, events=events))
+                with self.change(incident_id) as work:
+                    work.apply(work.machine.tick(work.incident, work.clock, SYSTEM_ACTOR))
+                    self._inject(work, work.clock)
             except Conflict:
                 continue  # somebody changed it meanwhile; the next tick sees the new state
-            if events:
-                fired.append((incident_id, events))
+            if work.events:
+                fired.append((incident_id, work.events))
         return fired
-
-    def _fire(self, machine: IncidentMachine, incident: Incident, events: list[Event]) -> Outcome:
-        outcome = machine.tick(incident, self.clock, SYSTEM_ACTOR)
-        self._inject(outcome)
-        events.extend(outcome.events)
-        return outcome
-

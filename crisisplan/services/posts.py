@@ -5,13 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
+
+from crisisplan.clock import Clock
 from crisisplan.comms import approval, delivery
 from crisisplan.comms.context import template_context
 from crisisplan.comms.render import TemplateError
 from crisisplan.comms.tone import FINAL_KINDS, Context
-from crisisplan.engine import Incident, IncidentMachine, Outcome
-from crisisplan.errors import InvalidInput
-from crisisplan.services.unit import UnitOfWork
+from crisisplan.engine import Event, Incident
+from crisisplan.errors import InvalidInput, did_you_mean
+from crisisplan.services.unit import UnitOfWork, Work
 from crisisplan.services.views import (
     SYSTEM_ACTOR,
     Drafted,
@@ -23,8 +26,10 @@ from crisisplan.store.models import (
 
 
 class PostCommands(UnitOfWork):
-    # posts ---------------------------------------------------------------------
+    """Posts from draft to approved: the words, who wrote them, who approved them."""
+
     def policy(self, incident: Incident) -> str:
+        """The approval policy of the incident's severity: none, one or two."""
         runbook = self.plan.runbook(incident.runbook_id)
         return next(s.approval for s in runbook.severities if s.name == incident.severity)
 
@@ -41,40 +46,19 @@ class PostCommands(UnitOfWork):
 
         `next_update` is a promise time the author chooses instead of the severity's cadence.
         """
-        incident = self.incident(incident_id)
-        if next_update is not None and next_update <= self.clock.now():
-            raise InvalidInput("the next update must be promised for a time still ahead", "next_update")
-        short: dict[str, str] = {}
-        promise, promise_text = next_update, {}
-        if text is None:
-            if kind not in self.plan.kinds():
-                from crisisplan.errors import did_you_mean
-
-                raise InvalidInput(f"no template for post kind '{kind}'; "
-                                   + did_you_mean(kind, self.plan.kinds()), "kind")
-            drafted = self.render_post(incident, kind, next_update)
-            bodies, short, errors, promise = drafted.bodies, drafted.short_bodies, drafted.errors, drafted.promise
-            promise_text = drafted.promise_text
-        else:
-            text = delivery.drill_labelled(text) if incident.is_drill else text
-            bodies, errors = {locale or self.plan.settings.default_locale: text}, []
-        holder: list[PostRow] = []
-
-        def add(machine: IncidentMachine, current: Incident) -> Outcome:
-            return self._note(current, "post_drafted", actor, kind=kind, reason="by hand")
-
-        def insert(session: Any) -> None:
-            now = self.clock.now()
-            post = PostRow(incident_id=incident_id, kind=kind, status=approval.DRAFT, bodies=bodies,
-                           short_bodies=short, next_update_at=promise, promise_text=promise_text,
-                           promise_fixed=next_update is not None, channels={},
-                           render_error="\n".join(errors), reason="by hand", author=actor, approvals=[],
-                           created_at=now, updated_at=now)
-            session.add(post)
-            holder.append(post)
-
-        self._change(incident_id, add, also=insert)
-        return holder[0]
+        if text is None and kind not in self.plan.kinds():
+            raise InvalidInput(f"no template for post kind '{kind}'; " + did_you_mean(kind, self.plan.kinds()), "kind")
+        with self.change(incident_id) as work:
+            self._check_ahead(next_update, work.clock)
+            if text is None:
+                drafted = self.render_post(work.incident, kind, next_update, work.clock)
+            else:
+                drafted = Drafted(bodies={locale or self.plan.settings.default_locale:
+                                          delivery.drill_labelled(text) if work.incident.is_drill else text},
+                                  promise=next_update)
+            event = work.note("post_drafted", actor, kind=kind, reason="by hand")
+            post = self._new_post(work, event, drafted, fixed=next_update is not None)
+        return post
 
     def edit_post(self, post_id: int, text: str | None, actor: str, locale: str | None = None,
                   short: bool = False, next_update: datetime | None = None,
@@ -88,14 +72,12 @@ class PostCommands(UnitOfWork):
             raise InvalidInput(f"'{locale}' is not a locale of the plan", "locale")
         if text is None and next_update is None:
             raise InvalidInput("give the new text, the next-update time, or both", "text")
-        if next_update is not None and next_update <= self.clock.now():
-            raise InvalidInput("the next update must be promised for a time still ahead", "next_update")
-
-        def step(post: PostRow, machine: IncidentMachine, incident: Incident) -> Outcome:
+        with self.change_post(post_id, expected_version) as (work, post):
             approval.check_edit(post.status)
+            self._check_ahead(next_update, work.clock)
             change: dict[str, Any] = {}
             if text is not None:
-                new_text = delivery.drill_labelled(text) if incident.is_drill else text
+                new_text = delivery.drill_labelled(text) if work.incident.is_drill else text
                 which = "short_bodies" if short else "bodies"
                 old = getattr(post, which).get(locale, "")
                 setattr(post, which, {**getattr(post, which), locale: new_text})
@@ -104,66 +86,90 @@ class PostCommands(UnitOfWork):
             if next_update is not None:
                 change.update(next_update_from=_iso(post.next_update_at), next_update_at=next_update.isoformat())
                 post.next_update_at, post.promise_fixed = next_update, True
-            withdrawn = [a["by"] for a in post.approvals]
-            post.author, post.approvals, post.status, post.publish_at = actor, [], approval.DRAFT, None
-            return self._note(incident, "post_edited", actor, post_id=post.id, kind=post.kind,
-                              approvals_withdrawn=withdrawn, **change)
-
-        return self._post_change(post_id, step, expected_version)
+            withdrawn = self._back_to_draft(post, actor)
+            work.note("post_edited", actor, post_id=post.id, kind=post.kind, approvals_withdrawn=withdrawn, **change)
+        return post
 
     def redraft_post(self, post_id: int, actor: str, next_update: datetime | None = None) -> PostRow:
         """Write the post again from its templates: today's fields, a fresh next-update promise."""
-        if next_update is not None and next_update <= self.clock.now():
-            raise InvalidInput("the next update must be promised for a time still ahead", "next_update")
-
-        def step(post: PostRow, machine: IncidentMachine, incident: Incident) -> Outcome:
+        with self.change_post(post_id) as (work, post):
             approval.check_edit(post.status)
-            drafted = self.render_post(incident, post.kind, next_update)
+            self._check_ahead(next_update, work.clock)
+            drafted = self.render_post(work.incident, post.kind, next_update, work.clock)
             locale = self.plan.settings.default_locale
             diff = approval.text_diff(post.bodies.get(locale, ""), drafted.bodies.get(locale, ""),
                                       f"post {post.id} [{locale}]")
-            withdrawn = [a["by"] for a in post.approvals]
             post.bodies, post.short_bodies = drafted.bodies, drafted.short_bodies
             post.render_error, post.next_update_at = "\n".join(drafted.errors), drafted.promise
             post.promise_text, post.promise_fixed = drafted.promise_text, next_update is not None
-            post.author, post.approvals, post.status, post.publish_at = actor, [], approval.DRAFT, None
-            return self._note(incident, "post_edited", actor, post_id=post.id, kind=post.kind, locale=locale,
-                              redrafted=True, diff=diff, next_update_at=_iso(drafted.promise),
-                              approvals_withdrawn=withdrawn)
-
-        return self._post_change(post_id, step)
+            withdrawn = self._back_to_draft(post, actor)
+            work.note("post_edited", actor, post_id=post.id, kind=post.kind, locale=locale, redrafted=True,
+                      diff=diff, next_update_at=_iso(drafted.promise), approvals_withdrawn=withdrawn)
+        return post
 
     def submit_post(self, post_id: int, actor: str) -> PostRow:
-        def step(post: PostRow, machine: IncidentMachine, incident: Incident) -> Outcome:
+        """Put a draft forward for approval."""
+        with self.change_post(post_id) as (work, post):
             approval.check_submit(post.status)
             if post.author in ("", SYSTEM_ACTOR):
                 post.author = actor  # whoever puts a machine-drafted text forward answers for it
             post.status, post.review_comment = approval.IN_REVIEW, ""
-            return self._note(incident, "post_submitted", actor, post_id=post.id, kind=post.kind)
-
-        return self._post_change(post_id, step)
+            work.note("post_submitted", actor, post_id=post.id, kind=post.kind)
+        return post
 
     def approve_post(self, post_id: int, actor: str) -> PostRow:
-        def step(post: PostRow, machine: IncidentMachine, incident: Incident) -> Outcome:
-            policy = self.policy(incident)
+        """Approve a post in review; it is approved once the severity's policy is met."""
+        with self.change_post(post_id) as (work, post):
+            policy = self.policy(work.incident)
             approval.check_approve(policy, post.status, post.author, post.approvals, actor)
-            post.approvals = [*post.approvals, {"by": actor, "at": self.clock.now().isoformat()}]
+            post.approvals = [*post.approvals, {"by": actor, "at": work.clock.now().isoformat()}]
             if approval.approved_after(policy, post.author, post.approvals):
                 post.status = approval.APPROVED
-            return self._note(incident, "post_approved", actor, post_id=post.id, kind=post.kind, policy=policy,
-                              approved=post.status == approval.APPROVED)
-
-        return self._post_change(post_id, step)
+            work.note("post_approved", actor, post_id=post.id, kind=post.kind, policy=policy,
+                      approved=post.status == approval.APPROVED)
+        return post
 
     def reject_post(self, post_id: int, actor: str, comment: str) -> PostRow:
-        def step(post: PostRow, machine: IncidentMachine, incident: Incident) -> Outcome:
+        """Send a post back to its author with a comment; its approvals are withdrawn."""
+        with self.change_post(post_id) as (work, post):
             approval.check_reject(post.status, comment)
             post.status, post.approvals, post.publish_at = approval.DRAFT, [], None
             post.review_comment = comment.strip()
-            return self._note(incident, "post_rejected", actor, post_id=post.id, kind=post.kind,
-                              comment=comment.strip())
+            work.note("post_rejected", actor, post_id=post.id, kind=post.kind, comment=comment.strip())
+        return post
 
-        return self._post_change(post_id, step)
+    @staticmethod
+    def _check_ahead(next_update: datetime | None, clock: Clock) -> None:
+        if next_update is not None and next_update <= clock.now():
+            raise InvalidInput("the next update must be promised for a time still ahead", "next_update")
+
+    @staticmethod
+    def _back_to_draft(post: PostRow, actor: str) -> list[str]:
+        """A changed text is a new text: back to draft under its new author; returns who had approved it."""
+        withdrawn = [a["by"] for a in post.approvals]
+        post.author, post.approvals, post.status, post.publish_at = actor, [], approval.DRAFT, None
+        return withdrawn
+
+    def _new_post(self, work: Work, event: Event, drafted: Drafted, fixed: bool = False) -> PostRow:
+        post = PostRow(incident_id=work.row.id, kind=event.payload["kind"], status=approval.DRAFT,
+                       bodies=drafted.bodies, short_bodies=drafted.short_bodies, next_update_at=drafted.promise,
+                       promise_text=drafted.promise_text, promise_fixed=fixed, channels={},
+                       render_error="\n".join(drafted.errors), reason=event.payload.get("reason", ""),
+                       author=event.actor, approvals=[], created_at=event.at, updated_at=event.at)
+        work.session.add(post)
+        return post
+
+    def _draft_requested(self, work: Work) -> None:
+        """Draft the posts the engine asked for, from the templates; one pending draft a kind."""
+        if not work.drafts_asked:
+            return
+        pending = set() if work.new else set(work.session.scalars(select(PostRow.kind).where(
+            PostRow.incident_id == work.row.id, PostRow.status != approval.PUBLISHED)))
+        for event in work.drafts_asked:
+            if event.payload["kind"] not in pending:  # the team edits the one draft, not a pile of copies
+                pending.add(event.payload["kind"])
+                drafted = self.render_post(work.incident, event.payload["kind"], clock=work.clock)
+                self._new_post(work, event, drafted)
 
     def post_checks(self, post: PostRow, incident: Incident) -> list[delivery.ChannelCheck]:
         """The post on every channel and in every locale: rendering, length, tone findings."""
@@ -178,7 +184,8 @@ class PostCommands(UnitOfWork):
         return {locale: check(text, self.tone_context(incident, locale, post.kind, delivery.PRIMARY))
                 for locale, text in post.bodies.items()}
 
-    def render_post(self, incident: Incident, kind: str, next_update: datetime | None = None) -> Drafted:
+    def render_post(self, incident: Incident, kind: str, next_update: datetime | None = None,
+                    clock: Clock | None = None) -> Drafted:
         """The post's text (and short form) in every locale; a template error is kept, not raised.
 
         The text promises the next update one cadence period from now (moved to
@@ -186,7 +193,7 @@ class PostCommands(UnitOfWork):
         the author chose the time; a final post promises none.
         """
         runbook = self.plan.runbook(incident.runbook_id)
-        now = self.clock.now()
+        now = (clock or self.clock).now()
         every = next(s.update_every for s in runbook.severities if s.name == incident.severity)
         promised = next_update or now + every
         drafted = Drafted(promise=None if kind in FINAL_KINDS else promised)

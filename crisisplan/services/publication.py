@@ -8,9 +8,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from crisisplan.clock import Clock
 from crisisplan.comms import approval, delivery
 from crisisplan.comms.render import format_moment
-from crisisplan.engine import Incident, IncidentMachine, Outcome
+from crisisplan.engine import Incident, IncidentMachine
 from crisisplan.services.unit import UnitOfWork
 from crisisplan.services.views import (
     _iso,
@@ -23,52 +24,55 @@ from crisisplan.store.models import (
 
 
 class Publication(UnitOfWork):
+    """A post going out: what it promises, and every message it owes, written in the same transaction."""
+
     def publish_post(self, post_id: int, actor: str, at: datetime | None = None) -> PostRow:
         """Publish now, or schedule for `at`: only what the approval policy and the blocking rules allow."""
-
-        def step(post: PostRow, machine: IncidentMachine, incident: Incident) -> Outcome:
-            policy = self.policy(incident)
-            due = post.status == approval.SCHEDULED and post.publish_at and post.publish_at <= self.clock.now()
+        with self.change_post(post_id) as (work, post):
+            now = work.clock.now()
+            policy = self.policy(work.incident)
+            due = post.status == approval.SCHEDULED and post.publish_at and post.publish_at <= now
             if not due and not approval.ready_to_publish(policy, post.status, post.author, post.approvals):
                 need = {"one": "one approval", "two": "the approval of a second person"}.get(policy, "")
                 raise approval.ReviewError(f"post {post.id} is {post.status}; this severity needs {need} "
                                            "before it is published")
-            scheduling = at is not None and at > self.clock.now()
-            moved = None if scheduling else self._settle_promise(post, incident)
-            checks = self.post_checks(post, incident)
-            blocked = [f"{c.locale}: [{f.rule}] {c.text[f.start:f.end] or f.message}"
-                       for c in checks if c.channel == delivery.PRIMARY
-                       for f in c.findings if f.severity == "block"]
-            if blocked:
-                raise approval.ReviewError(f"post {post.id} cannot be published; blocking tone findings: "
-                                           + "; ".join(blocked))
-            if not post.bodies or post.render_error:
-                raise approval.ReviewError(f"post {post.id} has no complete text: {post.render_error or 'empty'}")
-            moment = at if scheduling else self.clock.now()
-            if post.promise_fixed and post.next_update_at is not None and post.next_update_at <= moment:
-                raise approval.ReviewError(
-                    f"post {post.id} promises the next update by {post.next_update_at.isoformat()}, which will "
-                    "have passed when it goes out; edit it with a later --next-update, or redraft it")
+            scheduling = at is not None and at > now
+            moved = None if scheduling else self._settle_promise(post, work.incident, work.clock)
+            checks = self.post_checks(post, work.incident)
+            self._check_publishable(post, checks, at if scheduling else now)
             channels = delivery.verdict(checks)
-            if channels[delivery.PRIMARY]:
-                raise approval.ReviewError(f"post {post.id} does not fit the status page: {channels[delivery.PRIMARY]}")
             if scheduling:
                 post.status, post.publish_at = approval.SCHEDULED, at
-                return self._note(incident, "post_scheduled", actor, post_id=post.id, kind=post.kind,
-                                  at=at.isoformat())
-            post.status, post.published_at, post.publish_at = approval.PUBLISHED, self.clock.now(), None
+                work.note("post_scheduled", actor, post_id=post.id, kind=post.kind, at=at.isoformat())
+                return post
+            post.status, post.published_at, post.publish_at = approval.PUBLISHED, now, None
             post.channels = channels
-            outcome = machine.record_publication(incident, post.kind, self.clock, actor, post.id,
-                                                 promise_at=post.next_update_at, channels=channels)
-            self._enqueue(post, outcome.incident, machine, channels)
-            if moved is not None:
-                event = next(e for e in outcome.events if e.kind == "post_published")
-                event.payload["next_update_moved_from"] = moved.isoformat()
-            return outcome
+            work.apply(work.machine.record_publication(work.incident, post.kind, work.clock, actor, post.id,
+                                                       promise_at=post.next_update_at, channels=channels,
+                                                       moved_from=moved))
+            self._enqueue(post, work.incident, work.machine, channels)
+        return post
 
-        return self._post_change(post_id, step)
+    @staticmethod
+    def _check_publishable(post: PostRow, checks: list[delivery.ChannelCheck], moment: datetime) -> None:
+        """Refuse a post with a blocking finding, no complete text, a promise already past, or too long."""
+        blocked = [f"{c.locale}: [{f.rule}] {c.text[f.start:f.end] or f.message}"
+                   for c in checks if c.channel == delivery.PRIMARY
+                   for f in c.findings if f.severity == "block"]
+        if blocked:
+            raise approval.ReviewError(f"post {post.id} cannot be published; blocking tone findings: "
+                                       + "; ".join(blocked))
+        if not post.bodies or post.render_error:
+            raise approval.ReviewError(f"post {post.id} has no complete text: {post.render_error or 'empty'}")
+        if post.promise_fixed and post.next_update_at is not None and post.next_update_at <= moment:
+            raise approval.ReviewError(
+                f"post {post.id} promises the next update by {post.next_update_at.isoformat()}, which will "
+                "have passed when it goes out; edit it with a later --next-update, or redraft it")
+        primary = delivery.verdict(checks)[delivery.PRIMARY]
+        if primary:
+            raise approval.ReviewError(f"post {post.id} does not fit the status page: {primary}")
 
-    def _settle_promise(self, post: PostRow, incident: Incident) -> datetime | None:
+    def _settle_promise(self, post: PostRow, incident: Incident, clock: Clock) -> datetime | None:
         """Move a drafted promise to one cadence period after publication, in the text too.
 
         A draft written at 9:00 that goes out at 9:25 must not tell readers "next
@@ -79,7 +83,7 @@ class Publication(UnitOfWork):
         if post.promise_fixed or post.next_update_at is None:
             return None
         runbook = self.plan.runbook(incident.runbook_id)
-        now = self.clock.now()
+        now = clock.now()
         every = next(s.update_every for s in runbook.severities if s.name == incident.severity)
         old, new = post.next_update_at, now + every
         if old == new:
@@ -102,7 +106,7 @@ class Publication(UnitOfWork):
         from crisisplan.comms.channels import render
 
         session = object_session(post)
-        now = self.clock.now()
+        now = self.clock.now()  # the worker's wall clock, also in a sped-up drill
         locale = self.plan.settings.default_locale
         org = self.plan.settings.organisation
         url = f"{org.status_url.rstrip('/')}/incidents/{incident.id}" if org.status_url else org.help_url
@@ -119,7 +123,7 @@ class Publication(UnitOfWork):
                 payload = {"event": "post.published", "drill": incident.is_drill,
                            "incident": {"id": incident.id, "title": incident.title, "severity": incident.severity,
                                         "state": incident.state, "public_status": state.public_status, "url": url},
-                           "post": {"id": post.id, "kind": post.kind, "published_at": now.isoformat(),
+                           "post": {"id": post.id, "kind": post.kind, "published_at": _iso(post.published_at),
                                     "bodies": post.bodies, "next_update_at": _iso(post.next_update_at)}}
             session.add(OutboxRow(post_id=post.id, channel=f"webhook:{hook.name}", target=hook.url,
                                   payload=json.dumps(payload, ensure_ascii=False, sort_keys=True),

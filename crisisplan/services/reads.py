@@ -8,9 +8,10 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from crisisplan.clock import ScaledClock
+from crisisplan.clock import Clock, ScaledClock
 from crisisplan.comms import approval
 from crisisplan.engine import Incident, IncidentMachine
+from crisisplan.engine.timers import satisfied
 from crisisplan.errors import NotFound
 from crisisplan.services.unit import UnitOfWork
 from crisisplan.services.views import (
@@ -31,7 +32,8 @@ from crisisplan.store.models import (
 
 
 class Reads(UnitOfWork):
-    # reads ---------------------------------------------------------------------
+    """What people and the public read; nothing here changes anything."""
+
     def get(self, incident_id: int) -> IncidentView:
         with self.db.read() as session:
             row = session.get(IncidentRow, incident_id)
@@ -54,23 +56,14 @@ class Reads(UnitOfWork):
             return [self._view(row) for row in session.scalars(query)]
 
     def _view(self, row: IncidentRow, incident: Incident | None = None) -> IncidentView:
-        with self._time_of(row):
-            view = self._view_now(row, incident)
-        clock = self.clock if row.is_drill and (row.doc.get("drill") or {}).get("speed", 1) != 1 else None
-        if clock is None:
-            return view
-        # deadlines of a sped-up drill, on the wall clock the team watches
-        scaled = ScaledClock(self._base_clock, datetime.fromisoformat(row.doc["drill"]["started_at"]),
-                             row.doc["drill"]["speed"])
-        view.deadlines = [Deadline(d.timer, d.label, scaled.to_real(d.due_at)) for d in view.deadlines]
-        return view
-
-    def _view_now(self, row: IncidentRow, incident: Incident | None = None) -> IncidentView:
+        """The incident as people read it; a sped-up drill's deadlines shown on the wall clock they watch."""
         machine = self.machine(row.runbook_id)
         incident = incident or self._to_engine(row, machine)
+        clock = self.clock_of(row)
         state = machine.states[row.state]
         labels = {t.name: t.label for t in machine.runbook.timers}
         done = set(incident.checklist.get(row.state, []))
+        wall = clock.to_real if isinstance(clock, ScaledClock) else (lambda moment: moment)
         return IncidentView(
             id=row.id, title=row.title, runbook_id=row.runbook_id, severity=row.severity,
             state=row.state, state_label=state.label, public_status=state.public_status,
@@ -79,18 +72,16 @@ class Reads(UnitOfWork):
             roles=incident.roles,
             checklist=[(text, i in done) for i, text in enumerate(state.checklist)],
             escalations=row.escalations,
-            deadlines=sorted((Deadline(n, labels[n], d) for n, d in machine.due(incident).items()),
+            deadlines=sorted((Deadline(n, labels[n], wall(d)) for n, d in machine.due(incident).items()),
                              key=lambda d: d.due_at),
             options=machine.options(incident),
-            promise=self._promise(machine, incident, UPDATE_TIMER),
-            acknowledgement=self._promise(machine, incident, ACK_TIMER),
+            promise=self._promise(machine, incident, UPDATE_TIMER, clock),
+            acknowledgement=self._promise(machine, incident, ACK_TIMER, clock),
         )
 
-    def _promise(self, machine: IncidentMachine, incident: Incident, name: str) -> str | None:
+    def _promise(self, machine: IncidentMachine, incident: Incident, name: str, clock: Clock) -> str | None:
         """on_track, at_risk (inside the timer's `ahead` window), broken (missed and not made good
         since), kept (a deadline met); None while the timer does not run."""
-        from crisisplan.engine.timers import satisfied
-
         timer = next((t for t in machine.runbook.timers if t.name == name), None)
         state = incident.timers.get(name)
         if timer is None or state is None or state.anchor is None:
@@ -105,7 +96,7 @@ class Reads(UnitOfWork):
         due = machine.due(incident).get(name)
         if due is None:
             return None
-        if timer.ahead is not None and self.clock.now() >= due - timer.ahead:
+        if timer.ahead is not None and clock.now() >= due - timer.ahead:
             return "at_risk"
         return "on_track"
 

@@ -1,89 +1,140 @@
-"""One change of an incident in one transaction: lock, check the version, run the engine, persist."""
+"""The unit of work: one change of one incident in one transaction.
+
+`with self.change(incident_id) as work:` locks the incident, checks the version
+the person saw, picks the incident's clock (drill time in a sped-up live drill),
+and hands the use case the engine's view of the incident. The use case asks the
+pure engine for outcomes (`work.apply(...)`) and notes what happened outside it
+(`work.note(...)`). On leaving the block, in order: the state and the audit
+events are saved, the posts the engine asked for are drafted, and `work.view`
+is what the person sees next. An exception anywhere leaves nothing behind.
+"""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from crisisplan.clock import Clock, ScaledClock, SystemClock
-from crisisplan.comms import approval
 from crisisplan.comms.render import Renderer
 from crisisplan.engine import Event, Incident, IncidentMachine, Outcome
 from crisisplan.errors import Conflict, CrisisplanError, NotFound
 from crisisplan.plan.load import Plan
-from crisisplan.services.views import (
-    IncidentView,
-    _when,
-)
+from crisisplan.services.views import IncidentView, _when
 from crisisplan.store import audit
 from crisisplan.store.db import Database
-from crisisplan.store.models import (
-    IncidentRow,
-    PostRow,
-)
+from crisisplan.store.models import IncidentRow, PostRow
+
+
+@dataclass
+class Work:
+    """One change of one incident, open inside its transaction."""
+
+    session: Session
+    row: IncidentRow
+    machine: IncidentMachine
+    incident: Incident  # as it stands after what was applied so far
+    clock: Clock  # the incident's own time: drill time in a sped-up live drill
+    new: bool = False
+    events: list[Event] = field(default_factory=list)
+    drafts_asked: list[Event] = field(default_factory=list)  # the engine's post_drafted events
+    view: IncidentView | None = None  # filled in when the change is saved
+
+    def apply(self, outcome: Outcome) -> Outcome:
+        """Take what the engine returned: its incident becomes the current one, its events are recorded."""
+        self.incident = outcome.incident
+        self.events.extend(outcome.events)
+        self.drafts_asked.extend(e for e in outcome.events if e.kind == "post_drafted")
+        return outcome
+
+    def note(self, event_kind: str, actor: str, /, **payload: Any) -> Event:
+        """Record something that happened outside the engine (an edit, an approval) in the audit chain."""
+        event = Event(event_kind, self.clock.now(), actor, payload)
+        self.events.append(event)
+        return event
 
 
 class UnitOfWork:
+    """The parts every use case shares: the plan, the database, the clock and the unit of work."""
+
     def __init__(self, plan: Plan, db: Database, clock: Clock | None = None):
         self.plan = plan
         self.db = db
-        self._base_clock: Clock = clock or SystemClock()
-        self._local = threading.local()
+        self.clock: Clock = clock or SystemClock()
         self._machines: dict[str, IncidentMachine] = {}
         self._renderer = Renderer(plan.root / "templates")
         self._scenarios: dict[str, Any] | None = None
 
-    @property
-    def clock(self) -> Clock:
-        """The time of the incident being worked on: drill time inside a sped-up live drill."""
-        return getattr(self._local, "clock", None) or self._base_clock
-
-    @clock.setter
-    def clock(self, value: Clock) -> None:
-        self._base_clock = value
-
-    @contextmanager
-    def _time_of(self, row: IncidentRow) -> Iterator[None]:
-        drill = row.doc.get("drill") if row.is_drill else None
-        if not drill or drill.get("speed", 1) == 1 or getattr(self._local, "clock", None) is not None:
-            yield
-            return
-        self._local.clock = ScaledClock(self._base_clock, datetime.fromisoformat(drill["started_at"]),
-                                        drill["speed"])
-        try:
-            yield
-        finally:
-            self._local.clock = None
-
     def machine(self, runbook_id: str) -> IncidentMachine:
+        """The state machine of a runbook, built once."""
         if runbook_id not in self._machines:
             self._machines[runbook_id] = IncidentMachine(self.plan.runbook(runbook_id))
         return self._machines[runbook_id]
 
-    def _note(self, incident: Incident, event_kind: str, actor: str, **payload: Any) -> Outcome:
-        return Outcome(incident, [Event(event_kind, self.clock.now(), actor, payload)])
+    def clock_of(self, row: IncidentRow) -> Clock:
+        """The incident's time: the wall (or simulated) clock, or drill time for a drill played faster."""
+        drill = row.doc.get("drill") if row.is_drill else None
+        if not drill or drill.get("speed", 1) == 1:
+            return self.clock
+        return ScaledClock(self.clock, datetime.fromisoformat(drill["started_at"]), drill["speed"])
 
-    def _change(self, incident_id: int, command: Callable[[IncidentMachine, Incident], Outcome],
-                expected_version: int | None = None,
-                also: Callable[[Any], None] | None = None) -> IncidentView:
-        with self.db.write() as session, self._time_of(row := self._locked(session, incident_id)):
+    @contextmanager
+    def change(self, incident_id: int, expected_version: int | None = None) -> Iterator[Work]:
+        """Lock the incident, check the version the person saw, and save everything on leaving."""
+        with self.db.write() as session:
+            row = self._locked(session, incident_id)
             if expected_version is not None and row.version != expected_version:
                 raise Conflict(f"incident {incident_id} changed since you loaded it "
                                f"(version {expected_version}, now {row.version}); "
                                "nothing of your change was applied — reload and try again")
-            machine = self.machine(row.runbook_id)
-            outcome = command(machine, self._to_engine(row, machine))
-            if also is not None:
-                also(session)
-            self._save(session, row, outcome)
-            return self._view(row, outcome.incident)
+            work = self._open(session, row)
+            yield work
+            self._finish(work)
 
-    def _locked(self, session: Any, incident_id: int) -> IncidentRow:
+    @contextmanager
+    def change_post(self, post_id: int, expected_version: int | None = None) -> Iterator[tuple[Work, PostRow]]:
+        """Like `change`, for the incident a post belongs to; the post is in the same transaction."""
+        with self.db.write() as session:
+            post = session.get(PostRow, post_id)
+            if post is None:
+                raise NotFound(f"no post {post_id}; `crisisplan posts INCIDENT` lists them")
+            if expected_version is not None and post.version != expected_version:
+                raise Conflict(f"post {post_id} changed since you opened it (version {expected_version}, "
+                               f"now {post.version}); nothing of your change was applied — reload and compare")
+            work = self._open(session, self._locked(session, post.incident_id))
+            yield work, post
+            post.updated_at = work.clock.now()
+            self._finish(work)
+
+    def _insert(self, declared: Outcome, clock: Clock) -> IncidentView:
+        """Store a newly declared incident with its first events and drafts, in one transaction."""
+        machine = self.machine(declared.incident.runbook_id)
+        with self.db.write() as session:
+            row = IncidentRow(runbook_id=machine.runbook.id, runbook_version=str(machine.runbook.version),
+                              chain_head=audit.GENESIS, chain_length=0)
+            work = Work(session, row, machine, declared.incident, clock, new=True)
+            work.apply(declared)
+            self._finish(work)
+            assert work.view is not None
+            return work.view
+
+    def _open(self, session: Session, row: IncidentRow) -> Work:
+        machine = self.machine(row.runbook_id)
+        return Work(session, row, machine, self._to_engine(row, machine), self.clock_of(row))
+
+    def _finish(self, work: Work) -> None:
+        """Save, then draft the posts the change asked for, then build the view: in that order."""
+        self._save(work)
+        self._draft_requested(work)  # posts.py: rendering is its own step, after the state is safe
+        work.session.flush()  # the view must show the version this change ends at
+        work.view = self._view(work.row, work.incident)
+
+    def _locked(self, session: Session, incident_id: int) -> IncidentRow:
         query = select(IncidentRow).where(IncidentRow.id == incident_id)
         if not self.db.is_sqlite:
             query = query.with_for_update()
@@ -92,64 +143,26 @@ class UnitOfWork:
             raise NotFound(f"no incident {incident_id}; `crisisplan status` lists them")
         return row
 
-    def _post_change(self, post_id: int, step: Callable[[PostRow, IncidentMachine, Incident], Outcome],
-                     expected_version: int | None = None) -> PostRow:
-        """Change a post and record it in its incident's chain, in one transaction."""
-        with self.db.write() as session:
-            post = session.get(PostRow, post_id)
-            if post is None:
-                raise NotFound(f"no post {post_id}; `crisisplan posts INCIDENT` lists them")
-            if expected_version is not None and post.version != expected_version:
-                raise Conflict(f"post {post_id} changed since you opened it (version {expected_version}, "
-                               f"now {post.version}); nothing of your change was applied — reload and compare")
-            row = self._locked(session, post.incident_id)
-            with self._time_of(row):
-                machine = self.machine(row.runbook_id)
-                outcome = step(post, machine, self._to_engine(row, machine))
-                post.updated_at = self.clock.now()
-                self._save(session, row, outcome)
-            return post
-
-    def _save(self, session: Any, row: IncidentRow, outcome: Outcome, new: bool = False) -> None:
-        incident, now = outcome.incident, self.clock.now()
-        machine = self.machine(row.runbook_id)
+    def _save(self, work: Work) -> None:
+        """The incident's row, its next wake-up and its audit events."""
+        row, incident, machine = work.row, work.incident, work.machine
         row.severity, row.title, row.state = incident.severity, incident.title, incident.state
         row.is_drill, row.components = incident.is_drill, list(incident.components)
         row.doc = incident.to_record()
         row.escalations = incident.escalations
         row.declared_at, row.state_entered_at = incident.declared_at, incident.state_entered_at
         row.last_published_at = incident.last_published_at
-        row.updated_at = now
+        row.updated_at = work.clock.now()
         row.closed = machine.states[incident.state].final
         wakeups = [w for w in (machine.next_wakeup(incident), self._next_inject(incident)) if w is not None]
         wake = min(wakeups, default=None)
-        clock = self.clock
-        row.next_due_at = clock.to_real(wake) if wake and isinstance(clock, ScaledClock) else wake
-        if new:
-            session.add(row)
-        session.flush()
+        # the worker reads the wall clock: a sped-up drill's wake-up is stored in real time
+        row.next_due_at = work.clock.to_real(wake) if wake and isinstance(work.clock, ScaledClock) else wake
+        if work.new:
+            work.session.add(row)
+        work.session.flush()
         incident.id = row.id  # drafts link to the incident's own page
-        drafts = [e for e in outcome.events if e.kind == "post_drafted"]
-        pending: set[str] = set()
-        if drafts and not new:
-            # One pending draft a kind: the team edits it rather than a pile of copies.
-            pending = set(session.scalars(select(PostRow.kind).where(
-                PostRow.incident_id == row.id, PostRow.status != "published")))
-        audit.append(session, row, outcome.events)
-        for event in drafts:
-            if event.payload["kind"] not in pending:
-                pending.add(event.payload["kind"])
-                self._draft(session, row, incident, event)
-        session.flush()  # the view built next must show the version this change ends at
-
-    def _draft(self, session: Any, row: IncidentRow, incident: Incident, event: Event) -> None:
-        kind = event.payload["kind"]
-        drafted = self.render_post(incident, kind)
-        session.add(PostRow(incident_id=row.id, kind=kind, status=approval.DRAFT, bodies=drafted.bodies,
-                            short_bodies=drafted.short_bodies, next_update_at=drafted.promise,
-                            promise_text=drafted.promise_text, promise_fixed=False, channels={},
-                            render_error="\n".join(drafted.errors), reason=event.payload.get("reason", ""),
-                            author=event.actor, approvals=[], created_at=event.at, updated_at=event.at))
+        audit.append(work.session, row, work.events)
 
     def _to_engine(self, row: IncidentRow, machine: IncidentMachine) -> Incident:
         if row.state not in machine.states:
@@ -172,17 +185,7 @@ class UnitOfWork:
             drill=dict(doc["drill"]) if doc.get("drill") else None,
         )
 
-
-
-def _chain(commands: list[Callable[[IncidentMachine, Incident], Outcome]]) -> Callable[..., Outcome]:
-    """Several engine commands as one: each sees the incident the one before left."""
-
-    def run(machine: IncidentMachine, incident: Incident) -> Outcome:
-        events: list[Event] = []
-        for command in commands:
-            outcome = command(machine, incident)
-            incident, events = outcome.incident, events + outcome.events
-        return Outcome(incident, events)
-
-    return run
-
+    # provided by the other areas of the facade
+    def _draft_requested(self, work: Work) -> None: raise NotImplementedError
+    def _next_inject(self, incident: Incident) -> datetime | None: raise NotImplementedError
+    def _view(self, row: IncidentRow, incident: Incident | None = None) -> IncidentView: raise NotImplementedError

@@ -1,0 +1,132 @@
+"""The operator console: one blueprint, one module a page area, and the helpers they share.
+
+Every action is a plain HTML form (works without JavaScript); console.js only
+adds live tone checks and countdowns. Every change goes through `Services`.
+
+The pages live beside this file: `dashboard` (the board, declaring), `incidents`
+(the incident page and its forms), `timeline`, `posts` (editor, review, publish),
+`plan` (runbooks and templates), `drills`, `signals`, `delivery` (outbox and
+subscribers) and `people`. Importing them at the end registers their routes here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+
+from crisisplan.comms.render import format_moment
+from crisisplan.duration import format_duration, parse_duration
+from crisisplan.errors import CrisisplanError, InvalidInput, NotFound
+from crisisplan.web import services
+
+bp = Blueprint("console", __name__, url_prefix="/console")
+AMBER = timedelta(minutes=5)  # a deadline this close turns amber; past it, red
+
+
+def actor() -> str:
+    """Who is acting: the name of the person logged in."""
+    return g.account.name
+
+
+def now() -> datetime:
+    return services().clock.now()
+
+
+def form_version(field: str = "version") -> int | None:
+    """The version of the incident the form was drawn from, if it says: a stale form is refused."""
+    raw = request.form.get(field, "")
+    return int(raw) if raw.isdigit() else None
+
+
+def back(incident_id: int) -> Response:
+    return redirect(url_for("console.incident", incident_id=incident_id))
+
+
+def attempt(action: Callable[[], Any], success: str) -> bool:
+    """Run a change; flash what happened. A refused change says why and changes nothing."""
+    try:
+        action()
+    except CrisisplanError as error:
+        flash(str(error), "error")
+        return False
+    flash(success)
+    return True
+
+
+def svg(body: bytes) -> Response:
+    # a drawing, not a document: no script runs in an <img>, and the CSP forbids it anyway
+    return Response(body, content_type="image/svg+xml", headers={"Cache-Control": "private, max-age=60"})
+
+
+def local_time(raw: str) -> datetime:
+    """A date-time from a form; without a zone it is read in the organisation's time zone."""
+    moment = datetime.fromisoformat(raw)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(services().plan.settings.organisation.time_zone))
+    return moment
+
+
+def when(raw: str) -> datetime | None:
+    """A duration from now (45m) or a local date-time from the form, read in the plan's time zone."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    try:
+        return now() + parse_duration(raw)
+    except ValueError:
+        pass
+    try:
+        return local_time(raw)
+    except ValueError:
+        raise InvalidInput(f"'{raw}' is neither a duration (45m, 2h) nor a date and time", "next_update") from None
+
+
+@bp.app_template_filter("moment")
+def _moment(value: datetime | None) -> str:
+    if value is None:
+        return "-"
+    settings = services().plan.settings
+    return format_moment(value, settings.default_locale, settings.organisation.time_zone, now())
+
+
+@bp.app_template_global()
+def due_class(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    left = value - now()
+    return "red" if left <= timedelta(0) else "amber" if left <= AMBER else ""
+
+
+@bp.app_template_global()
+def due_text(value: datetime | None) -> str:
+    if value is None:
+        return "-"
+    left = value - now()
+    if left <= timedelta(0):
+        return f"{format_duration(-left)} overdue"
+    return f"in {format_duration(left)}"
+
+
+@bp.errorhandler(CrisisplanError)
+def _refused(error: CrisisplanError) -> tuple[str, int]:
+    return render_template("console/error.html", message=str(error)), 404 if isinstance(error, NotFound) else 400
+
+
+# the pages: importing them registers their routes on `bp`
+from crisisplan.web.console import (  # noqa: E402
+    dashboard,
+    delivery,
+    drills,
+    incidents,
+    people,
+    plan,
+    posts,
+    signals,
+    timeline,
+)
+
+__all__ = ["bp", "dashboard", "delivery", "drills", "incidents", "people", "plan", "posts", "signals", "timeline"]

@@ -1,0 +1,47 @@
+"""The console's front page: every open incident, the most urgent first; and the form to declare one."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+
+from crisisplan.errors import CrisisplanError
+from crisisplan.services import ACK_TIMER, UPDATE_TIMER, IncidentView
+from crisisplan.web import services
+from crisisplan.web.auth import require
+from crisisplan.web.console import actor, bp, now
+
+
+def _urgency(view: IncidentView) -> tuple[int, datetime]:
+    """Promises broken or at risk first, then the nearest deadline."""
+    rank = {"broken": 0, "at_risk": 1}
+    worst = min(rank.get(view.promise or "", 9), rank.get(view.acknowledgement or "", 9))
+    nearest = min((d.due_at for d in view.deadlines), default=datetime.max.replace(tzinfo=now().tzinfo))
+    return worst, nearest
+
+
+@bp.route("/")
+@require("viewer")
+def dashboard() -> str:
+    views = sorted(services().status(), key=_urgency)
+    return render_template("console/dashboard.html", views=views, ACK=ACK_TIMER, UPDATE=UPDATE_TIMER)
+
+
+@bp.route("/declare", methods=["GET", "POST"])
+@require("responder")
+def declare() -> Any:
+    plan = services().plan
+    if request.method == "POST":
+        form = request.form
+        try:
+            view = services().declare(form.get("runbook", ""), form.get("severity", ""), form.get("title", ""),
+                                      actor(), form.getlist("components"), is_drill=form.get("drill") == "on")
+        except CrisisplanError as error:
+            flash(str(error), "error")
+            return render_template("console/declare.html", plan=plan, form=form,
+                                   chosen=form.getlist("components")), 422
+        flash(f"Incident #{view.id} declared; the acknowledgement is drafted.")
+        return redirect(url_for("console.incident", incident_id=view.id))
+    return render_template("console/declare.html", plan=plan, form={}, chosen=[])

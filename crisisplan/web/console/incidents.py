@@ -1,0 +1,87 @@
+"""The incident page and its forms: triggers, fields, roles, checklist, severity; the runbook drawing."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Response, flash, render_template, request
+
+from crisisplan.plan.diagram import runbook_svg
+from crisisplan.services import ACK_TIMER, UPDATE_TIMER
+from crisisplan.web import services
+from crisisplan.web.auth import require
+from crisisplan.web.console import actor, attempt, back, bp, form_version, svg
+from crisisplan.web.public import component_statuses
+
+
+@bp.route("/incidents/<int:incident_id>")
+@require("viewer")
+def incident(incident_id: int) -> str:
+    svc = services()
+    view = svc.get(incident_id)
+    runbook = svc.plan.runbook(view.runbook_id)
+    statuses = component_statuses(svc.public_incidents())
+    labels = {c.name: c.label for c in svc.plan.settings.components}
+    components = [(labels.get(c, c), statuses.get(c, "operational")) for c in view.components]
+    injects = [json.loads(e.payload) | {"at": e.at} for e in svc.timeline(incident_id) if e.kind == "drill_inject"]
+    return render_template("console/incident.html", view=view, runbook=runbook, posts=svc.posts(incident_id),
+                           components=components, injects=list(reversed(injects)),
+                           live=svc.incident(incident_id).drill,
+                           promises=svc.promises(incident_id), kinds=sorted(svc.plan.kinds()),
+                           fields=runbook.fields, roles=runbook.roles, ACK=ACK_TIMER, UPDATE=UPDATE_TIMER)
+
+
+@bp.route("/incidents/<int:incident_id>/diagram.svg")
+@require("viewer")
+def diagram(incident_id: int) -> Response:
+    view = services().get(incident_id)
+    return svg(runbook_svg(services().plan.runbook(view.runbook_id), view.state))
+
+
+@bp.route("/incidents/<int:incident_id>/trigger", methods=["POST"])
+@require("responder")
+def trigger(incident_id: int) -> Response:
+    name = request.form.get("trigger", "")
+    attempt(lambda: services().trigger(incident_id, name, actor(), expected_version=form_version()),
+            f"Done: {name}.")
+    return back(incident_id)
+
+
+@bp.route("/incidents/<int:incident_id>/fields", methods=["POST"])
+@require("responder")
+def fields(incident_id: int) -> Response:
+    known = {f.name for f in services().plan.runbook(services().get(incident_id).runbook_id).fields}
+    values = {k.removeprefix("field_"): v for k, v in request.form.items() if k.removeprefix("field_") in known
+              and k.startswith("field_")}
+    attempt(lambda: services().set_fields(incident_id, values, actor(), expected_version=form_version()),
+            "Fields saved.")
+    return back(incident_id)
+
+
+@bp.route("/incidents/<int:incident_id>/roles", methods=["POST"])
+@require("responder")
+def roles(incident_id: int) -> Response:
+    attempt(lambda: services().assign_role(incident_id, request.form.get("role", ""), request.form.get("person", ""),
+                                           actor(), expected_version=form_version()),
+            "Role assigned.")
+    return back(incident_id)
+
+
+@bp.route("/incidents/<int:incident_id>/checklist", methods=["POST"])
+@require("responder")
+def checklist(incident_id: int) -> Response:
+    item = request.form.get("item", "")
+    if not item.isdigit():
+        flash("item: which checklist item (a number)", "error")
+        return back(incident_id)
+    attempt(lambda: services().check_item(incident_id, int(item), actor(), request.form.get("done") != "0",
+                                          expected_version=form_version()), "Checklist updated.")
+    return back(incident_id)
+
+
+@bp.route("/incidents/<int:incident_id>/severity", methods=["POST"])
+@require("responder")
+def severity(incident_id: int) -> Response:
+    attempt(lambda: services().set_severity(incident_id, request.form.get("severity", ""), actor(),
+                                            expected_version=form_version()), "Severity changed.")
+    return back(incident_id)

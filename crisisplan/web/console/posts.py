@@ -1,0 +1,153 @@
+"""Posts: drafting one for an incident, the editor with its live tone check, review, publishing, CAP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, abort, flash, g, jsonify, redirect, render_template, request, url_for
+from markupsafe import Markup
+
+from crisisplan.comms.channels import CHANNELS, render
+from crisisplan.comms.delivery import PRIMARY, verdict
+from crisisplan.comms.markdown import to_html
+from crisisplan.comms.tone import Context, check
+from crisisplan.errors import CrisisplanError
+from crisisplan.web import cap, services
+from crisisplan.web.auth import require
+from crisisplan.web.console import actor, attempt, back, bp, form_version, when
+
+
+@bp.route("/incidents/<int:incident_id>/posts", methods=["POST"])
+@require("communicator")
+def draft(incident_id: int) -> Response:
+    holder: list[Any] = []
+    if attempt(lambda: holder.append(services().draft_post(incident_id, request.form.get("kind", ""), actor())),
+               "Drafted."):
+        return redirect(url_for("console.post", post_id=holder[0].id))
+    return back(incident_id)
+
+
+def _post_page(post_id: int, texts: dict[str, str] | None = None, status: int = 200) -> tuple[str, int]:
+    svc = services()
+    row = svc.post(post_id)
+    incident_ = svc.incident(row.incident_id)
+    checks = svc.post_checks(row, incident_)
+    channels = row.channels if row.status == "published" and row.channels else verdict(checks)
+    view = svc.get(row.incident_id)
+    policy = svc.policy(incident_)
+    return render_template(
+        "console/post.html", post=row, view=view, checks=checks, channels=channels, policy=policy,
+        locales=svc.plan.settings.locales, texts=texts or {}, CHANNELS=CHANNELS, PRIMARY=PRIMARY,
+        preview={loc: Markup(to_html(text)) for loc, text in row.bodies.items()},  # noqa: S704 - nh3-sanitised
+        may_approve=g.account.may("approver") and row.status == "in_review"
+        and not (policy == "two" and row.author == actor()),
+    ), status
+
+
+@bp.route("/posts/<int:post_id>")
+@require("viewer")
+def post(post_id: int) -> tuple[str, int]:
+    return _post_page(post_id)
+
+
+@bp.route("/posts/<int:post_id>/edit", methods=["POST"])
+@require("communicator")
+def edit(post_id: int) -> Any:
+    svc = services()
+    row = svc.post(post_id)
+    texts = {k: v.replace("\r\n", "\n") for k, v in request.form.items() if k.startswith(("body_", "short_"))}
+    try:
+        promise = when(request.form.get("next_update", ""))
+        version = form_version()
+        changes = [(loc, False, texts[f"body_{loc}"]) for loc in row.bodies if f"body_{loc}" in texts
+                   and texts[f"body_{loc}"] != row.bodies.get(loc)]
+        changes += [(loc, True, texts[f"short_{loc}"]) for loc in (row.short_bodies or {})
+                    if f"short_{loc}" in texts and texts[f"short_{loc}"] != row.short_bodies.get(loc)]
+        if not changes and promise is None:
+            flash("Nothing changed.")
+            return redirect(url_for("console.post", post_id=post_id))
+        for i, (locale, short, text) in enumerate(changes or [(None, False, None)]):
+            svc.edit_post(post_id, text, actor(), locale, short, promise if i == 0 else None,
+                          expected_version=version)
+            version = None  # the first change checked what you saw; the rest follow it
+    except CrisisplanError as error:
+        flash(str(error), "error")
+        return _post_page(post_id, texts, 409 if "changed since" in str(error) else 422)
+    flash("Saved. Any approval was withdrawn: the text changed.")
+    return redirect(url_for("console.post", post_id=post_id))
+
+
+def _review(post_id: int, action: Any, success: str) -> Response:
+    attempt(action, success)
+    return redirect(url_for("console.post", post_id=post_id))
+
+
+@bp.route("/posts/<int:post_id>/submit", methods=["POST"])
+@require("communicator")
+def submit(post_id: int) -> Response:
+    return _review(post_id, lambda: services().submit_post(post_id, actor()), "Submitted for review.")
+
+
+@bp.route("/posts/<int:post_id>/approve", methods=["POST"])
+@require("approver")
+def approve(post_id: int) -> Response:
+    return _review(post_id, lambda: services().approve_post(post_id, actor()), "Approved.")
+
+
+@bp.route("/posts/<int:post_id>/reject", methods=["POST"])
+@require("approver")
+def reject(post_id: int) -> Response:
+    return _review(post_id, lambda: services().reject_post(post_id, actor(), request.form.get("comment", "")),
+                   "Sent back to the author.")
+
+
+@bp.route("/posts/<int:post_id>/publish", methods=["POST"])
+@require("communicator")
+def publish(post_id: int) -> Response:
+    def go() -> None:
+        services().publish_post(post_id, actor(), when(request.form.get("at", "")))
+
+    return _review(post_id, go, "Published." if not request.form.get("at") else "Scheduled.")
+
+
+@bp.route("/posts/<int:post_id>/redraft", methods=["POST"])
+@require("communicator")
+def redraft(post_id: int) -> Response:
+    return _review(post_id, lambda: services().redraft_post(post_id, actor()), "Written again from the templates.")
+
+
+@bp.route("/lint", methods=["POST"])
+@require("viewer")
+def lint() -> Response:
+    """Live tone check for the editor: findings and length of a text on a channel."""
+    data = request.get_json(silent=True) or {}
+    text, locale = str(data.get("text", "")), str(data.get("locale", "en"))
+    channel = str(data.get("channel", PRIMARY))
+    if channel not in CHANNELS:
+        error = {"code": "invalid", "message": f"unknown channel '{channel}'", "field": "channel"}
+        return jsonify({"error": error}), 422
+    post_id = data.get("post")
+    if isinstance(post_id, int):
+        row = services().post(post_id)
+        ctx = services().tone_context(services().incident(row.incident_id), locale, row.kind, channel)
+    else:
+        tone = services().plan.settings.tone
+        ctx = Context(locale=locale, kind=data.get("kind"), channel=channel, jargon=tuple(tone.jargon),
+                      block=tuple(tone.block))
+    rendering = render(text, channel)
+    findings = check(text, ctx, rendering)
+    return jsonify({"findings": [f.as_dict() for f in findings], "length": rendering.length,
+                    "limit": rendering.limit, "unit": rendering.unit, "over_limit": rendering.over_limit,
+                    "summary": rendering.summary()})
+
+
+@bp.route("/posts/<int:post_id>/cap.xml")
+@require("viewer")
+def post_cap(post_id: int) -> Response:
+    """The CAP document of a published post, drills included (they say Exercise): never public for a drill."""
+    row = services().post(post_id)
+    drill = services().get(row.incident_id).is_drill
+    found = cap.find(post_id, drill_id=row.incident_id if drill else None)
+    if not found:
+        abort(404, "only a published post has a CAP document")
+    return Response(cap.alert(*found, drill=drill), content_type=cap.CONTENT_TYPE)

@@ -1,0 +1,72 @@
+"""Signals in: alerts and complaints received, a complaint by hand or by CSV, overrides; and staffing."""
+
+from __future__ import annotations
+
+from flask import Response, flash, redirect, render_template, request, url_for
+
+from crisisplan.errors import InvalidInput
+from crisisplan.signals.staffing import staff_hour
+from crisisplan.web import services
+from crisisplan.web.auth import require
+from crisisplan.web.console import actor, bp, local_time
+
+
+@bp.route("/signals")
+@require("viewer")
+def signals() -> str:
+    def number(name: str, default: float, low: float, high: float) -> float:
+        try:
+            return min(max(float(request.args.get(name, default)), low), high)
+        except ValueError:
+            return default
+
+    handle, target = number("handle", 12, 0.5, 240), number("target", 15, 0, 1440)
+    level = number("level", 0.8, 0.05, 0.99)
+    load, days = services().contact_load()
+    staffing = [staff_hour(h, load[h], handle, target, level) for h in sorted(load)]
+    return render_template("console/signals.html", rows=services().signals(), staffing=staffing, days=days,
+                           handle=handle, target=target, level=level)
+
+
+@bp.route("/signals/complaint", methods=["POST"])
+@require("responder")
+def signal_add() -> Response:
+    form = request.form
+    try:
+        reach = int(form.get("reach") or 0)
+    except ValueError:
+        raise InvalidInput("reach must be a whole number of followers", field="reach") from None
+    at = None
+    if form.get("at"):  # the browser's datetime-local: the organisation's time zone
+        try:
+            at = local_time(form["at"])
+        except ValueError:
+            raise InvalidInput("when must be a date and time, e.g. 2026-05-01T10:00", field="at") from None
+    row, new = services().receive_complaint(form.get("channel", ""), form.get("author", ""), reach,
+                                            form.get("text", ""), form.get("link", ""), at, actor=actor())
+    flash(f"Recorded as signal {row.id}: {row.action}." if new else f"Already recorded as signal {row.id}.", "ok")
+    return redirect(url_for("console.signals"))
+
+
+@bp.route("/signals/import", methods=["POST"])
+@require("responder")
+def signal_import() -> Response:
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise InvalidInput("choose a CSV file to import", field="file")
+    try:
+        text = upload.read().decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{upload.filename} is not UTF-8 text; save it as CSV UTF-8", field="file") from None
+    counts = services().import_complaints(text, upload.filename, actor())
+    flash(f"Imported {counts['new']} complaint(s); {counts['duplicates']} were known already.", "ok")
+    return redirect(url_for("console.signals"))
+
+
+@bp.route("/signals/<int:signal_id>/override", methods=["POST"])
+@require("communicator")
+def signal_override(signal_id: int) -> Response:
+    changes = {k: v for k, v in request.form.items() if k in ("severity", "legitimacy") and v}
+    services().override_triage(signal_id, changes, actor())
+    flash(f"Signal {signal_id}: your judgement is kept beside the assessment.", "ok")
+    return redirect(url_for("console.signals"))

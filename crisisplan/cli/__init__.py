@@ -1,0 +1,13 @@
+"""The command line: click commands over the same services the web app uses, one module an area.
+
+Human-readable output by default, `--json` for scripts; a user's mistake is
+one clear message on stderr and a non-zero exit, never a traceback.
+
+`shared` holds the `main` group and what every command shares; importing each area's module below
+registers its commands on `main`.
+"""
+
+from crisisplan.cli import accounts, audit, delivery, drills, incidents, plan, posts, serve, signals
+from crisisplan.cli.shared import main
+
+__all__ = ["accounts", "audit", "delivery", "drills", "incidents", "main", "plan", "posts", "serve", "signals"]

@@ -1,0 +1,230 @@
+"""Posts: `posts` of an incident, and a post's review (`post draft`, `edit`, `redraft`, `submit`, `approve`,
+`reject`, `publish`, `show`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import click
+
+from crisisplan.cli.shared import (
+    actor_name,
+    actor_option,
+    emit,
+    friendly,
+    main,
+    next_update_option,
+    open_services,
+    parse_time,
+    pass_json,
+    plan_option,
+    when,
+)
+from crisisplan.duration import parse_duration
+from crisisplan.errors import CrisisplanError
+
+
+@main.command()
+@click.argument("incident_id", type=int)
+@click.option("--locale", default=None, help="Show the text in this locale (default: the plan's).")
+@plan_option
+@pass_json
+@friendly
+def posts(incident_id: int, locale: str | None, plan_dir: str | None, as_json: bool) -> None:
+    """The posts drafted for an incident, with their text."""
+    services = open_services(plan_dir)
+    rows = services.posts(incident_id)
+    if as_json:
+        emit([{"id": p.id, "kind": p.kind, "status": p.status, "bodies": p.bodies,
+                "render_error": p.render_error, "created_at": p.created_at.isoformat()}
+               for p in rows])
+        return
+    shown = locale or services.plan.settings.default_locale
+    for p in rows:
+        click.echo(f"--- post {p.id}: {p.kind} ({p.status}, {p.reason})")
+        if p.render_error:
+            click.echo(f"    template error: {p.render_error}")
+        click.echo(p.bodies.get(shown, ""))
+
+
+@main.group()
+def post() -> None:
+    """A post's review: draft, edit, submit, approve, reject, publish, show."""
+
+
+def _show_post(services: Any, row: Any, as_json: bool) -> None:
+    from crisisplan.comms.delivery import PRIMARY, verdict
+
+    incident = services.incident(row.incident_id)
+    checks = services.post_checks(row, incident)
+    # published: where it went; otherwise: where it would go if published now
+    channels = row.channels if row.status == "published" and row.channels else verdict(checks)
+    if as_json:
+        emit({"id": row.id, "incident": row.incident_id, "kind": row.kind, "status": row.status,
+               "author": row.author, "approvals": row.approvals, "policy": services.policy(incident),
+               "review_comment": row.review_comment, "bodies": row.bodies, "short_bodies": row.short_bodies or {},
+               "next_update_at": row.next_update_at.isoformat() if row.next_update_at else None,
+               "publish_at": row.publish_at.isoformat() if row.publish_at else None,
+               "published_at": row.published_at.isoformat() if row.published_at else None,
+               "channels": {loc: {c.channel: c.rendering.summary() for c in checks if c.locale == loc}
+                            for loc in row.bodies},
+               # per channel: may it go there (or, once published, did it), and if not, why
+               "delivery": {c: {"ok": not why, "withheld": why} for c, why in channels.items()},
+               "renderings": {loc: {c.channel: {"length": c.rendering.length, "limit": c.rendering.limit,
+                                                "unit": c.rendering.unit, "over_limit": c.rendering.over_limit,
+                                                "short_form": c.text != row.bodies.get(loc),
+                                                "findings": [f.as_dict() for f in c.findings]}
+                                    for c in checks if c.locale == loc} for loc in row.bodies},
+               "findings": {c.locale: [f.as_dict() for f in c.findings] for c in checks if c.channel == PRIMARY}})
+        return
+    approvals = ", ".join(a["by"] for a in row.approvals) or "none"
+    click.echo(f"post {row.id} of incident #{row.incident_id}: {row.kind}, {row.status} "
+               f"(policy {services.policy(incident)}; author {row.author or '-'}; approvals {approvals})")
+    if row.next_update_at:
+        click.echo(f"  promises the next update by {when(row.next_update_at)}")
+    if row.review_comment:
+        click.echo(f"  rejected: {row.review_comment}")
+    for locale, text in row.bodies.items():
+        click.echo(f"--- {locale}")
+        click.echo(text.rstrip())
+        if (row.short_bodies or {}).get(locale):
+            click.echo(f"--- {locale}, short form (short social post, SMS)")
+            click.echo(row.short_bodies[locale].rstrip())
+        here = [c for c in checks if c.locale == locale]
+        click.echo("  " + "; ".join(c.rendering.summary() + (" OVER LIMIT" if c.rendering.over_limit else "")
+                                    for c in here))
+        for c in here:
+            for f in c.findings:
+                if c.channel != PRIMARY and f.rule != "too_long" and c.text == text:
+                    continue  # the same text's findings are shown once, on the status page
+                where = "" if c.channel == PRIMARY else f" ({c.channel})"
+                span = f" {c.text[f.start:f.end]!r}" if f.end > f.start and f.rule != "too_long" else ""
+                click.echo(f"  {f.severity}{where}: [{f.rule}] {f.message}{span}")
+    verb = "sent to" if row.status == "published" else "fits"
+    click.echo(f"  {verb}: " + (", ".join(c for c, why in channels.items() if not why) or "none"))
+    for channel, why in channels.items():
+        if why:
+            click.echo(f"  withheld from {channel}: {why}")
+
+
+def _text(file: str) -> str:
+    try:
+        return click.open_file(file, encoding="utf-8").read()
+    except (OSError, UnicodeDecodeError) as error:
+        raise CrisisplanError(f"{file}: cannot read it ({error})") from None
+
+
+@post.command(name="draft")
+@click.argument("incident_id", type=int)
+@click.argument("kind")
+@click.option("--file", "file", default=None, help="Your own Markdown text (- for stdin) instead of the template.")
+@click.option("--locale", default=None, help="Language of --file (default: the plan's).")
+@next_update_option
+@plan_option
+@actor_option
+@pass_json
+@friendly
+def post_draft(incident_id: int, kind: str, file: str | None, locale: str | None, next_update: str | None,
+               plan_dir: str | None, actor: str | None, as_json: bool) -> None:
+    """Draft a post of KIND for an incident, from its template or from --file."""
+    services = open_services(plan_dir)
+    row = services.draft_post(incident_id, kind, actor_name(actor), _text(file) if file else None, locale,
+                              _promise(services, next_update))
+    _show_post(services, services.post(row.id), as_json)
+
+
+@post.command(name="edit")
+@click.argument("post_id", type=int)
+@click.option("--file", "file", default=None, help="The new Markdown text (- for stdin).")
+@click.option("--locale", default=None, help="Which language's text (default: the plan's).")
+@click.option("--short", is_flag=True, help="Replace the short form (short social post, SMS) instead.")
+@next_update_option
+@plan_option
+@actor_option
+@pass_json
+@friendly
+def post_edit(post_id: int, file: str | None, locale: str | None, short: bool, next_update: str | None,
+              plan_dir: str | None, actor: str | None, as_json: bool) -> None:
+    """Replace a post's text or the next-update time it promises; any approval is withdrawn."""
+    services = open_services(plan_dir)
+    _show_post(services, services.edit_post(post_id, _text(file) if file else None, actor_name(actor), locale,
+                                            short, _promise(services, next_update)), as_json)
+
+
+@post.command(name="redraft")
+@click.argument("post_id", type=int)
+@next_update_option
+@plan_option
+@actor_option
+@pass_json
+@friendly
+def post_redraft(post_id: int, next_update: str | None, plan_dir: str | None, actor: str | None,
+                 as_json: bool) -> None:
+    """Write a post again from its templates, with today's fields and a fresh next-update time."""
+    services = open_services(plan_dir)
+    _show_post(services, services.redraft_post(post_id, actor_name(actor), _promise(services, next_update)), as_json)
+
+
+def _review_command(name: str, doc: str, call: Callable[..., Any], comment: bool = False) -> None:
+    @click.argument("post_id", type=int)
+    @plan_option
+    @actor_option
+    @pass_json
+    @friendly
+    def command(post_id: int, plan_dir: str | None, actor: str | None, as_json: bool, **extra: Any) -> None:
+        services = open_services(plan_dir)
+        _show_post(services, call(services, post_id, actor_name(actor), **extra), as_json)
+
+    command.__doc__ = doc
+    if comment:
+        command = click.option("--comment", required=True, help="What the author should change.")(command)
+    post.command(name=name)(command)
+
+
+_review_command("submit", "Submit a draft for review.", lambda s, p, a: s.submit_post(p, a))
+_review_command("approve", "Approve a post in review (under two-person policy, not your own).",
+                lambda s, p, a: s.approve_post(p, a))
+_review_command("reject", "Send a post back to draft with a comment.",
+                lambda s, p, a, comment: s.reject_post(p, a, comment), comment=True)
+
+
+@post.command(name="publish")
+@click.argument("post_id", type=int)
+@click.option("--at", "at", default=None, metavar="ISO-TIME", help="Schedule it for this time instead of now.")
+@plan_option
+@actor_option
+@pass_json
+@friendly
+def post_publish(post_id: int, at: str | None, plan_dir: str | None, actor: str | None, as_json: bool) -> None:
+    """Publish an approved post now, or schedule it with --at."""
+    services = open_services(plan_dir)
+    _show_post(services, services.publish_post(post_id, actor_name(actor), parse_time(at) if at else None), as_json)
+
+
+@post.command(name="show")
+@click.argument("post_id", type=int)
+@plan_option
+@pass_json
+@friendly
+def post_show(post_id: int, plan_dir: str | None, as_json: bool) -> None:
+    """A post: status, approvals, text per locale, lengths per channel, tone findings."""
+    services = open_services(plan_dir)
+    _show_post(services, services.post(post_id), as_json)
+
+
+def _promise(services: Any, text: str | None) -> datetime | None:
+    """--next-update: a duration from now (45m, 2h) or an ISO time."""
+    if text is None:
+        return None
+    try:
+        return services.clock.now() + parse_duration(text)
+    except ValueError:
+        pass
+    try:
+        return parse_time(text)
+    except CrisisplanError:
+        raise CrisisplanError(f"--next-update: {text!r} is neither a duration (45m, 2h) "
+                              "nor an ISO time such as 2026-05-01T10:00+00:00") from None

@@ -1,0 +1,96 @@
+"""The web app: `serve` the console, the status page and the API; `demo` prepares a first look.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from crisisplan.cli.shared import (
+    emit,
+    friendly,
+    main,
+    open_services,
+    pass_json,
+    plan_option,
+)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Worker processes of the HTTP server.")
+@click.option("--server", type=click.Choice(["granian", "gunicorn"]), default="granian", show_default=True,
+              help="HTTP server; granian is the measured choice (benchmarks/status_page.py).")
+@click.option("--threads", default=2, show_default=True, type=click.IntRange(1, 256),
+              help="Python threads a worker (granian).")
+@click.option("--backpressure", default=64, show_default=True, type=click.IntRange(1, 100_000),
+              help="Requests a worker takes into Python at once; the rest wait in granian (granian).")
+@plan_option
+@friendly
+def serve(host: str, port: int, workers: int, server: str, threads: int, backpressure: int,
+          plan_dir: str | None) -> None:
+    """Run the console, the public status page and the API."""
+    from crisisplan.services.accounts import Accounts
+
+    services = open_services(plan_dir)  # validates the plan and migrates the database before any worker starts
+    os.environ["CRISISPLAN_PLAN"] = str(services.plan.root)
+    os.environ.setdefault("CRISISPLAN_TICK_SECONDS", "5")  # timers fire while the app runs
+    os.environ.setdefault("CRISISPLAN_DATABASE_URL", services.db.engine.url.render_as_string(hide_password=False))
+    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
+    click.echo(f"crisisplan on http://{shown}:{port}/ (status page) and http://{shown}:{port}/console/ (console)")
+    if not Accounts(services.db).has_users():
+        click.echo("No users yet. Create the first admin: crisisplan user add NAME --role admin")
+    services.db.dispose()
+    if server == "gunicorn":
+        argv = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
+                "--log-level", "warning", "crisisplan.web:create_app()"]
+        os.execv(sys.executable, argv)
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    # Measured (benchmarks/status_page.py): granian's default of hundreds of Python threads a worker
+    # fights over the GIL (p99 250 ms at 256 connections); two threads and at most 64 requests
+    # inside Python a worker keep p99 under 10 ms, with the rest queued in granian's Rust side.
+    Granian("crisisplan.web:create_app", address=host, port=port, workers=workers, interface=Interfaces.WSGI,
+            factory=True, log_level="warning", blocking_threads=threads, backpressure=backpressure).serve()
+
+
+@main.command()
+@plan_option
+@pass_json
+@friendly
+def demo(plan_dir: str | None, as_json: bool) -> None:
+    """Prepare a first look: an admin to log in with and one public sample incident (only when empty)."""
+    from crisisplan.services import instance_dir
+    from crisisplan.services.accounts import Accounts
+
+    services = open_services(plan_dir)
+    accounts = Accounts(services.db)
+    secret_file = instance_dir(services.plan.root) / "admin-password.txt"
+    if not accounts.has_users():
+        _, password = accounts.add_user("admin", "admin")
+        secret_file.parent.mkdir(parents=True, exist_ok=True)
+        secret_file.touch(mode=0o600)
+        secret_file.write_text(password + "\n", encoding="utf-8")
+    if not services.status(include_closed=True):
+        view = services.declare("outage", "sev2", "Search is slow for some customers", "demo", ["website"],
+                                {"impact": "Searches take up to a minute; orders and payments work."})
+        ack = services.posts(view.id)[0]
+        services.submit_post(ack.id, "demo")
+        services.approve_post(ack.id, "admin")
+        services.publish_post(ack.id, "demo")
+        services.trigger(view.id, "acknowledge", "demo")
+        if not as_json:
+            click.echo(f"declared a sample incident (#{view.id}) and published its acknowledgement")
+    if as_json:
+        emit({"admin_password_file": str(secret_file) if secret_file.exists() else None,
+               "incidents": len(services.status(include_closed=True))})
+        return
+    click.echo("log in as admin with the password in " + (str(secret_file) if secret_file.exists() else
+               "the file you kept when you created the first admin"))
+    if secret_file.exists():
+        click.echo(f"  admin password: {secret_file.read_text(encoding='utf-8').strip()}")

@@ -9,10 +9,24 @@ Editing the text withdraws every approval. Pure rules; services apply them.
 from __future__ import annotations
 
 import difflib
+from enum import StrEnum
+from typing import Literal
 
 from crisisplan.errors import CrisisplanError
 
-DRAFT, IN_REVIEW, APPROVED, SCHEDULED, PUBLISHED = "draft", "in_review", "approved", "scheduled", "published"
+
+class PostStatus(StrEnum):
+    """Where a post stands in its review."""
+
+    DRAFT = "draft"
+    IN_REVIEW = "in_review"
+    APPROVED = "approved"
+    SCHEDULED = "scheduled"
+    PUBLISHED = "published"
+
+
+DRAFT, IN_REVIEW, APPROVED, SCHEDULED, PUBLISHED = PostStatus
+Policy = Literal["none", "one", "two"]  # how many approvals a severity asks before a post goes out
 
 
 class ReviewError(CrisisplanError):

@@ -23,8 +23,8 @@ def template_context(
 ) -> dict[str, Any]:
     org = settings.organisation
     labels = {c.name: c.label for c in settings.components}
-    state = next(s for s in runbook.states if s.name == incident.state)
-    severity = next(s for s in runbook.severities if s.name == incident.severity)
+    state = runbook.state(incident.state)
+    severity = runbook.severity(incident.severity)
     fields = {f.name: incident.fields.get(f.name, "") for f in runbook.fields if f.public}
     # the incident's own public page when the plan names the status page, else the help site
     url = org.status_url.rstrip("/") or org.help_url

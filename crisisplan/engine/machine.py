@@ -61,7 +61,6 @@ class IncidentMachine:
         self.runbook = runbook
         self.states = {s.name: s for s in runbook.states}
         self.triggers = sorted({t.trigger for t in runbook.transitions})
-        non_final = [s.name for s in runbook.states if not s.final]
         self._lock = threading.Lock()
         self._machine = Machine(
             model=None,
@@ -73,7 +72,7 @@ class IncidentMachine:
         for tr in runbook.transitions:
             self._machine.add_transition(
                 tr.trigger,
-                non_final if tr.source == "*" else tr.sources,
+                runbook.sources(tr),
                 tr.dest,
                 conditions=[self._condition(g) for g in tr.guards],
                 after=self._record_move,
@@ -96,8 +95,7 @@ class IncidentMachine:
         """Every trigger of the current state, allowed or with the guards that block it."""
         result = []
         for tr in self.runbook.transitions:
-            sources = [s for s in self.states if not self.states[s].final] if tr.source == "*" else tr.sources
-            if incident.state not in sources:
+            if incident.state not in self.runbook.sources(tr):
                 continue
             blocked = tuple(g.describe() for g in tr.guards if not guard_holds(g, incident, self.runbook))
             result.append(TriggerOption(tr.trigger, tr.label, tr.dest, not blocked, blocked))
@@ -123,11 +121,7 @@ class IncidentMachine:
         is_drill: bool = False,
     ) -> Outcome:
         now = clock.now()
-        severities = {s.name: s for s in self.runbook.severities}
-        if severity not in severities:
-            raise InvalidInput(
-                f"unknown severity '{severity}' for runbook '{self.runbook.id}'; "
-                + did_you_mean(severity, severities), "severity")
+        rules = self.runbook.severity(severity)  # refuses an unknown one, naming those there are
         if not title.strip():
             raise InvalidInput("an incident needs a title that says what customers see", "title")
         incident = Incident(
@@ -146,7 +140,7 @@ class IncidentMachine:
                                 {"role": self.runbook.declarer_role, "person": actor}))
         outcome = Outcome(incident, events)
         self._apply_fields(outcome, fields or {}, now, actor)
-        page = severities[severity].page
+        page = rules.page
         if page:
             events.append(Event("paged", now, actor, {
                 "roles": list(page), "people": {r: incident.roles.get(r, "") for r in page}}))
@@ -233,9 +227,7 @@ class IncidentMachine:
         return self._finish(outcome, now, actor, before)
 
     def set_severity(self, incident: Incident, severity: str, clock: Clock, actor: str) -> Outcome:
-        names = [s.name for s in self.runbook.severities]
-        if severity not in names:
-            raise InvalidInput(f"unknown severity '{severity}'; " + did_you_mean(severity, names), "severity")
+        self.runbook.severity(severity)  # refuses an unknown one, naming those there are
         now = clock.now()
         before = self.due(incident)
         outcome = Outcome(incident.copy())

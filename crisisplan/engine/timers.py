@@ -11,16 +11,45 @@ states activates it; leaving them clears it.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from crisisplan.duration import parse_duration
 from crisisplan.engine.incident import Incident, TimerState
 from crisisplan.plan.schema import Runbook, Timer
 
 
+class PromiseState(StrEnum):
+    """Where a promise to the public stands (an acknowledge-by deadline, a next-update time)."""
+
+    ON_TRACK = "on_track"
+    AT_RISK = "at_risk"  # inside the timer's `ahead` window
+    BROKEN = "broken"  # missed, and not made good since
+    KEPT = "kept"  # a deadline met
+
+
+def promise_state(timer: Timer, incident: Incident, runbook: Runbook, now: datetime) -> PromiseState | None:
+    """How the promise a timer stands for is doing at `now`; None while the timer does not run."""
+    state = incident.timers.get(timer.name)
+    if state is None or state.anchor is None:
+        return None
+    if timer.kind == "deadline":
+        if satisfied(timer, incident):
+            return PromiseState.KEPT
+        if state.fired:
+            return PromiseState.BROKEN
+    elif state.fired_at and (incident.last_published_at is None or state.fired_at > incident.last_published_at):
+        return PromiseState.BROKEN
+    due = due_at(timer, state, incident, runbook)
+    if due is None:
+        return None
+    if timer.ahead is not None and now >= due - timer.ahead:
+        return PromiseState.AT_RISK
+    return PromiseState.ON_TRACK
+
+
 def timer_duration(timer: Timer, runbook: Runbook, severity: str) -> timedelta:
     if timer.after.startswith("severity."):
-        sev = next(s for s in runbook.severities if s.name == severity)
-        return getattr(sev, timer.after.removeprefix("severity."))
+        return getattr(runbook.severity(severity), timer.after.removeprefix("severity."))
     return parse_duration(timer.after)
 
 

@@ -170,7 +170,7 @@ def runbook_problems(rb: Runbook, src: Located) -> list[Problem]:
         if tr.dest not in states:
             add(base + ("dest",), f"unknown state '{tr.dest}' in transitions[{i}].dest",
                 did_you_mean(tr.dest, states))
-        sources = [s for s in states if not by_name[s].final] if tr.source == "*" else tr.sources
+        sources = rb.sources(tr)
         for j, source in enumerate(sources):
             where = base + (("source", j) if isinstance(tr.source, list) else ("source",))
             if source not in states:

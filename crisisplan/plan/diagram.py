@@ -28,8 +28,7 @@ def _draw(runbook: Runbook, state: str) -> bytes:
 def _render(runbook: Runbook, state: str) -> bytes:
     if shutil.which("dot") is None:
         raise CrisisplanError("Graphviz is not installed (no `dot`); scripts/setup.sh installs it")
-    open_states = [s.name for s in runbook.states if not s.final]
-    transitions = [{"trigger": t.trigger, "source": open_states if t.source == "*" else t.sources, "dest": t.dest}
+    transitions = [{"trigger": t.trigger, "source": runbook.sources(t), "dest": t.dest}
                    for t in runbook.transitions]
     model = _Model()
     GraphMachine(model=model, states=[s.name for s in runbook.states], transitions=transitions,

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from crisisplan.duration import parse_duration
+from crisisplan.errors import InvalidInput, did_you_mean
 
 PublicStatus = Literal["investigating", "identified", "monitoring", "resolved"]
 Approval = Literal["none", "one", "two"]
@@ -151,6 +152,26 @@ class Runbook(Strict):
     transitions: list[Transition] = []
     timers: list[Timer] = []
     tone: ToneOverride = ToneOverride()
+
+    def severity(self, name: str) -> Severity:
+        """The severity of that name; a clear error naming the ones there are otherwise."""
+        found = next((s for s in self.severities if s.name == name), None)
+        if found is None:
+            raise InvalidInput(f"unknown severity '{name}' for runbook '{self.id}'; "
+                               + did_you_mean(name, [s.name for s in self.severities]), "severity")
+        return found
+
+    def state(self, name: str) -> State:
+        """The state of that name (the runbook was validated, so it exists)."""
+        return next(s for s in self.states if s.name == name)
+
+    def open_states(self) -> list[str]:
+        """The states an incident can still leave: the sources of a `source: "*"` transition."""
+        return [s.name for s in self.states if not s.final]
+
+    def sources(self, transition: Transition) -> list[str]:
+        """The states a transition leaves from, with `*` spelled out as every open state."""
+        return self.open_states() if transition.source == "*" else transition.sources
 
 
 class Organisation(Strict):

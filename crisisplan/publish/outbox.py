@@ -17,6 +17,7 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from sqlalchemy import or_, select, update
 
@@ -24,6 +25,15 @@ from crisisplan.plan.schema import PlanSettings
 from crisisplan.publish.mail import Mailer
 from crisisplan.store.db import Database
 from crisisplan.store.models import OutboxRow
+
+
+class OutboxStatus(StrEnum):
+    """A message's state: waiting (or retrying), delivered, or given up on (a dead letter)."""
+
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    DEAD = "dead"
+
 
 LEASE = timedelta(seconds=60)
 TIMEOUT_S = 10
@@ -50,7 +60,7 @@ def signature(secret: str, timestamp: str, body: bytes) -> str:
 def claim(db: Database, now: datetime, limit: int = 200, lease: timedelta = LEASE) -> list[OutboxRow]:
     """Take a lease on due messages; no two workers hold the same one."""
     with db.write() as session:
-        query = (select(OutboxRow).where(OutboxRow.status == "pending", OutboxRow.next_attempt_at <= now,
+        query = (select(OutboxRow).where(OutboxRow.status == OutboxStatus.PENDING, OutboxRow.next_attempt_at <= now,
                                          or_(OutboxRow.locked_until.is_(None), OutboxRow.locked_until <= now))
                  .order_by(OutboxRow.next_attempt_at, OutboxRow.id).limit(limit))
         if not db.is_sqlite:
@@ -95,11 +105,11 @@ def record(db: Database, row: OutboxRow, ok: bool, what: str, now: datetime, giv
     """Keep the attempt in the message's log; the message is delivered, retried later, or dead."""
     attempts, log = row.attempts + 1, [*row.log, {"at": now.isoformat(), "result": what}]
     if ok:
-        values: dict[str, object] = {"status": "delivered", "delivered_at": now}
+        values: dict[str, object] = {"status": OutboxStatus.DELIVERED, "delivered_at": now}
     elif permanent or now - row.created_at >= give_up_after:
-        values = {"status": "dead"}
+        values = {"status": OutboxStatus.DEAD}
     else:
-        values = {"status": "pending", "next_attempt_at": now + backoff(attempts)}
+        values = {"status": OutboxStatus.PENDING, "next_attempt_at": now + backoff(attempts)}
     with db.write() as session:
         session.execute(update(OutboxRow).where(OutboxRow.id == row.id)
                         .values(attempts=attempts, log=log, locked_until=None, **values))
@@ -124,7 +134,7 @@ def deliver_due(db: Database, settings: PlanSettings, now: datetime, *, lease: t
             else:
                 (ok, what), permanent = send_webhook(row, settings, now), False
             status = record(db, row, ok, what, now, settings.delivery.give_up_after, permanent)
-            key = status if status in ("delivered", "dead") else "retried"
+            key = status if status in (OutboxStatus.DELIVERED, OutboxStatus.DEAD) else "retried"
             setattr(result, key, getattr(result, key) + 1)
     finally:
         mailer.close()
@@ -139,4 +149,4 @@ def retry(db: Database, row_id: int, now: datetime) -> None:
         row = session.get(OutboxRow, row_id)
         if row is None:
             raise NotFound(f"no message {row_id}; `crisisplan outbox list` shows them")
-        row.status, row.next_attempt_at, row.created_at, row.locked_until = "pending", now, now, None
+        row.status, row.next_attempt_at, row.created_at, row.locked_until = OutboxStatus.PENDING, now, now, None

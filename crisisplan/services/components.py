@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from crisisplan.comms.statuspage import WORST_FIRST, ComponentStatus
 from crisisplan.errors import InvalidInput, NotFound
 from crisisplan.services.unit import UnitOfWork
 from crisisplan.store.models import (
@@ -12,8 +13,9 @@ from crisisplan.store.models import (
 
 
 class ComponentCommands(UnitOfWork):
-    COMPONENT_STATUSES = ("operational", "degraded_performance", "partial_outage", "major_outage",
-                          "under_maintenance")
+    """Component statuses a person sets, beside what the incidents say."""
+
+    COMPONENT_STATUSES = tuple(reversed(WORST_FIRST))  # kept for callers: every status, mildest first
 
     def component_overrides(self) -> dict[str, str]:
         """Statuses set by hand; components not listed follow their incidents alone."""
@@ -29,7 +31,7 @@ class ComponentCommands(UnitOfWork):
             raise InvalidInput(f"status must be one of {', '.join(self.COMPONENT_STATUSES)}", field="status")
         with self.db.write() as session:
             row = session.get(ComponentStatusRow, name)
-            if status == "operational":
+            if status == ComponentStatus.OPERATIONAL:
                 if row is not None:
                     session.delete(row)
                 return

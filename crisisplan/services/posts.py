@@ -30,8 +30,7 @@ class PostCommands(UnitOfWork):
 
     def policy(self, incident: Incident) -> str:
         """The approval policy of the incident's severity: none, one or two."""
-        runbook = self.plan.runbook(incident.runbook_id)
-        return next(s.approval for s in runbook.severities if s.name == incident.severity)
+        return self.plan.runbook(incident.runbook_id).severity(incident.severity).approval
 
     def tone_context(self, incident: Incident, locale: str, kind: str | None, channel: str) -> Context:
         """The tone rules for a post: the plan's jargon, and which rules block (the runbook may override)."""
@@ -194,7 +193,7 @@ class PostCommands(UnitOfWork):
         """
         runbook = self.plan.runbook(incident.runbook_id)
         now = (clock or self.clock).now()
-        every = next(s.update_every for s in runbook.severities if s.name == incident.severity)
+        every = runbook.severity(incident.severity).update_every
         promised = next_update or now + every
         drafted = Drafted(promise=None if kind in FINAL_KINDS else promised)
         for locale in self.plan.settings.locales:

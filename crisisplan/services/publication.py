@@ -12,6 +12,8 @@ from crisisplan.clock import Clock
 from crisisplan.comms import approval, delivery
 from crisisplan.comms.render import format_moment
 from crisisplan.engine import Incident, IncidentMachine
+from crisisplan.publish.outbox import OutboxStatus
+from crisisplan.services.subscribers import SubscriberStatus
 from crisisplan.services.unit import UnitOfWork
 from crisisplan.services.views import (
     _iso,
@@ -84,7 +86,7 @@ class Publication(UnitOfWork):
             return None
         runbook = self.plan.runbook(incident.runbook_id)
         now = clock.now()
-        every = next(s.update_every for s in runbook.severities if s.name == incident.severity)
+        every = runbook.severity(incident.severity).update_every
         old, new = post.next_update_at, now + every
         if old == new:
             return None
@@ -127,7 +129,7 @@ class Publication(UnitOfWork):
                                     "bodies": post.bodies, "next_update_at": _iso(post.next_update_at)}}
             session.add(OutboxRow(post_id=post.id, channel=f"webhook:{hook.name}", target=hook.url,
                                   payload=json.dumps(payload, ensure_ascii=False, sort_keys=True),
-                                  idempotency_key=f"post-{post.id}-webhook-{hook.name}", status="pending",
+                                  idempotency_key=f"post-{post.id}-webhook-{hook.name}", status=OutboxStatus.PENDING,
                                   attempts=0, next_attempt_at=now, created_at=now, log=[]))
 
         # subscribers are the public: drills never reach them, nor a post withheld from e-mail
@@ -141,11 +143,11 @@ class Publication(UnitOfWork):
         affected = set(incident.components)
         rows = [{"post_id": post.id, "channel": "email:post", "target": email,
                  "payload": json.dumps({"subscriber": sid, "locale": locale, "token": token}),
-                 "idempotency_key": f"post-{post.id}-subscriber-{sid}", "status": "pending", "attempts": 0,
+                 "idempotency_key": f"post-{post.id}-subscriber-{sid}", "status": OutboxStatus.PENDING, "attempts": 0,
                  "next_attempt_at": now, "created_at": now, "log": []}
                 for sid, email, locale, token, components in session.execute(
                     select(SubscriberRow.id, SubscriberRow.email, SubscriberRow.locale, SubscriberRow.token,
-                           SubscriberRow.components).where(SubscriberRow.status == "confirmed"))
+                           SubscriberRow.components).where(SubscriberRow.status == SubscriberStatus.CONFIRMED))
                 if not components or not affected or affected & set(components)]
         if rows:
             session.execute(insert(OutboxRow), rows)

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from crisisplan.clock import Clock, ScaledClock
 from crisisplan.comms import approval
 from crisisplan.engine import Incident, IncidentMachine
-from crisisplan.engine.timers import satisfied
+from crisisplan.engine.timers import promise_state
 from crisisplan.errors import NotFound
 from crisisplan.services.unit import UnitOfWork
 from crisisplan.services.views import (
@@ -80,25 +80,8 @@ class Reads(UnitOfWork):
         )
 
     def _promise(self, machine: IncidentMachine, incident: Incident, name: str, clock: Clock) -> str | None:
-        """on_track, at_risk (inside the timer's `ahead` window), broken (missed and not made good
-        since), kept (a deadline met); None while the timer does not run."""
         timer = next((t for t in machine.runbook.timers if t.name == name), None)
-        state = incident.timers.get(name)
-        if timer is None or state is None or state.anchor is None:
-            return None
-        if timer.kind == "deadline":
-            if satisfied(timer, incident):
-                return "kept"
-            if state.fired:
-                return "broken"
-        elif state.fired_at and (incident.last_published_at is None or state.fired_at > incident.last_published_at):
-            return "broken"
-        due = machine.due(incident).get(name)
-        if due is None:
-            return None
-        if timer.ahead is not None and clock.now() >= due - timer.ahead:
-            return "at_risk"
-        return "on_track"
+        return None if timer is None else promise_state(timer, incident, machine.runbook, clock.now())
 
     def timeline(self, incident_id: int) -> list[AuditEventRow]:
         self.get(incident_id)

@@ -11,6 +11,7 @@ from crisisplan.comms.render import format_moment
 from crisisplan.duration import format_duration
 from crisisplan.errors import InvalidInput, NotFound
 from crisisplan.services.unit import UnitOfWork
+from crisisplan.signals import SignalAction
 from crisisplan.store.models import (
     IncidentRow,
     SignalRow,
@@ -37,7 +38,7 @@ class SignalCommands(UnitOfWork):
                     row = SignalRow(source="alertmanager", source_id=alert.source_id, received_at=self.clock.now(),
                                     at=when,
                                     status=alert.status, title=alert.title, fingerprint=alert.fingerprint,
-                                    group_key=group_key, action="recorded",
+                                    group_key=group_key, action=SignalAction.RECORDED,
                                     data={"labels": alert.labels, "annotations": alert.annotations,
                                           "generator_url": alert.generator_url})
                     session.add(row)
@@ -48,7 +49,7 @@ class SignalCommands(UnitOfWork):
                 continue
             facts = {"signal": signal_id, "alert": alert.title, "fingerprint": alert.fingerprint,
                      "labels": alert.labels}
-            incident_id, action = self._open_incident_for(alert.fingerprint, group_key), "recorded"
+            incident_id, action = self._open_incident_for(alert.fingerprint, group_key), SignalAction.RECORDED
             if alert.status == "resolved":
                 if incident_id:
                     self.record_note(incident_id, "resolve_proposed", actor, **facts,
@@ -56,7 +57,7 @@ class SignalCommands(UnitOfWork):
                     result["resolve_proposed"].append(incident_id)
             elif incident_id:
                 self.record_note(incident_id, "alert_attached", actor, **facts)
-                action = "attached"
+                action = SignalAction.ATTACHED
                 result["attached"].append(incident_id)
             else:
                 route = alerts.route_for(alert, self.plan.settings.signals.alertmanager.routes)
@@ -65,9 +66,9 @@ class SignalCommands(UnitOfWork):
                     view = self.declare(route.runbook, route.severity or "", alert.title, actor,
                                         [component] if component in known else [])
                     self.record_note(view.id, "alert_attached", actor, **facts)
-                    incident_id, action = view.id, "declared"
+                    incident_id, action = view.id, SignalAction.DECLARED
                     result["declared"].append(view.id)
-            if action == "recorded" and not incident_id:
+            if action == SignalAction.RECORDED and not incident_id:
                 result["recorded"] += 1
             with self.db.write() as session:
                 row = session.get(SignalRow, signal_id)
@@ -126,7 +127,7 @@ class SignalCommands(UnitOfWork):
             with self.db.write() as session:
                 row = SignalRow(source="complaint", source_id=source_id[:300], received_at=now, at=at, status="open",
                                 title=text.strip().splitlines()[0][:200], fingerprint="", group_key=topic_key,
-                                action="recorded",
+                                action=SignalAction.RECORDED,
                                 data={"channel": channel, "author": author, "reach": reach, "text": text,
                                       "link": link, "triage": verdict.as_dict()})
                 session.add(row)
@@ -143,10 +144,10 @@ class SignalCommands(UnitOfWork):
         burst = verdict.legitimacy != "trolling" and verdict.topic != "general" and recent >= rules.burst_count
         facts = {"signal": signal_id, "channel": channel, "author": author, "reach": reach}
         incident_id = verdict.known_incident or self._open_incident_for("", topic_key)
-        action = "recorded"
+        action = SignalAction.RECORDED
         if incident_id:
             self.record_note(incident_id, "complaint_attached", actor or "triage", **facts)
-            action = "attached"
+            action = SignalAction.ATTACHED
         elif verdict.declare or burst:
             runbook = self.plan.runbook(rules.runbook)
             severity = runbook.severities[0 if verdict.severity == "high" or burst else -1].name
@@ -160,13 +161,13 @@ class SignalCommands(UnitOfWork):
                                 [verdict.topic] if verdict.topic in components else [], fields)
             self.record_note(view.id, "complaint_attached", actor or "triage", **facts,
                              reason="burst" if burst else "triage")
-            incident_id, action = view.id, "declared"
+            incident_id, action = view.id, SignalAction.DECLARED
             if burst:  # the earlier complaints of the burst belong to it too
                 with self.db.write() as session:
                     for earlier in session.scalars(select(SignalRow).where(
                             SignalRow.group_key == topic_key, SignalRow.incident_id.is_(None),
                             SignalRow.at >= at - rules.burst_within)):
-                        earlier.incident_id, earlier.action = view.id, "attached"
+                        earlier.incident_id, earlier.action = view.id, SignalAction.ATTACHED
         escalations = self._escalations(verdict, at)
         for step in escalations:
             if incident_id:
@@ -178,7 +179,7 @@ class SignalCommands(UnitOfWork):
             proposal = {"incident": incident_id} if incident_id else {
                 "runbook": rules.runbook,
                 "severity": runbook.severities[0 if verdict.severity == "high" else -1].name,
-                "declare": "now" if action == "declared" else "if more come"}
+                "declare": "now" if action == SignalAction.DECLARED else "if more come"}
             row.data = {**row.data, "escalations": escalations, "proposal": proposal,
                         "reply": self._reply(verdict, escalations, channel, at)}
             return row, True

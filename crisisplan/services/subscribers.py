@@ -4,16 +4,26 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import func, select
 
 from crisisplan.errors import InvalidInput, NotFound
+from crisisplan.publish.outbox import OutboxStatus
 from crisisplan.services.unit import UnitOfWork
 from crisisplan.store.models import (
     OutboxRow,
     SubscriberRow,
 )
+
+
+class SubscriberStatus(StrEnum):
+    """A subscription: waiting for its confirmation, confirmed (gets posts), or ended."""
+
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    UNSUBSCRIBED = "unsubscribed"
 
 
 class SubscriberCommands(UnitOfWork):
@@ -39,24 +49,24 @@ class SubscriberCommands(UnitOfWork):
         with self.db.write() as session:
             row = session.scalars(select(SubscriberRow).where(SubscriberRow.email == email)).one_or_none()
             if row is None:
-                row = SubscriberRow(email=email, components=sorted(set(components)), locale=locale, status="pending",
-                                    token=secrets.token_urlsafe(24), created_at=now)
+                row = SubscriberRow(email=email, components=sorted(set(components)), locale=locale,
+                                    status=SubscriberStatus.PENDING, token=secrets.token_urlsafe(24), created_at=now)
                 session.add(row)
                 session.flush()
-            elif row.status == "confirmed":
+            elif row.status == SubscriberStatus.CONFIRMED:
                 return row  # already getting them; say nothing more than to anybody else
             else:
-                if row.status == "unsubscribed":
+                if row.status == SubscriberStatus.UNSUBSCRIBED:
                     row.token = secrets.token_urlsafe(24)  # old links stay dead
-                row.status, row.components, row.locale = "pending", sorted(set(components)), locale
+                row.status, row.components, row.locale = SubscriberStatus.PENDING, sorted(set(components)), locale
                 if row.confirmation_sent_at and now - row.confirmation_sent_at < timedelta(minutes=10):
                     return row
             row.confirmation_sent_at = now
             session.add(OutboxRow(post_id=None, channel="email:confirm", target=email,
                                   payload=json.dumps({"subscriber": row.id, "locale": locale, "token": row.token,
                                                       "components": row.components}),
-                                  idempotency_key=f"confirm-{row.id}-{int(now.timestamp())}", status="pending",
-                                  attempts=0, next_attempt_at=now, created_at=now, log=[]))
+                                  idempotency_key=f"confirm-{row.id}-{int(now.timestamp())}",
+                                  status=OutboxStatus.PENDING, attempts=0, next_attempt_at=now, created_at=now, log=[]))
             return row
 
     def _subscriber_by_token(self, session: Any, token: str) -> SubscriberRow:
@@ -72,18 +82,18 @@ class SubscriberCommands(UnitOfWork):
     def confirm_subscription(self, token: str) -> SubscriberRow:
         with self.db.write() as session:
             row = self._subscriber_by_token(session, token)
-            if row.status == "unsubscribed":
+            if row.status == SubscriberStatus.UNSUBSCRIBED:
                 raise NotFound("this address left the list; subscribe again from the status page")
-            if row.status == "pending":
-                row.status, row.confirmed_at = "confirmed", self.clock.now()
+            if row.status == SubscriberStatus.PENDING:
+                row.status, row.confirmed_at = SubscriberStatus.CONFIRMED, self.clock.now()
             return row
 
     def unsubscribe(self, token: str) -> SubscriberRow:
         """One click, no login: the token in the link is the proof. Leaving twice is fine."""
         with self.db.write() as session:
             row = self._subscriber_by_token(session, token)
-            if row.status != "unsubscribed":
-                row.status, row.unsubscribed_at = "unsubscribed", self.clock.now()
+            if row.status != SubscriberStatus.UNSUBSCRIBED:
+                row.status, row.unsubscribed_at = SubscriberStatus.UNSUBSCRIBED, self.clock.now()
             return row
 
     def remove_subscriber(self, subscriber_id: int) -> SubscriberRow:
@@ -91,8 +101,8 @@ class SubscriberCommands(UnitOfWork):
             row = session.get(SubscriberRow, subscriber_id)
             if row is None:
                 raise NotFound(f"no subscriber {subscriber_id}")
-            if row.status != "unsubscribed":
-                row.status, row.unsubscribed_at = "unsubscribed", self.clock.now()
+            if row.status != SubscriberStatus.UNSUBSCRIBED:
+                row.status, row.unsubscribed_at = SubscriberStatus.UNSUBSCRIBED, self.clock.now()
             return row
 
     def subscribers(self, status: str | None = None, limit: int = 500) -> tuple[list[SubscriberRow], dict[str, int]]:

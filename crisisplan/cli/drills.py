@@ -66,8 +66,8 @@ def drill_run(scenario: str, responder: str, repeat: int, report: str | None, no
               plan_dir: str | None, as_json: bool) -> None:
     """Run SCENARIO (an id or a file name) automatically and score it; exit 1 below its expected score."""
     from crisisplan.drills import report as reports
-    from crisisplan.drills.play import play
     from crisisplan.drills.scenario import load_scenario
+    from crisisplan.services.drill_runs import play
 
     services = open_services(plan_dir)
     chosen = load_scenario(services.plan, scenario)

@@ -18,9 +18,9 @@ from crisisplan.cli.shared import (
     main,
     open_services,
     pairs,
-    parse_time,
     pass_json,
     plan_option,
+    read_time,
     table,
     when,
 )
@@ -208,15 +208,16 @@ def timeline(incident_id: int, kinds: tuple[str, ...], plan_dir: str | None, as_
 
 
 @main.command()
-@click.option("--at", "at", default=None, metavar="ISO-TIME",
-              help="Fire what is due by this time instead of now (for catching up).")
+@click.option("--at", "at", default=None, metavar="WHEN",
+              help="Fire what is due by this time instead of now, for catching up (an ISO time or 14:30; "
+                   "without a zone, the organisation's).")
 @plan_option
 @pass_json
 @friendly
 def tick(at: str | None, plan_dir: str | None, as_json: bool) -> None:
     """Fire every due timer now: drafts, reminders, escalations."""
-    moment = parse_time(at) if at else None
-    fired = open_services(plan_dir).tick(moment)
+    services = open_services(plan_dir)
+    fired = services.tick(read_time(services, at, "--at") if at else None)
     if as_json:
         emit([{"incident": i, "events": [{"kind": e.kind, **e.payload} for e in events]}
                for i, events in fired])

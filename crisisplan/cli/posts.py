@@ -18,12 +18,11 @@ from crisisplan.cli.shared import (
     main,
     next_update_option,
     open_services,
-    parse_time,
     pass_json,
     plan_option,
+    read_time,
     when,
 )
-from crisisplan.duration import parse_duration
 from crisisplan.errors import CrisisplanError
 
 
@@ -193,7 +192,9 @@ _review_command("reject", "Send a post back to draft with a comment.",
 
 @post.command(name="publish")
 @click.argument("post_id", type=int)
-@click.option("--at", "at", default=None, metavar="ISO-TIME", help="Schedule it for this time instead of now.")
+@click.option("--at", "at", default=None, metavar="WHEN",
+              help="Schedule it for this time instead of now (14:30, 2h or an ISO time; without a zone, "
+                   "the organisation's).")
 @plan_option
 @actor_option
 @pass_json
@@ -201,7 +202,8 @@ _review_command("reject", "Send a post back to draft with a comment.",
 def post_publish(post_id: int, at: str | None, plan_dir: str | None, actor: str | None, as_json: bool) -> None:
     """Publish an approved post now, or schedule it with --at."""
     services = open_services(plan_dir)
-    _show_post(services, services.publish_post(post_id, actor_name(actor), parse_time(at) if at else None), as_json)
+    at_time = read_time(services, at, "--at") if at else None
+    _show_post(services, services.publish_post(post_id, actor_name(actor), at_time), as_json)
 
 
 @post.command(name="show")
@@ -216,15 +218,5 @@ def post_show(post_id: int, plan_dir: str | None, as_json: bool) -> None:
 
 
 def _promise(services: Any, text: str | None) -> datetime | None:
-    """--next-update: a duration from now (45m, 2h) or an ISO time."""
-    if text is None:
-        return None
-    try:
-        return services.clock.now() + parse_duration(text)
-    except ValueError:
-        pass
-    try:
-        return parse_time(text)
-    except CrisisplanError:
-        raise CrisisplanError(f"--next-update: {text!r} is neither a duration (45m, 2h) "
-                              "nor an ISO time such as 2026-05-01T10:00+00:00") from None
+    """--next-update: a duration from now (45m, 2h), a time of day (14:30) or an ISO time."""
+    return None if text is None else read_time(services, text, "--next-update")

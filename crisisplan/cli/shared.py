@@ -27,7 +27,8 @@ actor_option = click.option(
     help="Who is acting, for the audit trail (default: your OS user name).")
 next_update_option = click.option(
     "--next-update", "next_update", default=None, metavar="WHEN",
-    help="Promise the next update at this time (45m, 2h or an ISO time) instead of the severity's cadence.")
+    help="Promise the next update at this time (45m, 2h, 14:30 or an ISO time; without a zone, the organisation's) "
+         "instead of the severity's cadence.")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -114,10 +115,9 @@ def table(headers: list[str], rows: list[list[str]]) -> None:
         click.echo("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=False)).rstrip())
 
 
-def parse_time(text: str) -> datetime:
-    """An ISO time; one without a zone is local time."""
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise CrisisplanError(f"{text!r} is not an ISO time such as 2026-05-01T10:00+00:00") from None
-    return moment if moment.tzinfo else moment.astimezone()
+def read_time(services: Any, text: str, option: str) -> datetime:
+    """What a person typed for a time option (45m, 14:30 or an ISO time), by the one rule of `crisisplan.moment`:
+    without a zone, the organisation's time zone."""
+    from crisisplan.moment import parse_moment
+
+    return parse_moment(text, services.plan.settings.organisation.time_zone, services.clock.now(), option)

@@ -2,7 +2,8 @@
 
 Errors are always `{"error": {"code", "message", "field"}}`: 400 malformed
 request, 401 no or bad token, 403 wrong role, 404 unknown, 409 somebody changed
-it first, 422 refused by the plan (a blocked trigger, a failed review rule).
+it first, 422 refused by the plan (a blocked trigger, a failed review rule). The project's errors
+get their status and code from the table in `crisisplan.web.errors`; tokens are checked by `crisisplan.web.tokens`.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
 
-from crisisplan.comms.approval import ReviewError
-from crisisplan.errors import Conflict, CrisisplanError, InvalidInput, NotFound, TriggerNotAllowed
+from crisisplan.errors import CrisisplanError
 from crisisplan.services.accounts import ROLES
-from crisisplan.web import accounts, services
+from crisisplan.web import services
+from crisisplan.web.errors import refusal
+from crisisplan.web.tokens import authenticate
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 OPERATIONS: dict[str, dict[str, Any]] = {}  # OpenAPI paths, filled by @endpoint
@@ -41,17 +43,8 @@ def _api_error(error: ApiError) -> tuple[Response, int]:
 
 @bp.errorhandler(CrisisplanError)
 def _refused(error: CrisisplanError) -> tuple[Response, int]:
-    if isinstance(error, NotFound):
-        return _error(404, "not_found", str(error))
-    if isinstance(error, Conflict):
-        return _error(409, "conflict", str(error))
-    if isinstance(error, InvalidInput):
-        return _error(422, "invalid", str(error), error.field)
-    if isinstance(error, TriggerNotAllowed):
-        return _error(422, "trigger_not_allowed", str(error), "trigger")
-    if isinstance(error, ReviewError):
-        return _error(422, "review", str(error))
-    return _error(422, "refused", str(error))
+    answer = refusal(error)
+    return _error(answer.status, answer.code, answer.message, answer.field)
 
 
 @bp.errorhandler(404)
@@ -62,19 +55,6 @@ def _not_found(_error: Any) -> tuple[Response, int]:
 @bp.errorhandler(405)
 def _method(_error: Any) -> tuple[Response, int]:
     return _error(405, "method_not_allowed", f"{request.method} is not allowed here; see /api/v1/openapi.json")
-
-
-def _authenticate(role: str) -> None:
-    header = request.headers.get("Authorization", "")
-    if not header.startswith("Bearer "):
-        raise ApiError(401, "unauthenticated", "send a token: Authorization: Bearer <token> "
-                       "(crisisplan token add NAME --role ROLE)")
-    account = accounts().token_account(header.removeprefix("Bearer ").strip())
-    if account is None:
-        raise ApiError(401, "unauthenticated", "unknown or revoked token")
-    if not account.may(role):
-        raise ApiError(403, "forbidden", f"this needs the {role} role; the token has {account.role}")
-    g.account = account
 
 
 def body() -> dict[str, Any]:
@@ -120,7 +100,7 @@ def endpoint(path: str, method: str, role: str | None, summary: str, request_bod
         @functools.wraps(view)
         def run(*args: Any, **kwargs: Any) -> Any:
             if role is not None:
-                _authenticate(role)
+                authenticate(role)
             result = view(*args, **kwargs)
             return (jsonify(result), status) if not isinstance(result, Response) else result
 

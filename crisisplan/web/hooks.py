@@ -6,13 +6,13 @@ Off (404) unless CRISISPLAN_ALERTMANAGER_TOKEN is set; Alertmanager then sends t
 
 from __future__ import annotations
 
-import hmac
 import os
 
 from flask import Blueprint, Response, abort, jsonify, request
 
 from crisisplan.errors import InvalidInput
 from crisisplan.web import services
+from crisisplan.web.tokens import carries
 
 bp = Blueprint("hooks", __name__, url_prefix="/hooks")
 
@@ -22,8 +22,7 @@ def alertmanager() -> tuple[Response, int]:
     expected = os.environ.get("CRISISPLAN_ALERTMANAGER_TOKEN", "")
     if not expected:
         abort(404)
-    kind, _, token = request.headers.get("Authorization", "").partition(" ")
-    if kind != "Bearer" or not hmac.compare_digest(token.strip().encode(), expected.encode()):
+    if not carries(expected):
         return jsonify({"error": "wrong or missing token: send Authorization: Bearer "
                                  "<the value of CRISISPLAN_ALERTMANAGER_TOKEN>"}), 401
     payload = request.get_json(silent=True)

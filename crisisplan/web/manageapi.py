@@ -25,8 +25,10 @@ from crisisplan.comms.approval import ReviewError
 from crisisplan.errors import CrisisplanError, InvalidInput, NotFound, TriggerNotAllowed
 from crisisplan.plan.schema import Runbook
 from crisisplan.services import IncidentView
-from crisisplan.web import accounts, services
+from crisisplan.web import services
+from crisisplan.web.errors import refusal
 from crisisplan.web.statusapi import _id, _View
+from crisisplan.web.tokens import authenticate
 
 bp = Blueprint("manageapi", __name__, url_prefix="/v1/pages/<page_id>")
 STATUSES = ("investigating", "identified", "monitoring", "resolved")
@@ -47,16 +49,15 @@ def _refused(error: Refused) -> tuple[Response, int]:
 
 @bp.errorhandler(CrisisplanError)
 def _plan_refused(error: CrisisplanError) -> tuple[Response, int]:
-    field = getattr(error, "field", None)
-    message = f"{field}: {error}" if field else str(error)
-    return jsonify({"error": message}), 404 if isinstance(error, NotFound) else 422
+    answer = refusal(error)  # the status from the table both APIs share; the message in Statuspage's shape
+    return jsonify({"error": f"{answer.field}: {answer.message}" if answer.field else answer.message}), answer.status
 
 
 def route(path: str, methods: list[str], role: str):
     """The path with and without `.json`, behind the OAuth token check."""
     def wrap(view):  # noqa: ANN001, ANN202
         def guarded(page_id: str, **kwargs: Any) -> Any:
-            _authenticate(role)
+            authenticate(role, ("OAuth", "Bearer"))
             if page_id != _View().page_id:
                 raise Refused(404, f"no page '{page_id}'; this crisisplan serves page {_View().page_id}")
             return view(**kwargs)
@@ -68,18 +69,6 @@ def route(path: str, methods: list[str], role: str):
         return view
 
     return wrap
-
-
-def _authenticate(role: str) -> None:
-    kind, _, token = request.headers.get("Authorization", "").partition(" ")
-    if kind not in ("OAuth", "Bearer") or not token.strip():
-        raise Refused(401, "send a token: Authorization: OAuth <token> (crisisplan token add NAME --role ROLE)")
-    account = accounts().token_account(token.strip())
-    if account is None:
-        raise Refused(401, "unknown or revoked token")
-    if not account.may(role):
-        raise Refused(403, f"this needs the {role} role; the token has {account.role}")
-    g.account = account
 
 
 def _wrapped(key: str) -> dict[str, Any]:

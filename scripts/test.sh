@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --tests   # and Chromium for the browser tests in tests/e2e
 .venv/bin/ruff check .
+.venv/bin/lint-imports   # the import contract in pyproject.toml (docs/ARCHITECTURE.md)
 databases=${CRISISPLAN_TEST_DATABASES:-sqlite postgresql}
 for database in $databases; do
   case "$database" in

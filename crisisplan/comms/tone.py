@@ -12,6 +12,7 @@ import re
 from dataclasses import asdict, dataclass
 
 from crisisplan.comms.channels import Rendering, render
+from crisisplan.plan.schema import TONE_RULES
 
 FINAL_KINDS = {"resolve", "follow_up"}
 DEFAULT_BLOCK = ("contradiction", "blame", "bare_refusal", "placeholder", "too_long")
@@ -153,8 +154,7 @@ APPLIES: dict[str, set[str] | None] = {
                "refusal_with_alternative"},
     "speculation": {"cause"},
 }
-RULES = ("apology", "thanks", "next_update", "directive", "contradiction", "blame", "bare_refusal",
-         "problem_word", "speculation", "jargon", "shouting", "too_long", "placeholder")
+RULES = TONE_RULES
 
 
 def _applies(rule: str, kind: str | None) -> bool:

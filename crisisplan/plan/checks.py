@@ -11,10 +11,9 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from crisisplan.comms.tone import RULES
 from crisisplan.duration import format_duration, parse_duration
 from crisisplan.errors import Problem, did_you_mean
-from crisisplan.plan.schema import SEVERITY_DURATIONS, Runbook
+from crisisplan.plan.schema import SEVERITY_DURATIONS, TONE_RULES, Runbook
 from crisisplan.plan.source import Located, PathKey
 
 RESERVED_TRIGGERS = {"trigger", "to", "may", "state", "set", "model", "machine"}
@@ -255,8 +254,8 @@ def runbook_problems(rb: Runbook, src: Located) -> list[Problem]:
                     f"({format_duration(shortest)} at the shortest)", "draft ahead by less than the period")
 
     for i, rule in enumerate(rb.tone.block or []):
-        if rule not in RULES:
-            add(("tone", "block", i), f"unknown tone rule '{rule}'", did_you_mean(rule, RULES))
+        if rule not in TONE_RULES:
+            add(("tone", "block", i), f"unknown tone rule '{rule}'", did_you_mean(rule, TONE_RULES))
     return out
 
 

@@ -29,6 +29,10 @@ def _duration(value: object) -> timedelta:
 Duration = Annotated[timedelta, BeforeValidator(_duration)]
 
 
+# the tone rules a plan may name (tone.block, drill expectations); crisisplan.comms.tone implements them
+TONE_RULES = ("apology", "thanks", "next_update", "directive", "contradiction", "blame", "bare_refusal",
+              "problem_word", "speculation", "jargon", "shouting", "too_long", "placeholder")
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 

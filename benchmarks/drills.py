@@ -12,12 +12,11 @@ import statistics
 import time
 
 from crisisplan import SHIPPED_PLAN
-from crisisplan.drills.play import play
-from crisisplan.drills.runner import Scratch, run
 from crisisplan.drills.scenario import check_scenarios
 from crisisplan.drills.score import score
 from crisisplan.duration import format_duration
 from crisisplan.plan.load import load_plan
+from crisisplan.services.drill_runs import Scratch, play, run
 
 
 def main() -> None:
@@ -38,7 +37,7 @@ def main() -> None:
             result = run(scenario, plan, scratch)
             score(result)
             times.append((time.perf_counter() - start) * 1000)
-            events = len(result.services.timeline(result.incident_id))
+            events = len(result.events)
         print(f"{scenario.id:<18}{format_duration(scenario.duration):>8}{events:>8}"
               f"{statistics.median(times):>9.1f}{max(times):>9.1f}")
     scratch.close()

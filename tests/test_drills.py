@@ -12,9 +12,9 @@ import pytest
 
 from crisisplan import SHIPPED_PLAN
 from crisisplan.cli import main
-from crisisplan.drills.play import play
 from crisisplan.drills.scenario import check_scenarios
 from crisisplan.plan.load import load_plan
+from crisisplan.services.drill_runs import play
 from tests.walk import publish_reviewed
 
 PLAN = load_plan(SHIPPED_PLAN)

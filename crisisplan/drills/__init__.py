@@ -1,1 +1,4 @@
-"""Drills: a runbook rehearsed on a simulated clock from a scenario file, scored, reported."""
+"""Drills as plain data: scenario files, the record of a drill, its scoring and report (no database here).
+
+Playing a scenario with the scripted responder drives the Services facade: see services/drill_runs.py.
+"""

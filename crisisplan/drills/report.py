@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import html
-import json
 from datetime import datetime
 
-from crisisplan.drills.runner import Run
+from crisisplan.drills.record import DrillRecord
 from crisisplan.drills.score import Scorecard
 from crisisplan.duration import format_duration
 
@@ -14,22 +13,21 @@ WIDTH, LEFT, RIGHT, ROW = 960, 130, 20, 26
 STATE_COLOURS = ["#dbe9f6", "#fde7c8", "#e3f1dd", "#f4dbe9", "#e6e1f4", "#fff5c2", "#d9f0f0", "#eeeeee"]
 
 
-def _when(run: Run, moment: datetime) -> str:
+def _when(run: DrillRecord, moment: datetime) -> str:
     delta = moment - run.started_at
     return "+" + (format_duration(delta) if delta.total_seconds() > 0 else "0m")
 
 
-def timeline_svg(run: Run) -> str:
+def timeline_svg(run: DrillRecord) -> str:
     """States as bands, posts as dots, injects as triangles, deadlines as dashed lines, on one time axis."""
-    services, incident_id = run.services, run.incident_id
-    events = [(e.at, e.kind, json.loads(e.payload)) for e in services.timeline(incident_id)]
+    events = [(at, kind, payload) for at, kind, _, payload in run.events]
     start, end = run.started_at, run.ended_at
     span = max((end - start).total_seconds(), 1)
 
     def x(moment: datetime) -> float:
         return LEFT + (WIDTH - LEFT - RIGHT) * min(max((moment - start).total_seconds() / span, 0), 1)
 
-    runbook = services.plan.runbook(services.incident(incident_id).runbook_id)
+    runbook = run.runbook
     bands, current, since = [], runbook.initial, start
     for at, kind, payload in events:
         if kind == "state_changed":
@@ -93,7 +91,7 @@ def _lines(card: Scorecard) -> tuple[list[str], list[str]]:
     return good, better
 
 
-def markdown(run: Run, card: Scorecard, svg_name: str | None = None) -> str:
+def markdown(run: DrillRecord, card: Scorecard, svg_name: str | None = None) -> str:
     scenario = run.scenario
     good, better = _lines(card)
     out = [f"# Drill report: {scenario.title}", "",
@@ -106,14 +104,13 @@ def markdown(run: Run, card: Scorecard, svg_name: str | None = None) -> str:
     if svg_name:
         out += ["", "## Timeline", "", f"![Timeline of the drill]({svg_name})"]
     out += ["", "## Events", "", "| when | what | details |", "|---|---|---|"]
-    for event in run.services.timeline(run.incident_id):
-        payload = json.loads(event.payload)
+    for at, kind, _, payload in run.events:
         details = ", ".join(f"{k}={v}" for k, v in sorted(payload.items()) if k != "diff")
-        out.append(f"| {_when(run, event.at)} | {event.kind} | {details.replace('|', '/')[:160]} |")
+        out.append(f"| {_when(run, at)} | {kind} | {details.replace('|', '/')[:160]} |")
     return "\n".join(out) + "\n"
 
 
-def html_page(run: Run, card: Scorecard) -> str:
+def html_page(run: DrillRecord, card: Scorecard) -> str:
     scenario = run.scenario
     good, better = _lines(card)
     rows = "".join(f"<tr><td>{html.escape(c.name)}</td><td>{round(c.value * 100)}%</td>"

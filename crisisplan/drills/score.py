@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from crisisplan.comms import approval
-from crisisplan.drills.runner import Run
+from crisisplan.comms.delivery import PRIMARY
+from crisisplan.comms.tone import Finding, check
+from crisisplan.drills.record import DrillPost, DrillRecord
 from crisisplan.duration import format_duration
 from crisisplan.engine.timers import timer_duration
 
@@ -42,13 +43,11 @@ def _span(delta: timedelta) -> str:
     return format_duration(delta) if delta > timedelta(0) else "0m"
 
 
-def score(run: Run) -> Scorecard:
-    services, incident_id = run.services, run.incident_id
-    incident = services.incident(incident_id)
-    runbook = services.plan.runbook(incident.runbook_id)
+def score(run: DrillRecord) -> Scorecard:
+    """The scorecard of one drill, from its record alone."""
+    incident, runbook = run.incident, run.runbook
     severity = next(s for s in runbook.severities if s.name == run.scenario.severity)
-    events = [(e.at, e.kind, e.actor, json.loads(e.payload)) for e in services.timeline(incident_id)]
-    posts = [p for p in services.posts(incident_id) if p.status == approval.PUBLISHED]
+    events, posts = run.events, run.posts
     checks: list[Check] = []
 
     # 1. the first public word (the post the acknowledge-by timer waits for), against its deadline
@@ -65,7 +64,7 @@ def score(run: Run) -> Scorecard:
             checks.append(Check("acknowledge", 0.0, f"no public {kind} at all (deadline {_span(deadline)})"))
 
     # 2. promises of the next update
-    promises = services.promises(incident_id)
+    promises = run.promises
     total = promises["kept"] + promises["broken"]
     if total:
         checks.append(Check("promises", promises["kept"] / total,
@@ -87,9 +86,9 @@ def score(run: Run) -> Scorecard:
     # 4. tone of what went out, posts made around the review included
     external = [(at, actor, p["text"]) for at, kind, actor, p in events if kind == "external_post"]
     findings = [(p.kind, f.rule, f.severity) for p in posts
-                for found in services.post_findings(p, incident).values() for f in found]
+                for found in _post_findings(run, p).values() for f in found]
     findings += [("outside the review", f.rule, f.severity) for _, _, text in external
-                 for f in _external_findings(services, incident, text)]
+                 for f in _external_findings(run, text)]
     checks.append(Check("tone", 1.0 if not findings else max(0.0, 1 - len(findings) / (2 * max(1, len(posts)))),
                         f"{len(findings)} tone finding(s) in {len(posts)} published post(s)"
                         + (": " + ", ".join(sorted({f"{r} ({k})" for k, r, _ in findings})) if findings else "")))
@@ -120,7 +119,7 @@ def score(run: Run) -> Scorecard:
     # 8. the responses each inject asked for
     for at, inject in run.injects:
         for expect in inject.expect:
-            checks.append(_expectation(run, events, posts, incident, at, inject.kind, expect))
+            checks.append(_expectation(run, at, inject.kind, expect))
 
     if run.errors:
         checks.append(Check("script", 0.0, f"{len(run.errors)} scripted action(s) refused: {run.errors[0]}"))
@@ -132,8 +131,8 @@ def _public(runbook: Any, state: str) -> str | None:
     return next((s.public_status for s in runbook.states if s.name == state), None)
 
 
-def _expectation(run: Run, events: list[tuple], posts: list, incident: Any, at: datetime, kind: str,
-                 expect: Any) -> Check:
+def _expectation(run: DrillRecord, at: datetime, kind: str, expect: Any) -> Check:
+    events, posts = run.events, run.posts
     until = at + expect.within
     name = f"inject {kind} +{_span(at - run.started_at)}"
     if expect.trigger:
@@ -148,19 +147,20 @@ def _expectation(run: Run, events: list[tuple], posts: list, incident: Any, at: 
         said = f"a '{expect.post}' post " + (f"after {_span(when - at)}" if when else "never went out")
         return Check(name, 1.0 if ok else 0.0, f"{said} (wanted within {_span(expect.within)})")
     fired = [p.kind for p in posts if at <= p.published_at <= until
-             for found in run.services.post_findings(p, incident).values()
+             for found in _post_findings(run, p).values()
              for f in found if f.rule == expect.quiet]
     fired += ["a post outside the review" for t, k, _, p in events if k == "external_post" and at <= t <= until
-              and any(f.rule == expect.quiet for f in _external_findings(run.services, incident, p["text"]))]
+              and any(f.rule == expect.quiet for f in _external_findings(run, p["text"]))]
     return Check(name, 0.0 if fired else 1.0,
                  f"rule '{expect.quiet}' " + (f"fired in {', '.join(fired)}" if fired else "stayed quiet"))
 
 
-def _external_findings(services: Any, incident: Any, text: str) -> list[Any]:
-    from crisisplan.comms.tone import check
+def _post_findings(run: DrillRecord, post: DrillPost) -> dict[str, list[Finding]]:
+    """Tone findings of the post's text, per locale, on the status page."""
+    return {locale: check(text, run.tone_context(locale, post.kind, PRIMARY)) for locale, text in post.bodies.items()}
 
+
+def _external_findings(run: DrillRecord, text: str) -> list[Finding]:
     # what was said wrongly, not what a quick post left out: the "must contain" rules stay out
-    locale = services.plan.settings.default_locale
     missing = {"apology", "thanks", "next_update", "directive"}
-    return [f for f in check(text, services.tone_context(incident, locale, None, "social_short"))
-            if f.rule not in missing]
+    return [f for f in check(text, run.tone_context(None, None, "social_short")) if f.rule not in missing]

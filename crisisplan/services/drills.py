@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 
 from crisisplan.clock import Clock, ScaledClock, SystemClock
+from crisisplan.comms import approval
+from crisisplan.drills.record import DrillPost, DrillRecord
+from crisisplan.drills.scenario import Inject, Scenario, check_scenarios
+from crisisplan.drills.score import Scorecard, score
 from crisisplan.engine import Event, Incident, Outcome
 from crisisplan.errors import InvalidInput, NotFound, PlanError, did_you_mean
 from crisisplan.services.unit import UnitOfWork, Work
@@ -25,8 +31,6 @@ class DrillCommands(UnitOfWork):
 
     def scenarios(self) -> dict[str, Any]:
         if self._scenarios is None:
-            from crisisplan.drills.scenario import check_scenarios
-
             self._scenarios, problems = check_scenarios(self.plan)
             if problems:
                 raise PlanError(problems)
@@ -68,11 +72,23 @@ class DrillCommands(UnitOfWork):
                             drill={"scenario": scenario.id, "started_at": started.isoformat(), "speed": speed,
                                    "injected": 0})
 
-    def finish_drill(self, incident_id: int, actor: str) -> tuple[Any, Any]:
-        """Score a live drill as it stands, keep the score in the drill history, and end the drill."""
-        from crisisplan.drills.runner import Run
-        from crisisplan.drills.score import score
+    def drill_record(self, incident_id: int, scenario: Scenario, started: datetime, ended: datetime,
+                     injects: Sequence[tuple[datetime, Inject]] = (), errors: Sequence[str] = ()) -> DrillRecord:
+        """What happened in a drill, read from the database once: the plain data scoring and reports need."""
+        incident = self.incident(incident_id)
+        events = [(e.at, e.kind, e.actor, json.loads(e.payload)) for e in self.timeline(incident_id)]
+        posts = [DrillPost(id=p.id, kind=p.kind, published_at=p.published_at, bodies=dict(p.bodies),
+                           short_bodies=dict(p.short_bodies or {}), author=p.author,
+                           approvals=[dict(a) for a in p.approvals], next_update_at=p.next_update_at)
+                 for p in self.posts(incident_id) if p.status == approval.PUBLISHED and p.published_at is not None]
+        tone = self.tone_context(incident, self.plan.settings.default_locale, None, "social_short")
+        return DrillRecord(scenario=scenario, runbook=self.plan.runbook(incident.runbook_id), incident=incident,
+                           started_at=started, ended_at=ended, events=events, posts=posts,
+                           promises=self.promises(incident_id), injects=list(injects), errors=list(errors),
+                           tone=tone, incident_id=incident_id)
 
+    def finish_drill(self, incident_id: int, actor: str) -> tuple[DrillRecord, Scorecard]:
+        """Score a live drill as it stands, keep the score in the drill history, and end the drill."""
         incident = self.incident(incident_id)
         if not incident.drill or "scenario" not in incident.drill:
             raise InvalidInput(f"incident {incident_id} is not a live drill", "incident")
@@ -83,11 +99,11 @@ class DrillCommands(UnitOfWork):
         order = sorted(scenario.injects, key=lambda i: i.at)
         injected = [(e.at, order[n]) for n, e in enumerate(
             e for e in self.timeline(incident_id) if e.kind == "drill_inject")]
-        run = Run(scenario, self, incident_id, started, ended, injected)
-        card = score(run)
+        record = self.drill_record(incident_id, scenario, started, ended, injected)
+        card = score(record)
         self.record_drill(scenario.id, scenario.runbook, scenario.title, card.score, card.as_dict())
         self.record_note(incident_id, "drill_finished", actor, score=card.score, missed=card.missed)
-        return run, card
+        return record, card
 
     def record_drill(self, scenario_id: str, runbook_id: str, title: str, score: int, scorecard: dict[str, Any],
                      runs: int = 1) -> DrillRunRow:

@@ -1,25 +1,34 @@
-"""Run a scenario automatically: the simulated clock jumps from event to event.
+"""Play a scenario with the scripted responder, once or many times: the simulated clock jumps from event to event.
 
 The drill is a real incident (marked as a drill) in a scratch database,
 driven through the same Services as production: the same runbook, templates,
-approvals and timers. Only the clock and the audience differ.
+approvals and timers. Only the clock and the audience differ. Each run ends in
+a `DrillRecord`, the plain data the scoring and the report read.
+
+A batch spreads over every core: each worker process plays its share in its
+own scratch database; the parent plays the last run itself, for the report.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import tempfile
 import threading
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from crisisplan.clock import SimulatedClock
 from crisisplan.comms import approval
+from crisisplan.drills.record import DrillRecord
 from crisisplan.drills.scenario import Action, Inject, Scenario
+from crisisplan.drills.score import Scorecard, score
 from crisisplan.errors import CrisisplanError
-from crisisplan.plan.load import Plan
+from crisisplan.plan.load import Plan, load_plan
 from crisisplan.services import Services
 from crisisplan.store.db import Database
 
@@ -67,40 +76,30 @@ class Scratch:
         self.db.dispose()
 
 
-@dataclass
-class Run:
-    """What happened in one drill: enough for the scoring and the report."""
-
-    scenario: Scenario
-    services: Services
-    incident_id: int
-    started_at: datetime
-    ended_at: datetime
-    injects: list[tuple[datetime, Inject]] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)  # scripted actions the plan refused
-
-
-def run(scenario: Scenario, plan: Plan, scratch: Scratch) -> Run:
+def run(scenario: Scenario, plan: Plan, scratch: Scratch) -> DrillRecord:
+    """Play the scenario once with the scripted responder; the record of what happened."""
     services = scratch.services(plan)
     clock = services.clock
     view = services.declare(scenario.runbook, scenario.severity, scenario.title, AUTHOR, scenario.components,
                             is_drill=True)
-    result = Run(scenario, services, view.id, START, START + scenario.duration)
+    ended = START + scenario.duration
+    injects: list[tuple[datetime, Inject]] = []
+    errors: list[str] = []  # scripted actions the plan refused
     timeline: list[tuple[timedelta, int, Inject | Action]] = [(i.at, 0, i) for i in scenario.injects]
     timeline += [(at, 1, a) for a in scenario.script for at in a.times()]
     for offset, _, item in sorted(timeline, key=lambda t: (t[0], t[1])):
         _run_until(services, view.id, START + offset)
         if isinstance(item, Inject):
-            result.injects.append((clock.now(), item))
+            injects.append((clock.now(), item))
             services.record_note(view.id, "drill_inject", "drill", inject=item.kind, text=item.text,
                                  author=item.author, reach=item.reach, fields=item.fields)
         else:
             try:
                 _act(services, view.id, item)
             except CrisisplanError as error:
-                result.errors.append(f"+{_offset(offset)} {_describe(item)}: {error}")
-    _run_until(services, view.id, result.ended_at)
-    return result
+                errors.append(f"+{_offset(offset)} {_describe(item)}: {error}")
+    _run_until(services, view.id, ended)
+    return services.drill_record(view.id, scenario, START, ended, injects, errors)
 
 
 def _run_until(services: Services, incident_id: int, moment: datetime) -> None:
@@ -154,5 +153,67 @@ def _offset(delta: timedelta) -> str:
     return format_duration(delta) if delta else "0m"
 
 
-def summary(run_: Run) -> dict[str, Any]:
+def summary(run_: DrillRecord) -> dict[str, Any]:
     return {"scenario": run_.scenario.id, "incident": run_.incident_id, "errors": run_.errors}
+
+
+PARALLEL_FROM = 20  # smaller batches are quicker in one process than starting workers
+
+
+@dataclass
+class Played:
+    last: DrillRecord
+    card: Scorecard
+    scores: list[int]
+    scratch: Scratch
+
+    @property
+    def mean(self) -> int:
+        return round(sum(self.scores) / len(self.scores))
+
+
+_worker: dict[str, object] = {}  # in each worker process: the plan and one scratch database, made once
+
+
+def _start_worker(root: str) -> None:
+    _worker["plan"], _worker["scratch"] = load_plan(Path(root)), Scratch()
+
+
+def _share(scenario: Scenario, count: int) -> list[int]:
+    plan, scratch = _worker["plan"], _worker["scratch"]
+    return [score(run(scenario, plan, scratch)).score for _ in range(count)]  # type: ignore[arg-type]
+
+
+def play(plan: Plan, scenario: Scenario, repeat: int = 1, advance: Callable[[int], None] | None = None,
+         workers: int | None = None) -> Played:
+    """Run `repeat` times; the caller closes `Played.scratch` when done with the report."""
+    repeat = max(1, repeat)
+    workers = workers or os.cpu_count() or 1
+    scores: list[int] = []
+    others = repeat - 1
+    if others >= PARALLEL_FROM and workers > 1:
+        chunk = max(1, others // (workers * 4))
+        shares = [chunk] * (others // chunk) + ([others % chunk] if others % chunk else [])
+        with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(str(plan.root),)) as pool:
+            futures = [pool.submit(_share, scenario, n) for n in shares]
+            for future in as_completed(futures):
+                done = future.result()
+                scores += done
+                if advance:
+                    advance(len(done))
+    else:
+        scratch = Scratch()
+        try:
+            for _ in range(others):
+                scores.append(score(run(scenario, plan, scratch)).score)
+                if advance:
+                    advance(1)
+        finally:
+            scratch.close()
+    scratch = Scratch()
+    last = run(scenario, plan, scratch)
+    card = score(last)
+    scores.append(card.score)
+    if advance:
+        advance(1)
+    return Played(last, card, scores, scratch)

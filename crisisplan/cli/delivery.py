@@ -42,13 +42,11 @@ def worker(once: bool, interval: float, lease: float, batch: int, site: str | No
     import time
     from datetime import timedelta
 
-    from crisisplan.publish import outbox
-
     services = open_services(plan_dir)
     stopping: list[bool] = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     signal.signal(signal.SIGINT, lambda *_: stopping.append(True))
-    totals = outbox.Result()
+    totals = {"delivered": 0, "retried": 0, "dead": 0}
     exported: list[Any] = [None]  # the public stamp the static copy shows
 
     def refresh_site() -> None:
@@ -62,10 +60,9 @@ def worker(once: bool, interval: float, lease: float, batch: int, site: str | No
     while not stopping:
         fired = services.tick()
         refresh_site()
-        done = outbox.deliver_due(services.db, services.plan.settings, services.clock.now(),
-                                  lease=timedelta(seconds=lease), stopping=lambda: bool(stopping), limit=batch)
-        totals.delivered, totals.retried = totals.delivered + done.delivered, totals.retried + done.retried
-        totals.dead += done.dead
+        done = services.deliver_due(lease=timedelta(seconds=lease), stopping=lambda: bool(stopping), limit=batch)
+        for outcome in totals:
+            totals[outcome] += getattr(done, outcome)
         busy = done.delivered + done.retried + done.dead
         if not as_json and (fired or busy):
             click.echo(f"timers fired on {len(fired)} incident(s); delivered {done.delivered}, "
@@ -77,7 +74,7 @@ def worker(once: bool, interval: float, lease: float, batch: int, site: str | No
             while not stopping and time.monotonic() < deadline:
                 time.sleep(min(0.2, interval))
     if as_json:
-        emit({"delivered": totals.delivered, "retried": totals.retried, "dead": totals.dead})
+        emit(totals)
 
 
 def _export(services: Any, out: Path, app_url: str) -> list[str]:
@@ -117,14 +114,7 @@ def outbox_group() -> None:
 @friendly
 def outbox_list(status: str | None, plan_dir: str | None, as_json: bool) -> None:
     """The outbox, with every delivery attempt."""
-    from sqlalchemy import select
-
-    from crisisplan.store.models import OutboxRow
-
-    services = open_services(plan_dir)
-    with services.db.read() as session:
-        query = select(OutboxRow).order_by(OutboxRow.id)
-        rows = list(session.scalars(query.where(OutboxRow.status == status) if status else query))
+    rows = open_services(plan_dir).outbox_messages(status)
     if as_json:
         emit([{"id": r.id, "post": r.post_id, "channel": r.channel, "status": r.status, "attempts": r.attempts,
                 "next_attempt_at": r.next_attempt_at.isoformat(), "log": r.log} for r in rows])
@@ -141,7 +131,4 @@ def outbox_list(status: str | None, plan_dir: str | None, as_json: bool) -> None
 @friendly
 def outbox_retry(message_id: int, plan_dir: str | None, as_json: bool) -> None:
     """Put a dead message back in the queue."""
-    from crisisplan.publish import outbox
-
-    services = open_services(plan_dir)
-    outbox.retry(services.db, message_id, services.clock.now())
+    open_services(plan_dir).retry_message(message_id)

@@ -1,4 +1,4 @@
-"""The outbox as people see it: counts, dead letters, retry."""
+"""The outbox as people see it: counts, the messages with their attempts, dead letters, retry, delivery."""
 
 from __future__ import annotations
 
@@ -9,9 +9,7 @@ from sqlalchemy import func, select
 
 from crisisplan.publish import outbox
 from crisisplan.services.unit import UnitOfWork
-from crisisplan.store.models import (
-    OutboxRow,
-)
+from crisisplan.store.models import OutboxRow
 
 
 class OutboxCommands(UnitOfWork):
@@ -28,9 +26,16 @@ class OutboxCommands(UnitOfWork):
                                         .order_by(OutboxRow.id.desc()).limit(dead_limit)))
         return counts, dead
 
-    def retry_message(self, message_id: int) -> None:
-        outbox.retry(self.db, message_id, self.clock.now())
+    def outbox_messages(self, status: str | None = None) -> list[OutboxRow]:
+        """Every message owed to a webhook or a subscriber, oldest first, with its delivery attempts (one status
+        only if given: pending, delivered or dead)."""
+        with self.db.read() as session:
+            query = select(OutboxRow).order_by(OutboxRow.id)
+            return list(session.scalars(query.where(OutboxRow.status == status) if status else query))
 
+    def retry_message(self, message_id: int) -> None:
+        """Put a dead message back in the queue, to be tried again from now."""
+        outbox.retry(self.db, message_id, self.clock.now())
 
     def deliver_due(self, *, lease: timedelta | None = None, stopping: Callable[[], bool] = lambda: False,
                     limit: int = 200) -> outbox.Result:

@@ -4,14 +4,14 @@ the tone rules, and `plan render` the whole plan as one document to print.
 
 from __future__ import annotations
 
-import shutil
 import sys
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
 import click
 
-from crisisplan import SHIPPED_PLAN
+from crisisplan import shipped_plan
 from crisisplan.cli.shared import (
     emit,
     friendly,
@@ -32,13 +32,24 @@ def init(directory: str) -> None:
     target = Path(directory)
     if (target / "runbooks").exists() or (target / "plan.yaml").exists():
         raise CrisisplanError(f"{target} already holds a plan; choose an empty directory")
+    shipped = shipped_plan()
     target.mkdir(parents=True, exist_ok=True)
-    shutil.copy(SHIPPED_PLAN / "plan.yaml", target / "plan.yaml")
-    for folder in ("runbooks", "templates"):
-        shutil.copytree(SHIPPED_PLAN / folder, target / folder)
+    for name in ("plan.yaml", "runbooks", "templates"):
+        _copy(shipped / name, target / name)
     (target / ".gitignore").write_text("instance/\n", encoding="utf-8")
     click.echo(f"wrote a new plan in {target}: plan.yaml, runbooks/, templates/")
     click.echo(f"next: cd {target} && crisisplan validate")
+
+
+def _copy(source: Traversable, target: Path) -> None:
+    """A file or a folder of the shipped plan, wherever it lives (package data or the checkout)."""
+    if source.is_dir():
+        target.mkdir(parents=True, exist_ok=True)
+        for child in source.iterdir():
+            if child.name != "__pycache__":
+                _copy(child, target / child.name)
+    else:
+        target.write_bytes(source.read_bytes())
 
 
 @main.command()

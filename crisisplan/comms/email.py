@@ -1,10 +1,14 @@
 """E-mails to subscribers: a post as plain text and HTML, with the headers mail clients use to thread,
-drop repeats (a stable Message-ID per post and subscriber) and unsubscribe in one click (RFC 8058)."""
+drop repeats (a stable Message-ID per post and subscriber) and unsubscribe in one click (RFC 8058).
+
+The words around the post (footer, leave link, the confirmation e-mail) are the `email` section of the
+plan's catalogue in the subscriber's language (`templates/<locale>/catalogue.yaml`), passed in as `words`."""
 
 from __future__ import annotations
 
 import html
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from email.charset import QP, Charset
@@ -17,35 +21,6 @@ from urllib.parse import urlsplit
 
 from crisisplan.comms.channels import render
 from crisisplan.plan.schema import PlanSettings
-
-WORDS = {
-    "en": {
-        "why": "You are getting this because you asked {org} for status updates by e-mail.",
-        "leave": "Stop these e-mails",
-        "page": "Status page",
-        "confirm_subject": "Confirm your {org} status updates",
-        "confirm_body": "Somebody, hopefully you, asked to get {org}'s status updates at this address, for: {what}.\n\n"
-                        "To start getting them, open this link and press the button:",
-        "confirm_ignore": "If it was not you, ignore this e-mail: nothing will be sent without your confirmation.",
-        "confirm_button": "Confirm my subscription",
-        "everything": "every component",
-    },
-    "es": {
-        "why": "Recibes este mensaje porque pediste a {org} avisos de estado por correo.",
-        "leave": "Dejar de recibir estos correos",
-        "page": "Página de estado",
-        "confirm_subject": "Confirma tus avisos de estado de {org}",
-        "confirm_body": "Alguien, esperamos que tú, pidió recibir en esta dirección los avisos de estado de {org} "
-                        "sobre: {what}.\n\nPara empezar a recibirlos, abre este enlace y pulsa el botón:",
-        "confirm_ignore": "Si no fuiste tú, ignora este correo: no enviaremos nada sin tu confirmación.",
-        "confirm_button": "Confirmar mi suscripción",
-        "everything": "todos los componentes",
-    },
-}
-
-
-def words(locale: str) -> dict[str, str]:
-    return WORDS.get(locale.split("_")[0], WORDS["en"])
 
 
 def domain(settings: PlanSettings) -> str:
@@ -105,6 +80,7 @@ class PostMail:
 
     settings: PlanSettings
     locale: str
+    words: Mapping[str, str]  # the catalogue's `email` words in `locale`
     subject: str  # encoded header value
     list_id: str
     boundary: str
@@ -121,23 +97,25 @@ def _header(value: str) -> str:
     return value if value.isascii() else Header(value, UTF8).encode()
 
 
-def prepare_post(*, markdown: str, title: str, locale: str, settings: PlanSettings,
+def prepare_post(*, markdown: str, title: str, locale: str, settings: PlanSettings, words: Mapping[str, str],
                  published_at: datetime) -> PostMail:
     """The subject is the post's bold first line, else the incident's title."""
     rendering = render(markdown, "email")
     subject = rendering.subject or title
-    w, org, page = words(locale), settings.organisation.name, base_url(settings)
+    w, org, page = words, settings.organisation.name, base_url(settings)
     text = f"{rendering.text}\n\n-- \n{w['why'].format(org=org)}\n{w['page']}: {page}\n"
-    footer = (f"{html.escape(w['why'].format(org=org))}<br><a href=\"{html.escape(page)}\">{w['page']}</a> ·\n")
+    footer = (f"{html.escape(w['why'].format(org=org))}<br><a href=\"{html.escape(page)}\">{html.escape(w['page'])}"
+              "</a> ·\n")
     page_html = _html_page(subject, rendering.html, footer + "\0")
-    return PostMail(settings, locale, _header(subject), _header(f"{org} status <status.{domain(settings)}>"),
+    list_id = f"{w['list_name'].format(org=org)} <status.{domain(settings)}>"
+    return PostMail(settings, locale, words, _header(subject), _header(list_id),
                     "=_crisisplan_" + secrets.token_hex(12), _qp(text), _qp(page_html.split("\0")[0]),
                     published_at)
 
 
 def post_bytes(mail: PostMail, *, sender: str, to: str, post_id: int, subscriber_id: int, token: str) -> bytes:
     """One subscriber's message, on the wire (CRLF lines), parts in the order mail clients prefer."""
-    w, leave = words(mail.locale), unsubscribe_url(mail.settings, token)
+    w, leave = mail.words, unsubscribe_url(mail.settings, token)
     name, address = parseaddr(sender)
     head = [f"From: {formataddr((name, address), charset='utf-8')}", f"To: {to}", f"Subject: {mail.subject}",
             f"Date: {format_datetime(mail.published_at)}",
@@ -148,15 +126,16 @@ def post_bytes(mail: PostMail, *, sender: str, to: str, post_id: int, subscriber
             f'Content-Type: multipart/alternative; boundary="{mail.boundary}"']
     part = '--{b}\r\nContent-Type: text/{kind}; charset="utf-8"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n'
     text_tail = _qp(f"{w['leave']}: {leave}\n")
-    html_tail = _qp(f'<a href="{html.escape(leave)}">{w["leave"]}</a></p></body></html>\n')
+    html_tail = _qp(f'<a href="{html.escape(leave)}">{html.escape(w["leave"])}</a></p></body></html>\n')
     return ("\r\n".join(head) + "\r\n\r\n" + part.format(b=mail.boundary, kind="plain") + mail.text_head + text_tail
             + part.format(b=mail.boundary, kind="html") + mail.html_head + html_tail
             + f"--{mail.boundary}--\r\n").encode("ascii")
 
 
-def confirmation_message(*, locale: str, settings: PlanSettings, sender: str, to: str, token: str,
+def confirmation_message(*, settings: PlanSettings, words: Mapping[str, str], sender: str, to: str, token: str,
                          components: list[str], subscriber_id: int, now: datetime) -> MIMEMultipart:
-    w = words(locale)
+    """Asks the address's owner to confirm; `words` are the catalogue's `email` words in their language."""
+    w = words
     org = settings.organisation.name
     labels = {c.name: c.label for c in settings.components}
     what = ", ".join(labels.get(c, c) for c in components) or w["everything"]
@@ -164,7 +143,7 @@ def confirmation_message(*, locale: str, settings: PlanSettings, sender: str, to
     subject = w["confirm_subject"].format(org=org)
     body = w["confirm_body"].format(org=org, what=what)
     paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in body.split("\n\n"))
-    button = f'<p><a href="{html.escape(link)}"><strong>{w["confirm_button"]}</strong></a></p>'
+    button = f'<p><a href="{html.escape(link)}"><strong>{html.escape(w["confirm_button"])}</strong></a></p>'
     return _message(sender, to, subject, now, f"<confirm-{subscriber_id}.{int(now.timestamp())}@{domain(settings)}>",
                     f"{body}\n\n{link}\n\n{w['confirm_ignore']}\n",
                     _html_page(subject, paragraphs + button, html.escape(w["confirm_ignore"])))

@@ -21,6 +21,7 @@ from email.utils import parseaddr
 from typing import Any
 
 from crisisplan.comms import email
+from crisisplan.comms.catalogue import catalogue_of
 from crisisplan.plan.schema import PlanSettings
 from crisisplan.store.db import Database
 from crisisplan.store.models import IncidentRow, OutboxRow, PostRow
@@ -53,6 +54,7 @@ class Mailer:
     def __init__(self, db: Database, settings: PlanSettings):
         self.db = db
         self.settings = settings
+        self.catalogue = catalogue_of(settings)  # the words around each post, per locale
         self.smtp_settings = SmtpSettings.from_env(settings)
         self.connection: smtplib.SMTP | None = None
         self.posts: dict[tuple[int, str], email.PostMail] = {}
@@ -74,7 +76,8 @@ class Mailer:
                 title = session.get(IncidentRow, post.incident_id).title
                 markdown = post.bodies.get(locale) or post.bodies.get(self.settings.default_locale, "")
             self.posts[key] = email.prepare_post(markdown=markdown, title=title, locale=locale,
-                                                 settings=self.settings, published_at=published_at)
+                                                 settings=self.settings, words=self.catalogue.words(locale, "email"),
+                                                 published_at=published_at)
         return self.posts[key]
 
     def build(self, row: OutboxRow) -> tuple[bytes, str]:
@@ -82,7 +85,8 @@ class Mailer:
         data: dict[str, Any] = json.loads(row.payload)
         if row.channel == "email:confirm":
             message = email.confirmation_message(
-                locale=data["locale"], settings=self.settings, sender=self.smtp_settings.sender, to=row.target,
+                settings=self.settings, words=self.catalogue.words(data["locale"], "email"),
+                sender=self.smtp_settings.sender, to=row.target,
                 token=data["token"], components=data.get("components", []), subscriber_id=data["subscriber"],
                 now=row.created_at)
             return message.as_bytes(policy=WIRE), message["Message-ID"]

@@ -2,7 +2,8 @@
 
 The first post of an incident is an Alert, later ones Updates referencing the
 one before, and the post that resolves it a Cancel. A drill's documents say
-`Exercise` (they are served only inside the console); everything public says `Actual`.
+`Exercise` (they are served only inside the console); everything public says `Actual`. Each language of a
+post is one `info` block, worded from that language's catalogue (event, area); the index is in the default one.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, request
 
+from crisisplan.comms.catalogue import catalogue_of
 from crisisplan.comms.markdown import to_text
 from crisisplan.services import PublicIncident, PublicUpdate
 from crisisplan.web import services
@@ -42,6 +44,11 @@ def _identifier(update: PublicUpdate) -> str:
     return f"crisisplan-{hashlib.sha256(org.encode()).hexdigest()[:8]}-post-{update.id}"
 
 
+def _words(locale: str) -> dict[str, str]:
+    catalogue = catalogue_of(services().plan)
+    return {**catalogue.words(locale, "page"), **catalogue.words(locale, "cap")}
+
+
 def _el(parent: ElementTree.Element, name: str, text: str) -> None:
     ElementTree.SubElement(parent, f"{{{CAP}}}{name}").text = text
 
@@ -67,10 +74,11 @@ def alert(incident: PublicIncident, update: PublicUpdate, drill: bool = False) -
     labels = {c.name: c.label for c in settings.components}
     base = (org.status_url or request.url_root).rstrip("/")
     for locale, text in update.bodies.items():
+        words = _words(locale)
         info = ElementTree.SubElement(root, f"{{{CAP}}}info")
         _el(info, "language", locale)
         _el(info, "category", "Infra")
-        _el(info, "event", "Service incident")
+        _el(info, "event", words["event"])
         if msg_type == "Cancel":
             _el(info, "responseType", "AllClear")
         _el(info, "urgency", "Past" if msg_type == "Cancel" else "Immediate")
@@ -83,8 +91,8 @@ def alert(incident: PublicIncident, update: PublicUpdate, drill: bool = False) -
         if org.support_email or org.phone:
             _el(info, "contact", " / ".join(x for x in (org.support_email, org.phone) if x))
         area = ElementTree.SubElement(info, f"{{{CAP}}}area")
-        names = ", ".join(labels.get(c, c) for c in incident.components) or "All services"
-        _el(area, "areaDesc", f"{org.name} online services: {names}")
+        names = ", ".join(labels.get(c, c) for c in incident.components) or words["all_services"]
+        _el(area, "areaDesc", words["area"].format(org=org.name, components=names))
     return ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
 
 
@@ -103,8 +111,9 @@ def cap_index() -> Response:
         ElementTree.register_namespace("", ATOM)
         feed = ElementTree.Element(f"{{{ATOM}}}feed")
         org = services().plan.settings.organisation
+        words = _words(services().plan.settings.default_locale)
         base = (org.status_url or request.url_root).rstrip("/")
-        ElementTree.SubElement(feed, f"{{{ATOM}}}title").text = f"{org.name} CAP alerts"
+        ElementTree.SubElement(feed, f"{{{ATOM}}}title").text = words["index_title"].format(org=org.name)
         ElementTree.SubElement(feed, f"{{{ATOM}}}id").text = f"{base}/cap.xml"
         pairs = sorted(((i, u) for i in services().public_incidents() for u in i.updates),
                        key=lambda p: p[1].at, reverse=True)[:100]
@@ -115,7 +124,8 @@ def cap_index() -> Response:
         ElementTree.SubElement(author, f"{{{ATOM}}}name").text = org.name
         for incident, update in pairs:
             entry = ElementTree.SubElement(feed, f"{{{ATOM}}}entry")
-            ElementTree.SubElement(entry, f"{{{ATOM}}}title").text = f"{incident.title} ({update.status})"
+            ElementTree.SubElement(entry, f"{{{ATOM}}}title").text = words["index_entry"].format(
+                title=incident.title, status=words.get(update.status, update.status))
             ElementTree.SubElement(entry, f"{{{ATOM}}}id").text = _identifier(update)
             ElementTree.SubElement(entry, f"{{{ATOM}}}updated").text = update.at.isoformat(timespec="seconds")
             ElementTree.SubElement(entry, f"{{{ATOM}}}link", {"rel": "alternate", "type": "application/cap+xml",

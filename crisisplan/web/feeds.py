@@ -1,6 +1,8 @@
 """Atom feeds (RFC 4287) of public posts: the whole page at /feed.atom, one incident at /incidents/N/feed.atom.
 
-Drills never appear: the entries come from the same public view as the status page.
+Drills never appear: the entries come from the same public view as the status page. A feed is in the plan's
+default language, or in the one `?lang=` names (the page's feed link carries it); the words around the posts
+come from the plan's catalogue.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from datetime import datetime
 
 from flask import Blueprint, Response, abort, request
 
+from crisisplan.comms.catalogue import catalogue_of
 from crisisplan.comms.markdown import to_html
 from crisisplan.services import PublicIncident
 from crisisplan.web import services
@@ -18,8 +21,19 @@ from crisisplan.web.public import cache, send
 
 bp = Blueprint("feeds", __name__)
 ATOM = "http://www.w3.org/2005/Atom"
-STATUS_WORDS = {"investigating": "Investigating", "identified": "Identified", "monitoring": "Monitoring",
-                "resolved": "Resolved"}
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
+def _locale() -> str:
+    """?lang= when the plan speaks it, else the default: a feed reader's address decides, not its headers."""
+    settings = services().plan.settings
+    asked = request.args.get("lang", "")
+    return asked if asked in settings.locales else settings.default_locale
+
+
+def _words(locale: str) -> dict[str, str]:
+    catalogue = catalogue_of(services().plan)
+    return {**catalogue.words(locale, "page"), **catalogue.words(locale, "feed")}
 
 
 def _base() -> str:
@@ -44,11 +58,13 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
 
 
-def atom(incidents: list[PublicIncident], title: str, self_path: str, alternate: str, feed_id: str) -> bytes:
+def atom(incidents: list[PublicIncident], title: str, self_path: str, alternate: str, feed_id: str,
+         locale: str | None = None) -> bytes:
     settings = services().plan.settings
-    locale = settings.default_locale
+    locale = locale or settings.default_locale
+    words = _words(locale)
     ElementTree.register_namespace("", ATOM)
-    feed = ElementTree.Element(f"{{{ATOM}}}feed")
+    feed = ElementTree.Element(f"{{{ATOM}}}feed", {XML_LANG: locale})
     _text(feed, "title", title)
     _text(feed, "id", feed_id)
     updates = [(incident, update) for incident in incidents for update in incident.updates]
@@ -61,13 +77,16 @@ def atom(incidents: list[PublicIncident], title: str, self_path: str, alternate:
     _text(author, "name", settings.organisation.name)
     for incident, update in sorted(updates, key=lambda pair: pair[1].at, reverse=True)[:100]:
         entry = ElementTree.SubElement(feed, f"{{{ATOM}}}entry")
-        _text(entry, "title", f"{incident.title} — {STATUS_WORDS.get(update.status, update.status)}")
-        _text(entry, "id", _tag("incident", incident.id, "update", update.id))
+        _text(entry, "title", words["entry_title"].format(title=incident.title,
+                                                           status=words.get(update.status, update.status)))
+        # another language's feed is another feed: its ids say which language (the default's stay as they were)
+        _text(entry, "id", _tag("incident", incident.id, "update", update.id, *_language_part(locale)))
         _text(entry, "updated", _iso(update.at))
         _text(entry, "published", _iso(update.at))
-        ElementTree.SubElement(entry, f"{{{ATOM}}}link", {"rel": "alternate", "type": "text/html",
-                                                           "href": f"{_base()}/incidents/{incident.id}"})
-        body = update.bodies.get(locale) or next(iter(update.bodies.values()), "")
+        page = f"{_base()}/incidents/{incident.id}{_query(locale)}"
+        ElementTree.SubElement(entry, f"{{{ATOM}}}link", {"rel": "alternate", "type": "text/html", "href": page})
+        body = (update.bodies.get(locale) or update.bodies.get(settings.default_locale)
+                or next(iter(update.bodies.values()), ""))
         _text(entry, "content", to_html(body), type="html")  # escaped by the XML writer, sanitised by nh3
     return ElementTree.tostring(feed, encoding="utf-8", xml_declaration=True)
 
@@ -75,28 +94,42 @@ def atom(incidents: list[PublicIncident], title: str, self_path: str, alternate:
 CONTENT_TYPE = "application/atom+xml; charset=utf-8"
 
 
+def _language_part(locale: str) -> tuple[str, ...]:
+    return () if locale == services().plan.settings.default_locale else (locale,)
+
+
+def _query(locale: str) -> str:
+    return "" if locale == services().plan.settings.default_locale else f"?lang={locale}"
+
+
 @bp.route("/feed.atom")
 def page_feed() -> Response:
     org = services().plan.settings.organisation
+    locale = _locale()
 
     def build() -> str:
-        return atom(services().public_incidents(), f"{org.name} status", "/feed.atom", _base() + "/",
-                    _tag("feed")).decode()
+        return atom(services().public_incidents(), _words(locale)["title"].format(org=org.name),
+                    "/feed.atom" + _query(locale), _base() + "/" + _query(locale),
+                    _tag("feed", *_language_part(locale)), locale).decode()
 
-    return send(cache().page(("feed",), build), False, CONTENT_TYPE)
+    return send(cache().page(("feed", locale), build), False, CONTENT_TYPE)
 
 
 @bp.route("/incidents/<int:incident_id>/feed.atom")
 def incident_feed(incident_id: int) -> Response:
+    locale = _locale()
+
     def build() -> str:
         found = [i for i in services().public_incidents() if i.id == incident_id]
         if not found:
             return ""
-        return atom(found, f"{found[0].title} — {services().plan.settings.organisation.name}",
-                    f"/incidents/{incident_id}/feed.atom", f"{_base()}/incidents/{incident_id}",
-                    _tag("incident", incident_id)).decode()
+        title = _words(locale)["incident_title"].format(title=found[0].title,
+                                                         org=services().plan.settings.organisation.name)
+        return atom(found, title, f"/incidents/{incident_id}/feed.atom" + _query(locale),
+                    f"{_base()}/incidents/{incident_id}" + _query(locale),
+                    _tag("incident", incident_id, *_language_part(locale)), locale).decode()
 
-    page = cache().page(("feed", incident_id), build)
+    page = cache().page(("feed", incident_id, locale), build)
     if not page.body:
         abort(404)
     return send(page, False, CONTENT_TYPE)

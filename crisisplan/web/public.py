@@ -21,6 +21,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from markupsafe import Markup
 
+from crisisplan.comms.catalogue import catalogue_of
 from crisisplan.comms.markdown import to_html
 from crisisplan.comms.render import format_moment
 from crisisplan.services import PublicIncident
@@ -33,68 +34,13 @@ COMPONENT_STATUS = {"critical": "major_outage", "major": "partial_outage", "mino
 WORST_FIRST = ["major_outage", "partial_outage", "degraded_performance", "under_maintenance", "operational"]
 CACHE_CONTROL = "public, max-age=10, s-maxage=10, stale-while-revalidate=30, stale-if-error=600"
 
-WORDS = {
-    "en": {
-        "operational": "Operational", "degraded_performance": "Degraded performance",
-        "partial_outage": "Partial outage", "major_outage": "Major outage",
-        "under_maintenance": "Under maintenance",
-        "investigating": "Investigating", "identified": "Identified", "monitoring": "Monitoring",
-        "resolved": "Resolved", "all_ok": "All systems operational", "some": "Some systems are affected",
-        "major": "A major outage is under way", "components": "Components", "active": "Current incidents",
-        "none_active": "No current incidents.", "history": "Past incidents (90 days)", "none_past": "No incidents.",
-        "updated": "Last updated", "help": "Help", "status": "Status", "started": "Started",
-        "resolved_at": "Resolved", "back": "All systems", "language": "Language", "updates": "Updates",
-        "reach_us": "Reach us", "answer_within": "first answer within", "always": "every day, around the clock",
-        "days": "Mon Tue Wed Thu Fri Sat Sun",
-        "subscribe": "Get updates by e-mail", "email": "Your e-mail address", "which": "Which components?",
-        "all_components": "All of them",
-        "none_ticked": "Tick none to hear about every component.", "send_me": "Send me updates", "feeds": "Feeds",
-        "check_inbox": "Check your inbox",
-        "check_inbox_text": "If the address can receive e-mail, a message with a confirmation link is on its way. "
-                            "Nothing else will be sent until you follow it.",
-        "confirm_title": "Confirm your subscription", "confirm": "Confirm my subscription",
-        "confirm_text": "Press the button to start getting status updates at {email}.",
-        "confirmed": "You are subscribed", "confirmed_text": "Updates will go to {email}. Every e-mail has a link "
-                                                             "to stop them.",
-        "leave_title": "Stop the e-mails", "leave": "Stop sending me updates",
-        "leave_text": "Press the button and {email} will get no more status updates.",
-        "left": "You will get no more e-mails", "left_text": "{email} is off the list. You can subscribe again "
-                                                             "from the status page at any time.",
-        "bad_link": "This link does not work any more", "too_many": "Too many requests from your address; "
-                                                                    "try again in a few minutes.",
-    },
-    "es": {
-        "operational": "Operativo", "degraded_performance": "Rendimiento degradado",
-        "partial_outage": "Caída parcial", "major_outage": "Caída grave",
-        "under_maintenance": "En mantenimiento",
-        "investigating": "Investigando", "identified": "Identificado", "monitoring": "En observación",
-        "resolved": "Resuelto", "all_ok": "Todos los sistemas funcionan", "some": "Algunos sistemas están afectados",
-        "major": "Hay una caída grave en curso", "components": "Componentes", "active": "Incidencias en curso",
-        "none_active": "No hay incidencias en curso.", "history": "Incidencias pasadas (90 días)",
-        "none_past": "No hay incidencias.", "updated": "Última actualización", "help": "Ayuda", "status": "Estado",
-        "started": "Inicio", "resolved_at": "Resuelta", "back": "Todos los sistemas", "language": "Idioma",
-        "updates": "Actualizaciones",
-        "reach_us": "Contacto", "answer_within": "primera respuesta en", "always": "todos los días, a todas horas",
-        "days": "lun mar mié jue vie sáb dom",
-        "subscribe": "Recibir avisos por correo", "email": "Tu dirección de correo",
-        "which": "¿Qué componentes?", "all_components": "Todos",
-        "none_ticked": "No marques ninguno para recibir avisos de todos.", "send_me": "Enviadme avisos",
-        "feeds": "Canales",
-        "check_inbox": "Revisa tu correo",
-        "check_inbox_text": "Si la dirección puede recibir correo, te llega un mensaje con un enlace de confirmación. "
-                            "No enviaremos nada más hasta que lo sigas.",
-        "confirm_title": "Confirma tu suscripción", "confirm": "Confirmar mi suscripción",
-        "confirm_text": "Pulsa el botón para empezar a recibir avisos de estado en {email}.",
-        "confirmed": "Ya estás suscrito", "confirmed_text": "Los avisos irán a {email}. Cada correo trae un enlace "
-                                                            "para dejar de recibirlos.",
-        "leave_title": "Dejar de recibir correos", "leave": "No enviarme más avisos",
-        "leave_text": "Pulsa el botón y {email} no recibirá más avisos de estado.",
-        "left": "No recibirás más correos", "left_text": "{email} ya no está en la lista. Puedes volver a "
-                                                         "suscribirte desde la página de estado cuando quieras.",
-        "bad_link": "Este enlace ya no funciona", "too_many": "Demasiadas peticiones desde tu dirección; "
-                                                              "inténtalo de nuevo en unos minutos.",
-    },
-}
+# how plan.yaml writes support hours ("Mon-Fri 08:00-20:00"); the page shows the days in the reader's words
+PLAN_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def words(locale: str) -> dict[str, str]:
+    """The page's words in `locale`, from the plan's catalogue (templates/<locale>/catalogue.yaml)."""
+    return catalogue_of(services().plan).words(locale, "page")
 
 
 @dataclass(frozen=True)
@@ -199,21 +145,23 @@ def context(locale: str, chosen: bool) -> dict[str, Any]:
             iter(update.bodies.values()), "")
         return Markup(to_html(text))  # noqa: S704 - sanitised by nh3 in to_html
 
-    words = WORDS.get(locale, WORDS["en"])
+    page_words = words(locale)
 
     def hours(text: str) -> str:
         """ "Mon-Fri 08:00-20:00" in the reader's words."""
         if text == "24/7":
-            return words["always"]
-        names = dict(zip(WORDS["en"]["days"].split(), words["days"].split(), strict=True))
+            return page_words["always"]
+        names = dict(zip(PLAN_DAYS, page_words["days"].split(), strict=True))
         return " ".join("-".join(names.get(d, d) for d in part.split("-")) for part in text.split(" "))
 
     def within(delta: Any) -> str:
+        """ "1h30m" as "1 h 30 min", in the reader's units."""
         from crisisplan.duration import format_duration
 
-        return format_duration(delta).replace("h", " h ").replace("m", " min").replace("d", " d ").strip()
+        units = {unit: f" {page_words['unit_' + unit]} " for unit in "dhm"}
+        return re.sub(r"[dhm]", lambda m: units[m.group(0)], format_duration(delta)).strip()
 
-    return {"words": words, "hours": hours, "within": within, "lang": locale,
+    return {"words": page_words, "hours": hours, "within": within, "lang": locale,
             "lang_query": f"?lang={locale}" if chosen else "",
             "locales": settings.locales, "when": when, "body": body, "settings": settings,
             "labels": {c.name: c.label for c in settings.components}}

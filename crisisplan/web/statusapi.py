@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, request
 
+from crisisplan.comms.catalogue import catalogue_of
 from crisisplan.services import PublicIncident
 from crisisplan.web import services
 from crisisplan.web.public import COMPONENT_STATUS, WORST_FIRST, cache, component_statuses, send
@@ -19,8 +20,6 @@ from crisisplan.web.public import COMPONENT_STATUS, WORST_FIRST, cache, componen
 bp = Blueprint("statusapi", __name__, url_prefix="/api/v2")
 INDICATOR = {"major_outage": "critical", "partial_outage": "major", "degraded_performance": "minor",
              "under_maintenance": "minor", "operational": "none"}
-DESCRIPTION = {"none": "All Systems Operational", "minor": "Minor Service Outage",
-               "major": "Partial System Outage", "critical": "Major System Outage"}
 IMPACT_ORDER = ["none", "minor", "major", "critical"]
 
 
@@ -55,7 +54,9 @@ class _View:
     def status(self) -> dict[str, str]:
         worst = min(self.statuses.values(), key=WORST_FIRST.index, default="operational")
         indicator = INDICATOR[worst]
-        return {"indicator": indicator, "description": DESCRIPTION[indicator]}
+        # in the plan's default language, from its catalogue (`api:`): widgets show it as it is
+        words = catalogue_of(services().plan).words(services().plan.settings.default_locale, "api")
+        return {"indicator": indicator, "description": words[indicator]}
 
     def component_list(self) -> list[dict[str, Any]]:
         created = self.time(datetime.fromtimestamp(self.epoch, UTC))

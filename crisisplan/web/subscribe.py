@@ -47,8 +47,9 @@ def ask() -> tuple[str, int, dict[str, str]]:
     try:
         services().subscribe(email, chosen, language()[0])
     except InvalidInput as error:
-        return _page("subscribe.html", 400, error=str(error), field=error.field, email=email,
-                     chosen_components=chosen)
+        # the reader's words from the plan's catalogue, then the service's detail (which names the value)
+        return _page("subscribe.html", 400, error_key="bad_email" if error.field == "email" else "bad_components",
+                     error=str(error), field=error.field, email=email, chosen_components=chosen)
     return _page("subscribed.html", title_key="check_inbox", text_key="check_inbox_text", email=email)
 
 
@@ -60,9 +61,9 @@ def confirm(token: str) -> tuple[str, int, dict[str, str]]:
             return _page("subscribed.html", title_key="confirmed", text_key="confirmed_text", email=row.email)
         row = services().subscriber(token)
         if row.status == "unsubscribed":
-            raise NotFound("this address left the list; subscribe again from the status page")
-    except NotFound as error:
-        return _page("subscribed.html", 404, title_key="bad_link", text=str(error))
+            raise NotFound("this address left the list")
+    except NotFound:
+        return _page("subscribed.html", 404, title_key="bad_link", text_key="bad_link_text")
     return _page("button.html", title_key="confirm_title", text_key="confirm_text", button_key="confirm",
                  email=row.email)
 
@@ -75,6 +76,6 @@ def leave(token: str) -> tuple[str, int, dict[str, str]]:
             row = services().unsubscribe(token)
             return _page("subscribed.html", title_key="left", text_key="left_text", email=row.email)
         row = services().subscriber(token)
-    except NotFound as error:
-        return _page("subscribed.html", 404, title_key="bad_link", text=str(error))
+    except NotFound:
+        return _page("subscribed.html", 404, title_key="bad_link", text_key="bad_link_text")
     return _page("button.html", title_key="leave_title", text_key="leave_text", button_key="leave", email=row.email)

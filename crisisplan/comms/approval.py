@@ -34,6 +34,7 @@ class ReviewError(CrisisplanError):
 
 
 def ready_to_publish(policy: str, status: str, author: str, approvals: list[dict[str, str]]) -> bool:
+    """Whether the post can go out now: not out already, and approved as the severity's policy asks."""
     if status in (PUBLISHED, SCHEDULED):
         return False
     if policy == "none":
@@ -44,11 +45,13 @@ def ready_to_publish(policy: str, status: str, author: str, approvals: list[dict
 
 
 def check_submit(status: str) -> None:
+    """Refuse to send a post for review unless it is still a draft."""
     if status != DRAFT:
         raise ReviewError(f"only a draft can be submitted for review; this post is {status}")
 
 
 def check_approve(policy: str, status: str, author: str, approvals: list[dict[str, str]], actor: str) -> None:
+    """Refuse an approval the status or the policy does not allow, such as authors approving their own post."""
     if status != IN_REVIEW:
         raise ReviewError(f"only a post in review can be approved; this post is {status}"
                           + (" (submit it first)" if status == DRAFT else ""))
@@ -62,6 +65,7 @@ def approved_after(policy: str, author: str, approvals: list[dict[str, str]]) ->
 
 
 def check_reject(status: str, comment: str) -> None:
+    """Refuse to reject a post that is not awaiting publication, or a rejection that does not say why."""
     if status not in (IN_REVIEW, APPROVED, SCHEDULED):
         raise ReviewError(f"only a post in review, approved or scheduled can be rejected; this post is {status}")
     if not comment.strip():
@@ -69,10 +73,12 @@ def check_reject(status: str, comment: str) -> None:
 
 
 def check_edit(status: str) -> None:
+    """Refuse to edit a published post: readers get a new update that corrects it instead."""
     if status == PUBLISHED:
         raise ReviewError("a published post cannot be edited; publish a new update that corrects it")
 
 
 def text_diff(old: str, new: str, name: str) -> str:
+    """Show the reviewer what an edit changed, as a diff of the text before and after."""
     return "".join(difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
                                         fromfile=f"{name} (before)", tofile=f"{name} (after)"))

@@ -23,6 +23,8 @@ GSM7_EXTENDED = set("^{}\\[~]|€\f")
 
 @dataclass(frozen=True)
 class Channel:
+    """A place a post goes (status page, social, e-mail, chat, SMS) and how much text it takes."""
+
     kind: str
     label: str
     limit: int  # hard limit, in the channel's own units
@@ -45,6 +47,8 @@ CHANNELS: dict[str, Channel] = {
 
 @dataclass(frozen=True)
 class Rendering:
+    """A post as one channel shows it, with its length against that channel's limit."""
+
     channel: str
     text: str
     length: int
@@ -60,13 +64,16 @@ class Rendering:
 
     @functools.cached_property
     def html(self) -> str:
+        """The post as HTML, for the channels that show HTML (status page, e-mail); empty for the others."""
         return to_html(self.html_source) if self.html_source else ""
 
     @property
     def over_limit(self) -> bool:
+        """Whether the text, or the e-mail subject, is too long for this channel."""
         return self.length > self.limit or bool(self.subject_limit and len(self.subject) > self.subject_limit)
 
     def summary(self) -> str:
+        """The length against the limit on one line, so the writer sees how much room is left."""
         extra = f" ({self.segments} segment(s), {self.encoding})" if self.segments else ""
         if self.subject_limit:
             extra += f", subject {len(self.subject)}/{self.subject_limit}"

@@ -28,6 +28,8 @@ def text_for(bodies: dict[str, str], short_bodies: dict[str, str], locale: str, 
 
 @dataclass(frozen=True)
 class ChannelCheck:
+    """One channel and locale of a post: the text it would show, how it renders there and its tone findings."""
+
     channel: str
     locale: str
     text: str
@@ -36,6 +38,7 @@ class ChannelCheck:
 
     @property
     def short_form(self) -> bool:
+        """Whether this channel shows the post's short form (short social post, SMS) when the post has one."""
         return self.channel in SHORT_CHANNELS
 
     @property

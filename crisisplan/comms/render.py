@@ -49,6 +49,7 @@ class Renderer:
         )
 
     def render(self, path: Path, context: dict[str, Any]) -> str:
+        """Fill in one message template, or say which file and line of it is wrong."""
         name = path.relative_to(self.root).as_posix()
         shown = str(Path("templates") / name) if self.root.name == "templates" else str(path)
         try:

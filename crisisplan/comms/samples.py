@@ -15,6 +15,7 @@ from crisisplan.plan.schema import Runbook
 
 
 def sample_incident(runbook: Runbook, plan: Plan) -> Incident:
+    """A made-up incident of this runbook, with every field filled in, to try its templates on."""
     clock = SimulatedClock()
     components = [c.name for c in plan.settings.components[:2]]
     incident = IncidentMachine(runbook).declare(clock, severity=runbook.severities[0].name,
@@ -34,6 +35,7 @@ def kinds_to_render(plan: Plan, runbook: Runbook) -> set[str]:
 
 
 def render_samples(plan: Plan):  # noqa: ANN201 - yields (runbook, locale, kind, variant, text or error)
+    """Fill in every template of the plan for a sample incident, per runbook, locale, kind and short form."""
     renderer = Renderer(plan.root / "templates")
     for runbook in plan.runbooks.values():
         incident = sample_incident(runbook, plan)
@@ -53,6 +55,7 @@ def render_samples(plan: Plan):  # noqa: ANN201 - yields (runbook, locale, kind,
 
 
 def template_problems(plan: Plan) -> list[Problem]:
+    """Every template of the plan that fails to fill in with sample data, as problems for the plan's author."""
     problems = []
     for runbook, _locale, kind, variant, result in render_samples(plan):
         if isinstance(result, TemplateError):

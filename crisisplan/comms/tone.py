@@ -20,6 +20,8 @@ DEFAULT_BLOCK = ("contradiction", "blame", "bare_refusal", "placeholder", "too_l
 
 @dataclass(frozen=True)
 class Finding:
+    """One tone problem in a post: the rule, whether it warns or blocks, where it is, and what to write instead."""
+
     rule: str
     severity: str
     message: str
@@ -28,6 +30,7 @@ class Finding:
     suggestion: str
 
     def as_dict(self) -> dict[str, object]:
+        """The finding as plain data, for JSON output and the console."""
         return asdict(self)
 
 
@@ -43,6 +46,8 @@ class Words:
 
 @dataclass(frozen=True)
 class Context:
+    """What the tone rules need to know about a post: locale, kind, channel, the plan's jargon and which rules block."""
+
     locale: str = "en"
     kind: str | None = None
     channel: str = "status_page"
@@ -217,4 +222,5 @@ def _text_findings(text: str, locale: str, kind: str | None, jargon: tuple[str, 
 
 
 def blocking(findings: list[Finding]) -> list[Finding]:
+    """The findings that stop the post from being published."""
     return [f for f in findings if f.severity == "block"]

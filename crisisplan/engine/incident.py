@@ -20,6 +20,8 @@ class Event:
 
 @dataclass
 class TimerState:
+    """How one of the incident's timers runs: since when, when it last fired, and which promise is at risk."""
+
     # When the timer became active (its states were entered); None while inactive.
     anchor: datetime | None = None
     fired_at: datetime | None = None
@@ -30,6 +32,8 @@ class TimerState:
 
 @dataclass
 class Incident:
+    """One incident as the on-call team works it: severity, state, fields, roles, checklist, posts and timers."""
+
     runbook_id: str
     severity: str
     title: str
@@ -80,6 +84,7 @@ class Incident:
 
     @staticmethod
     def timers_from_record(data: dict[str, Any]) -> dict[str, TimerState]:
+        """Read the incident's timers back from what the store kept."""
         def when(value: str | None) -> datetime | None:
             return datetime.fromisoformat(value) if value else None
 

@@ -48,18 +48,21 @@ def promise_state(timer: Timer, incident: Incident, runbook: Runbook, now: datet
 
 
 def timer_duration(timer: Timer, runbook: Runbook, severity: str) -> timedelta:
+    """How long the timer runs at this severity: the severity's own time when the runbook says so, else a fixed one."""
     if timer.after.startswith("severity."):
         return getattr(runbook.severity(severity), timer.after.removeprefix("severity."))
     return parse_duration(timer.after)
 
 
 def satisfied(timer: Timer, incident: Incident) -> bool:
+    """Whether the timer's promise is met: the post it waits for is out, or the field it waits for is filled in."""
     if timer.until_published and timer.until_published in incident.published:
         return True
     return bool(timer.until_field and incident.fields.get(timer.until_field))
 
 
 def due_at(timer: Timer, state: TimerState, incident: Incident, runbook: Runbook) -> datetime | None:
+    """When the timer next fires (a deadline, or the next update the public was promised); None when it will not."""
     if state.anchor is None or satisfied(timer, incident):
         return None
     period = timer_duration(timer, runbook, incident.severity)

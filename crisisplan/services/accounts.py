@@ -44,10 +44,12 @@ class Account:
     via_token: bool = False
 
     def may(self, role: str) -> bool:
+        """Whether this person or token holds the role, or one that may do more."""
         return ROLES.index(self.role) >= ROLES.index(role)
 
 
 def check_role(role: str) -> str:
+    """The role, when it is one crisisplan knows; otherwise say which roles there are."""
     if role not in ROLES:
         raise InvalidInput(f"unknown role '{role}'; roles are {', '.join(ROLES)}; " + did_you_mean(role, ROLES),
                            "role")
@@ -55,12 +57,15 @@ def check_role(role: str) -> str:
 
 
 class Accounts:
+    """The people and API tokens that may use crisisplan: adding them, signing them in, revoking tokens."""
+
     def __init__(self, db: Database, clock: Clock | None = None):
         self.db = db
         self.clock = clock or SystemClock()
 
     # people ------------------------------------------------------------------
     def has_users(self) -> bool:
+        """Whether anybody has an account yet (until then, the first admin has to be created)."""
         with self.db.read() as session:
             return session.scalars(select(UserRow.id).limit(1)).first() is not None
 
@@ -82,10 +87,12 @@ class Accounts:
             return Account(row.id, row.name, row.role), password
 
     def users(self) -> list[UserRow]:
+        """Every person with an account, by name."""
         with self.db.read() as session:
             return list(session.scalars(select(UserRow).order_by(UserRow.name)))
 
     def user(self, user_id: int) -> Account | None:
+        """The person with this id, or None when there is no such person or their account is disabled."""
         with self.db.read() as session:
             row = session.get(UserRow, user_id)
             return Account(row.id, row.name, row.role) if row and row.active else None
@@ -125,6 +132,7 @@ class Accounts:
             return row.id, token
 
     def revoke_token(self, token_id: int) -> None:
+        """Stop an API token from working, for good."""
         with self.db.write() as session:
             row = session.get(TokenRow, token_id)
             if row is None:
@@ -132,10 +140,12 @@ class Accounts:
             row.revoked = True
 
     def tokens(self) -> list[TokenRow]:
+        """Every API token made, revoked ones too, oldest first (never the token itself: it is not kept)."""
         with self.db.read() as session:
             return list(session.scalars(select(TokenRow).order_by(TokenRow.id)))
 
     def token_account(self, token: str) -> Account | None:
+        """Who an API token acts as, or None when the token is unknown or revoked."""
         with self.db.read() as session:
             row = session.scalars(select(TokenRow).where(TokenRow.token_hash == _digest(token))).first()
             if row is None or row.revoked:

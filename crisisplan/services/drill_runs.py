@@ -73,6 +73,7 @@ class Scratch:
         return self._services
 
     def close(self) -> None:
+        """Throw the scratch database away."""
         self.db.dispose()
 
 
@@ -154,6 +155,7 @@ def _offset(delta: timedelta) -> str:
 
 
 def summary(run_: DrillRecord) -> dict[str, Any]:
+    """A run in brief: its scenario, the drill's incident, and the scripted steps the plan refused."""
     return {"scenario": run_.scenario.id, "incident": run_.incident_id, "errors": run_.errors}
 
 
@@ -162,6 +164,8 @@ PARALLEL_FROM = 20  # smaller batches are quicker in one process than starting w
 
 @dataclass
 class Played:
+    """A batch of drill runs: the last run and its scorecard, every run's score, and the scratch database."""
+
     last: DrillRecord
     card: Scorecard
     scores: list[int]
@@ -169,6 +173,7 @@ class Played:
 
     @property
     def mean(self) -> int:
+        """The batch's average score, rounded."""
         return round(sum(self.scores) / len(self.scores))
 
 

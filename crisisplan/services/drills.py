@@ -30,6 +30,7 @@ class DrillCommands(UnitOfWork):
     """Live drills in the console, and the history of every drill's score."""
 
     def scenarios(self) -> dict[str, Any]:
+        """The plan's drill scenarios by id, checked once; refuses them all if any has a problem."""
         if self._scenarios is None:
             self._scenarios, problems = check_scenarios(self.plan)
             if problems:
@@ -107,6 +108,7 @@ class DrillCommands(UnitOfWork):
 
     def record_drill(self, scenario_id: str, runbook_id: str, title: str, score: int, scorecard: dict[str, Any],
                      runs: int = 1) -> DrillRunRow:
+        """Keep a drill's score in the drill history (the mean score when it was run several times)."""
         with self.db.write() as session:
             row = DrillRunRow(scenario_id=scenario_id, runbook_id=runbook_id, title=title, ran_at=SystemClock().now(),
                               runs=runs, score=score, scorecard=scorecard)
@@ -115,6 +117,7 @@ class DrillCommands(UnitOfWork):
             return row
 
     def drill_history(self, runbook_id: str | None = None) -> list[DrillRunRow]:
+        """Every drill's score so far, oldest first; only one runbook's when asked."""
         with self.db.read() as session:
             query = select(DrillRunRow).order_by(DrillRunRow.ran_at, DrillRunRow.id)
             if runbook_id:

@@ -35,6 +35,7 @@ class Reads(UnitOfWork):
     """What people and the public read; nothing here changes anything."""
 
     def get(self, incident_id: int) -> IncidentView:
+        """The incident as people read it: its state, deadlines, checklist and what can happen next."""
         with self.db.read() as session:
             row = session.get(IncidentRow, incident_id)
             if row is None:
@@ -42,6 +43,7 @@ class Reads(UnitOfWork):
             return self._view(row)
 
     def incident(self, incident_id: int) -> Incident:
+        """The incident as the runbook engine sees it, to check what may happen to it."""
         with self.db.read() as session:
             row = session.get(IncidentRow, incident_id)
             if row is None:
@@ -49,6 +51,7 @@ class Reads(UnitOfWork):
             return self._to_engine(row, self.machine(row.runbook_id))
 
     def status(self, include_closed: bool = False) -> list[IncidentView]:
+        """Every open incident (closed ones too when asked), in the order they were declared."""
         with self.db.read() as session:
             query = select(IncidentRow).order_by(IncidentRow.id)
             if not include_closed:
@@ -84,6 +87,7 @@ class Reads(UnitOfWork):
         return None if timer is None else promise_state(timer, incident, machine.runbook, clock.now())
 
     def timeline(self, incident_id: int) -> list[AuditEventRow]:
+        """Everything that happened to the incident, in order, from its audit trail."""
         self.get(incident_id)
         with self.db.read() as session:
             return list(session.scalars(select(AuditEventRow)
@@ -113,12 +117,14 @@ class Reads(UnitOfWork):
         return {"kept": kept, "broken": broken, "rate": round(kept / total, 3) if total else None}
 
     def posts(self, incident_id: int) -> list[PostRow]:
+        """Every post of the incident, drafts included, oldest first."""
         self.get(incident_id)
         with self.db.read() as session:
             return list(session.scalars(select(PostRow).where(PostRow.incident_id == incident_id)
                                         .order_by(PostRow.id)))
 
     def post(self, post_id: int) -> PostRow:
+        """One post, whatever its status."""
         with self.db.read() as session:
             post = session.get(PostRow, post_id)
             if post is None:
@@ -195,6 +201,7 @@ class Reads(UnitOfWork):
             return len(events), audit.verify_incident(row, events)
 
     def verify_audit(self) -> tuple[int, int, list[audit.Finding]]:
+        """Check every incident's audit trail for tampering: (incidents checked, events checked, what is wrong)."""
         with self.db.read() as session:
             return audit.verify(session)
 

@@ -27,6 +27,8 @@ class SubscriberStatus(StrEnum):
 
 
 class SubscriberCommands(UnitOfWork):
+    """E-mail subscribers: signing up, confirming, leaving, and the list the comms lead manages."""
+
     def subscribe(self, email: str, components: list[str], locale: str) -> SubscriberRow:
         """Ask for e-mail updates: nothing is sent until the address confirms (a confirmation e-mail goes out).
 
@@ -76,10 +78,12 @@ class SubscriberCommands(UnitOfWork):
         return row
 
     def subscriber(self, token: str) -> SubscriberRow:
+        """The subscription a link belongs to; a link that is not valid any more is refused."""
         with self.db.read() as session:
             return self._subscriber_by_token(session, token)
 
     def confirm_subscription(self, token: str) -> SubscriberRow:
+        """Confirm a subscription from the link in its e-mail, so posts start coming; confirming twice is fine."""
         with self.db.write() as session:
             row = self._subscriber_by_token(session, token)
             if row.status == SubscriberStatus.UNSUBSCRIBED:
@@ -97,6 +101,7 @@ class SubscriberCommands(UnitOfWork):
             return row
 
     def remove_subscriber(self, subscriber_id: int) -> SubscriberRow:
+        """Take someone off the list by hand: they get no more posts."""
         with self.db.write() as session:
             row = session.get(SubscriberRow, subscriber_id)
             if row is None:

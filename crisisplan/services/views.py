@@ -16,6 +16,7 @@ SYSTEM_ACTOR = "crisisplan"  # the actor of what timers do
 
 
 def default_actor() -> str:
+    """Who is acting when nobody says: the login name of the person at the terminal."""
     try:
         return getpass.getuser()
     except (KeyError, OSError):
@@ -24,6 +25,8 @@ def default_actor() -> str:
 
 @dataclass
 class PublicUpdate:
+    """One published update as the status page shows it, with the status the incident had when it went out."""
+
     id: int
     kind: str
     at: datetime
@@ -33,6 +36,8 @@ class PublicUpdate:
 
 @dataclass
 class PublicIncident:
+    """An incident as the public sees it on the status page: impact, status, components and updates."""
+
     id: int
     title: str
     impact: str
@@ -45,6 +50,7 @@ class PublicIncident:
 
     @property
     def active(self) -> bool:
+        """Whether the incident is still going on, as far as the public is told."""
         return self.status != "resolved"
 
 
@@ -61,6 +67,8 @@ class Drafted:
 
 @dataclass
 class Deadline:
+    """A running timer's due time, with the label the runbook gives it."""
+
     timer: str
     label: str
     due_at: datetime
@@ -94,9 +102,11 @@ class IncidentView:
     acknowledgement: str | None = None  # the acknowledge-by promise, the same way
 
     def deadline(self, timer: str) -> datetime | None:
+        """When the named timer is due, or None when it is not running."""
         return next((d.due_at for d in self.deadlines if d.timer == timer), None)
 
     def as_dict(self) -> dict[str, Any]:
+        """The incident as plain data, for the JSON the command line and the API return."""
         return {
             "id": self.id, "title": self.title, "runbook": self.runbook_id,
             "severity": self.severity, "state": self.state, "state_label": self.state_label,

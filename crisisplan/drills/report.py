@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from crisisplan.drills.record import DrillRecord
 from crisisplan.drills.score import Scorecard
@@ -11,6 +13,8 @@ from crisisplan.duration import format_duration
 
 WIDTH, LEFT, RIGHT, ROW = 960, 130, 20, 26
 STATE_COLOURS = ["#dbe9f6", "#fde7c8", "#e3f1dd", "#f4dbe9", "#e6e1f4", "#fff5c2", "#d9f0f0", "#eeeeee"]
+_Event = tuple[datetime, str, dict[str, Any]]  # (at, kind, payload)
+_X = Callable[[datetime], float]  # a moment's place on the time axis
 
 
 def _when(run: DrillRecord, moment: datetime) -> str:
@@ -27,13 +31,6 @@ def timeline_svg(run: DrillRecord) -> str:
     def x(moment: datetime) -> float:
         return LEFT + (WIDTH - LEFT - RIGHT) * min(max((moment - start).total_seconds() / span, 0), 1)
 
-    runbook = run.runbook
-    bands, current, since = [], runbook.initial, start
-    for at, kind, payload in events:
-        if kind == "state_changed":
-            bands.append((current, since, at))
-            current, since = payload["to"], at
-    bands.append((current, since, end))
     rows = ["States", "Posts", "Injects", "Deadlines"]
     height = ROW * len(rows) + 60
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" '
@@ -41,14 +38,38 @@ def timeline_svg(run: DrillRecord) -> str:
            f'<rect width="{WIDTH}" height="{height}" fill="#ffffff"/>']
     for i, name in enumerate(rows):
         out.append(f'<text x="8" y="{30 + i * ROW + 16}" fill="#1b1f24">{name}</text>')
+    out += _state_row(run, events, x)
+    out += _post_row(run, events, x, 30 + ROW + 11)
+    out += _inject_row(run, x, 30 + 2 * ROW + 11)
+    out += _deadline_row(run, events, x, 30 + 3 * ROW)
+    out += _axis(run, x, 30 + len(rows) * ROW + 4)
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def _state_row(run: DrillRecord, events: list[_Event], x: _X) -> list[str]:
+    """The states the incident went through, one band each, labelled when wide enough."""
+    runbook = run.runbook
+    bands, current, since = [], runbook.initial, run.started_at
+    for at, kind, payload in events:
+        if kind == "state_changed":
+            bands.append((current, since, at))
+            current, since = payload["to"], at
+    bands.append((current, since, run.ended_at))
     colours = {s.name: STATE_COLOURS[i % len(STATE_COLOURS)] for i, s in enumerate(runbook.states)}
+    out = []
     for state, a, b in bands:
         x1, x2 = x(a), max(x(b), x(a) + 1)
         out.append(f'<rect x="{x1:.1f}" y="30" width="{x2 - x1:.1f}" height="{ROW - 4}" fill="{colours[state]}" '
                    f'stroke="#8a94a3"><title>{html.escape(state)} {_when(run, a)}–{_when(run, b)}</title></rect>')
         if x2 - x1 > 40:
             out.append(f'<text x="{x1 + 4:.1f}" y="46" fill="#1b1f24">{html.escape(state)}</text>')
-    y = 30 + ROW + 11
+    return out
+
+
+def _post_row(run: DrillRecord, events: list[_Event], x: _X, y: int) -> list[str]:
+    """Each published post as a green dot; each post made outside the review as a red one."""
+    out = []
     for at, kind, payload in events:
         if kind == "post_published":
             out.append(f'<circle cx="{x(at):.1f}" cy="{y}" r="5" fill="#1d6b36"><title>{html.escape(payload["kind"])} '
@@ -56,16 +77,26 @@ def timeline_svg(run: DrillRecord) -> str:
         elif kind == "external_post":
             out.append(f'<circle cx="{x(at):.1f}" cy="{y}" r="6" fill="#a1181d"><title>posted outside the review '
                        f'{_when(run, at)}</title></circle>')
-    y = 30 + 2 * ROW + 11
+    return out
+
+
+def _inject_row(run: DrillRecord, x: _X, y: int) -> list[str]:
+    """Each inject as a triangle, its text on hover."""
+    out = []
     for at, inject in run.injects:
         px = x(at)
         out.append(f'<path d="M{px:.1f},{y - 7} L{px + 6:.1f},{y + 5} L{px - 6:.1f},{y + 5} Z" fill="#8a4b00">'
                    f'<title>{html.escape(inject.kind)} {_when(run, at)}: {html.escape(inject.text)}</title></path>')
-    y = 30 + 3 * ROW
+    return out
+
+
+def _deadline_row(run: DrillRecord, events: list[_Event], x: _X, y: int) -> list[str]:
+    """Every due time promised within the drill as a line; timers fired and escalations as dashed ones."""
+    out = []
     promised = {(p["timer"], p["due_at"]) for _, kind, p in events if kind == "timer_set"}
     for timer, due in sorted(promised):
         moment = datetime.fromisoformat(due)
-        if start <= moment <= end:
+        if run.started_at <= moment <= run.ended_at:
             out.append(f'<line x1="{x(moment):.1f}" y1="{y + 6}" x2="{x(moment):.1f}" y2="{y + ROW - 10}" '
                        f'stroke="#4a5360"><title>{html.escape(timer)} due {_when(run, moment)}</title></line>')
     for at, kind, payload in events:
@@ -75,14 +106,18 @@ def timeline_svg(run: DrillRecord) -> str:
             out.append(f'<line x1="{px:.1f}" y1="{y}" x2="{px:.1f}" y2="{y + ROW - 4}" stroke="{colour}" '
                        f'stroke-dasharray="3,2"><title>{html.escape(kind)}: {html.escape(payload.get("timer", ""))} '
                        f'{_when(run, at)}</title></line>')
-    axis = 30 + len(rows) * ROW + 4
-    out.append(f'<line x1="{LEFT}" y1="{axis}" x2="{WIDTH - RIGHT}" y2="{axis}" stroke="#4a5360"/>')
+    return out
+
+
+def _axis(run: DrillRecord, x: _X, axis: int) -> list[str]:
+    """The time axis, with seven ticks from the start of the drill to its end."""
+    start, end = run.started_at, run.ended_at
+    out = [f'<line x1="{LEFT}" y1="{axis}" x2="{WIDTH - RIGHT}" y2="{axis}" stroke="#4a5360"/>']
     for i in range(7):
         moment = start + (end - start) * i / 6
         out.append(f'<text x="{x(moment):.1f}" y="{axis + 16}" text-anchor="middle" fill="#4a5360">'
                    f'{_when(run, moment)}</text>')
-    out.append("</svg>")
-    return "\n".join(out)
+    return out
 
 
 def _lines(card: Scorecard) -> tuple[list[str], list[str]]:

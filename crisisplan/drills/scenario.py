@@ -4,6 +4,7 @@ and what the scripted responder does. Checked like runbooks: every problem names
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
@@ -105,54 +106,79 @@ class Scenario(Strict):
 
 def scenario_problems(scenario: Scenario, src: Located, plan: Plan) -> list[Problem]:
     """What the schema cannot see: names of the runbook, severities, triggers, fields, kinds, rules."""
-    out: list[Problem] = []
     if scenario.runbook not in plan.runbooks:
         return [src.problem(("runbook",), f"unknown runbook '{scenario.runbook}'",
                             did_you_mean(scenario.runbook, plan.runbooks))]
     runbook = plan.runbooks[scenario.runbook]
-    severities = [s.name for s in runbook.severities]
-    triggers = {t.trigger for t in runbook.transitions}
-    fields = {f.name for f in runbook.fields}
-    roles = {r.name for r in runbook.roles}
-    kinds = plan.kinds()
+    check = _ScenarioCheck(
+        src, scenario.duration,
+        triggers={t.trigger for t in runbook.transitions},
+        fields={f.name for f in runbook.fields},
+        roles={r.name for r in runbook.roles},
+        kinds=plan.kinds(),
+    )
+    check.known(("severity",), scenario.severity, [s.name for s in runbook.severities], "severity")
     components = {c.name for c in plan.settings.components}
-
-    def known(path: tuple, value: str, names: set[str] | list[str], what: str) -> None:
-        if value not in names:
-            out.append(src.problem(path, f"unknown {what} '{value}'", did_you_mean(value, names)))
-
-    known(("severity",), scenario.severity, severities, "severity")
     for i, name in enumerate(scenario.components):
-        known(("components", i), name, components, "component")
+        check.known(("components", i), name, components, "component")
     for i, inject in enumerate(scenario.injects):
-        if inject.at > scenario.duration:
-            out.append(src.problem(("injects", i, "at"), "inject comes after the end of the drill",
-                                   "make `duration` longer or the inject earlier"))
-        for name in inject.fields:
-            known(("injects", i, "fields", name), name, fields, "field")
-        for j, expect in enumerate(inject.expect):
-            path = ("injects", i, "expect", j)
-            if expect.trigger:
-                known(path + ("trigger",), expect.trigger, triggers, "trigger")
-            if expect.post:
-                known(path + ("post",), expect.post, kinds, "post kind")
-            if expect.quiet:
-                known(path + ("quiet",), expect.quiet, RULES, "tone rule")
+        check.inject(i, inject)
     for i, action in enumerate(scenario.script):
+        check.action(i, action)
+    return check.out
+
+
+@dataclass
+class _ScenarioCheck:
+    """One scenario's problems, checked against the names its runbook and the plan give."""
+
+    src: Located
+    duration: timedelta
+    triggers: set[str]
+    fields: set[str]
+    roles: set[str]
+    kinds: set[str]
+    out: list[Problem] = field(default_factory=list)
+
+    def known(self, path: tuple, value: str, names: set[str] | list[str], what: str) -> None:
+        """A name the plan does not know, with the nearest one it does."""
+        if value not in names:
+            self.out.append(self.src.problem(path, f"unknown {what} '{value}'", did_you_mean(value, names)))
+
+    def inject(self, i: int, inject: Inject) -> None:
+        """An inject within the drill, setting known fields, expecting known triggers, posts and rules."""
+        if inject.at > self.duration:
+            self.out.append(self.src.problem(("injects", i, "at"), "inject comes after the end of the drill",
+                                             "make `duration` longer or the inject earlier"))
+        for name in inject.fields:
+            self.known(("injects", i, "fields", name), name, self.fields, "field")
+        for j, expect in enumerate(inject.expect):
+            self.expect(("injects", i, "expect", j), expect)
+
+    def expect(self, path: tuple, expect: Expect) -> None:
+        """A good response naming a known trigger, post kind or tone rule."""
+        if expect.trigger:
+            self.known(path + ("trigger",), expect.trigger, self.triggers, "trigger")
+        if expect.post:
+            self.known(path + ("post",), expect.post, self.kinds, "post kind")
+        if expect.quiet:
+            self.known(path + ("quiet",), expect.quiet, RULES, "tone rule")
+
+    def action(self, i: int, action: Action) -> None:
+        """A scripted step within the drill, on known triggers, fields, post kinds and roles."""
         path = ("script", i)
-        if max(action.times()) > scenario.duration:
-            out.append(src.problem(path + ("at",), "action comes after the end of the drill"))
+        if max(action.times()) > self.duration:
+            self.out.append(self.src.problem(path + ("at",), "action comes after the end of the drill"))
         if (action.every is None) != (action.until is None):
-            out.append(src.problem(path, "`every` and `until` go together", "give both, or neither"))
+            self.out.append(self.src.problem(path, "`every` and `until` go together", "give both, or neither"))
         if action.trigger:
-            known(path + ("trigger",), action.trigger, triggers, "trigger")
+            self.known(path + ("trigger",), action.trigger, self.triggers, "trigger")
         for name in action.set:
-            known(path + ("set", name), name, fields, "field")
+            self.known(path + ("set", name), name, self.fields, "field")
         if action.publish:
-            known(path + ("publish",), action.publish, kinds, "post kind")
+            self.known(path + ("publish",), action.publish, self.kinds, "post kind")
         for role in action.assign:
-            known(path + ("assign", role), role, roles, "role")
-    return out
+            self.known(path + ("assign", role), role, self.roles, "role")
 
 
 def drill_dir(plan: Plan) -> Path:

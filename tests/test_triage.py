@@ -90,15 +90,20 @@ def test_legal_words_declare_escalate_and_tell_the_customer_by_when(complaint, s
     legal = next(e for e in row.data["escalations"] if e["when"] == "legal")
     assert legal["to"] == "legal_counsel"
     assert legal["by"] == (services.clock.now() + timedelta(hours=1)).isoformat()
-    assert row.data["reply"].startswith("Gracias por avisarnos y lo sentimos. Tu caso ha pasado a legal counsel")
+    assert row.data["reply"].startswith("@someone, sentimos las molestias, y gracias por tu paciencia. Hemos pasado tu "
+                                        "caso a nuestro equipo jurídico")
     kinds = [e.kind for e in services.timeline(row.incident_id)]
     assert "escalated" in kinds and "complaint_attached" in kinds
 
 
-def test_a_holding_reply_promises_the_channels_answer_time_and_trolls_get_none(complaint) -> None:
+def test_a_holding_reply_promises_the_channels_answer_time_and_trolls_get_none(complaint, services) -> None:
+    from crisisplan.comms.render import format_moment
+
     polite, _ = complaint("The app logs me out since yesterday", channel="chat")
     assert polite.data["proposal"] == {"runbook": "complaints", "severity": "normal", "declare": "if more come"}
-    assert polite.data["reply"].endswith("will answer within 10m.")
+    now = services.clock.now()
+    assert f"will get back to you by {format_moment(now + timedelta(minutes=10), 'en', 'Europe/Madrid', now)}." \
+        in polite.data["reply"]
     troll, _ = complaint("WORST SHOP EVER, IDIOTS!!!! MORONS!!!")
     assert troll.data["reply"] == "" and troll.data["triage"]["legitimacy"] == "trolling"
 

@@ -1,4 +1,5 @@
-"""What every message template sees: the incident, the organisation, the next update time."""
+"""What every message template sees: the incident, the organisation, the next update time; and what a reply to
+one person sees (no incident: a complaint may belong to none yet)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ def template_context(
     next_update_at: datetime,
     person: str | None = None,
     channel: str = "status_page",
+    team: str | None = None,
 ) -> dict[str, Any]:
     org = settings.organisation
     labels = {c.name: c.label for c in settings.components}
@@ -46,5 +48,17 @@ def template_context(
         "next_update": format_moment(next_update_at, locale, org.time_zone, now),
         "person": person,
         "channel": channel,
+        "team": team,
         "drill": incident.is_drill,
     }
+
+
+def reply_context(settings: PlanSettings, *, locale: str, now: datetime, answer_by: datetime,
+                  person: str | None = None, team: str | None = None, channel: str = "") -> dict[str, Any]:
+    """What a reply to one person sees: `person` (their name or handle), `next_update` (when they hear from us,
+    in their language), `team` (who took the case over, in their language; None when the plan has no words for
+    it), `org` and `channel`. No `incident`."""
+    org = settings.organisation
+    return {"org": org.model_dump(), "person": person,
+            "next_update": format_moment(answer_by, locale, org.time_zone, now),
+            "team": team, "channel": channel, "drill": False}

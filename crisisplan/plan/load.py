@@ -57,6 +57,10 @@ CATALOGUE_SECTIONS: dict[str, dict[str, tuple[str, ...]]] = {
     "api": {"none": (), "minor": (), "major": (), "critical": ()},
 }
 DAYS = 7  # page.days: the names of Monday … Sunday, separated by spaces
+# What a complaint's author is answered from at once, by what triage decided (services/signals.py): a holding
+# reply, or that the case went up the escalation matrix. Every locale needs both.
+REPLY_KINDS = {"holding": "holding_reply", "escalated": "escalation_notice"}
+
 Words = dict[str, dict[str, dict[str, str]]]  # locale -> section -> key -> text
 
 
@@ -251,6 +255,7 @@ def check_plan(root: Path) -> tuple[Plan | None, list[Problem]]:
     if settings is not None and settings_src is not None:
         problems.extend(_signal_problems(plan, settings_src))
         problems.extend(_catalogue_problems(plan))
+        problems.extend(_reply_problems(plan, settings_src))
     return (plan if settings else None), problems
 
 
@@ -264,6 +269,24 @@ def _catalogue_problems(plan: Plan) -> list[Problem]:
                 problem = plan.catalogue.sources[locale].problem(("teams", role), f"teams.{role}: no runbook has "
                                                                  "this role", did_you_mean(role, roles))
                 found.append(dataclasses.replace(problem, severity="warning"))
+    return found
+
+
+def _reply_problems(plan: Plan, src: Located) -> list[Problem]:
+    """Every locale can answer a complaint at once: both reply templates exist (their rendering is checked with
+    the other templates')."""
+    found: list[Problem] = []
+    runbook_id = plan.settings.signals.complaints.runbook
+    for i, locale in enumerate(plan.settings.locales):
+        for kind in REPLY_KINDS.values():
+            if plan.template_path(locale, runbook_id, kind) is None:
+                line = src.at(("locales", i))[0]
+                missing = plan.root / "templates" / locale / f"{kind}{TEMPLATE_SUFFIX}"
+                found.append(Problem(_relative(plan.root, missing), 1, 1,
+                                     f"no reply template '{kind}' for locale '{locale}': a complaint in this "
+                                     f"language would get no answer ({src.file}:{line} lists '{locale}')",
+                                     f"create this file, e.g. from templates/{plan.settings.default_locale}/"
+                                     f"{kind}{TEMPLATE_SUFFIX}"))
     return found
 
 

@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from crisisplan.comms.render import format_moment
 from crisisplan.duration import format_duration
 from crisisplan.errors import InvalidInput, NotFound
 from crisisplan.services.unit import UnitOfWork
@@ -181,7 +180,7 @@ class SignalCommands(UnitOfWork):
                 "severity": runbook.severities[0 if verdict.severity == "high" else -1].name,
                 "declare": "now" if action == SignalAction.DECLARED else "if more come"}
             row.data = {**row.data, "escalations": escalations, "proposal": proposal,
-                        "reply": self._reply(verdict, escalations, channel, at)}
+                        **self._reply(verdict, escalations, channel, author, at)}
             return row, True
 
     def import_complaints(self, text: str, name: str, actor: str = "") -> dict[str, int]:
@@ -244,30 +243,46 @@ class SignalCommands(UnitOfWork):
                  "by": (at + row.within).isoformat(), "tell_customer": row.tell_customer}
                 for key in verdict.escalate for row in self.plan.settings.escalation if row.when == key]
 
-    REPLIES = {
-        "en": {"escalated": "Thank you for telling us, and we are sorry. Your case has gone to our {to}; "
-                            "you will hear from us by {by}.",
-               "holding": "Thank you for telling us, and we are sorry. We are looking into it and will answer "
-                          "within {within}."},
-        "es": {"escalated": "Gracias por avisarnos y lo sentimos. Tu caso ha pasado a {to}; "
-                            "te responderemos antes de {by}.",
-               "holding": "Gracias por avisarnos y lo sentimos. Lo estamos revisando y te responderemos "
-                          "en menos de {within}."},
-    }
+    def _reply(self, verdict: Any, escalations: list[dict[str, Any]], channel: str, author: str,
+               at: datetime) -> dict[str, Any]:
+        """What the customer is told now, from the plan's reply templates in their language: that their case went
+        up, to whom (in their words, when the catalogue has them) and by when, or a holding reply by the channel's
+        answer time; nothing to trolls. Tone-checked like every post, the findings kept beside the reply."""
+        from crisisplan.comms.catalogue import catalogue_of
+        from crisisplan.comms.channels import CHANNELS
+        from crisisplan.comms.context import reply_context
+        from crisisplan.comms.render import TemplateError
+        from crisisplan.comms.tone import Context, check
+        from crisisplan.plan.load import REPLY_KINDS
 
-    def _reply(self, verdict: Any, escalations: list[dict[str, Any]], channel: str, at: datetime) -> str:
-        """What the customer is told now: that it went up and by when, or a holding reply; nothing to trolls."""
         if not verdict.holding_reply:
-            return ""
-        words = self.REPLIES.get(verdict.locale, self.REPLIES["en"])
+            return {"reply": ""}
+        settings = self.plan.settings
+        locale = verdict.locale if verdict.locale in settings.locales else settings.default_locale
         told = next((e for e in escalations if e["tell_customer"]), None)
-        tz = self.plan.settings.organisation.time_zone
         if told:
-            moment = format_moment(datetime.fromisoformat(told["by"]), verdict.locale, tz, at)
-            return words["escalated"].format(to=told["to_label"].lower(), by=moment)
-        support = next((c for c in self.plan.settings.support if c.name == channel), None)
-        within = support.response if support else timedelta(hours=4)
-        return words["holding"].format(within=format_duration(within))
+            kind, answer_by = REPLY_KINDS["escalated"], datetime.fromisoformat(told["by"])
+            team = catalogue_of(self.plan).team(locale, told["to"])
+        else:
+            support = next((c for c in settings.support if c.name == channel), None)
+            within = support.response if support else timedelta(hours=4)
+            kind, answer_by, team = REPLY_KINDS["holding"], at + within, None
+        person = author.strip() if author.strip() and "@" not in author.strip()[1:] else None  # a name or @handle
+        runbook = settings.signals.complaints.runbook
+        path = self.plan.template_path(locale, runbook, kind)
+        try:
+            if path is None:
+                raise TemplateError(f"templates/{locale}/{kind}.md.j2", 1, "template file not found")
+            text = self._renderer.render(path, reply_context(settings, locale=locale, now=at, answer_by=answer_by,
+                                                             person=person, team=team, channel=channel))
+        except TemplateError as error:  # `crisisplan validate` reports it; the team words this one by hand
+            return {"reply": "", "reply_kind": kind, "reply_locale": locale, "reply_error": str(error)}
+        override = self.plan.runbooks[runbook].tone.block if runbook in self.plan.runbooks else None
+        tone = Context(locale=locale, kind=kind, channel=channel if channel in CHANNELS else "social_short",
+                       jargon=tuple(settings.tone.jargon),
+                       block=tuple(settings.tone.block if override is None else override))
+        return {"reply": text.strip(), "reply_kind": kind, "reply_locale": locale,
+                "reply_tone": [f.as_dict() for f in check(text.strip(), tone)]}
 
     def override_triage(self, signal_id: int, changes: dict[str, str], actor: str) -> SignalRow:
         """The team's own judgement beside the assessment: severity or legitimacy."""

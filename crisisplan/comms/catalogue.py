@@ -38,6 +38,7 @@ class Catalogue:
 
     @property
     def default_locale(self) -> str:
+        """The locale whose words fill the gaps of the others."""
         return self.files.default_locale
 
     def words(self, locale: str, section: str) -> dict[str, str]:

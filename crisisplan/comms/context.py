@@ -23,6 +23,9 @@ def template_context(
     channel: str = "status_page",
     team: str | None = None,
 ) -> dict[str, Any]:
+    """The variables a post's template sees: `incident` (its public fields, title, state, components, page),
+    `org`, `next_update` (in the reader's language and the organisation's time zone), `person`, `channel`,
+    `team` (who took an escalated case, in the reader's words; None for most posts) and `drill`."""
     org = settings.organisation
     labels = {c.name: c.label for c in settings.components}
     state = runbook.state(incident.state)

@@ -24,20 +24,24 @@ from crisisplan.plan.schema import PlanSettings
 
 
 def domain(settings: PlanSettings) -> str:
+    """The status page's host name: the domain of Message-IDs, List-Id and the default sender."""
     org = settings.organisation
     return urlsplit(org.status_url or org.help_url).hostname or "crisisplan.invalid"
 
 
 def base_url(settings: PlanSettings) -> str:
+    """Where the status page lives (the help site when the plan names none), without a trailing slash."""
     org = settings.organisation
     return (org.status_url or org.help_url).rstrip("/")
 
 
 def confirm_url(settings: PlanSettings, token: str) -> str:
+    """The link in a confirmation e-mail that opens the confirm button."""
     return f"{base_url(settings)}/subscribe/confirm/{token}"
 
 
 def unsubscribe_url(settings: PlanSettings, token: str) -> str:
+    """The one-click leave link of every e-mail (and its List-Unsubscribe header)."""
     return f"{base_url(settings)}/subscribe/leave/{token}"
 
 

@@ -188,36 +188,41 @@ def read_model(path: Path, name: str, model: type[M], problems: list[Problem],
     return None
 
 
+def _read_settings(root: Path, problems: list[Problem]) -> tuple[LoadedSettings | None, Located | None]:
+    """plan.yaml, and where its keys stand; (None, None) and the problems noted when it does not load."""
+    settings_path = root / "plan.yaml"
+    if not settings_path.is_file():
+        problems.append(Problem(_relative(root, settings_path), 1, 1, "plan.yaml is missing",
+                                "run `crisisplan init DIR` for a starting plan, or use --plan DIR"))
+        return None, None
+    src = None
+    try:
+        src = read_yaml(settings_path, _relative(root, settings_path))
+        settings = LoadedSettings.model_validate(src.data)
+    except PlanError as error:
+        problems.extend(error.problems)
+        return None, None
+    except ValidationError as error:
+        problems.extend(validation_problems(error, src, PlanSettings))
+        return None, None
+    for i, rule in enumerate(settings.tone.block):
+        if rule not in TONE_RULES:
+            problems.append(src.problem(("tone", "block", i), f"unknown tone rule '{rule}'",
+                                        did_you_mean(rule, TONE_RULES)))
+    if settings.default_locale not in settings.locales:
+        problems.append(src.problem(("default_locale",),
+                                    f"default locale '{settings.default_locale}' is not in locales",
+                                    did_you_mean(settings.default_locale, settings.locales)))
+    return settings, src
+
+
 def check_plan(root: Path) -> tuple[Plan | None, list[Problem]]:
     """Load everything that loads and report every problem found."""
     problems: list[Problem] = []
     if not root.is_dir():
         return None, [Problem(str(root), 1, 1, "the plan directory does not exist",
                               "pass --plan DIR, set CRISISPLAN_PLAN, or run `crisisplan init DIR`")]
-    settings_path = root / "plan.yaml"
-    settings: PlanSettings | None = None
-    settings_src = None
-    if not settings_path.is_file():
-        problems.append(Problem(_relative(root, settings_path), 1, 1, "plan.yaml is missing",
-                                "run `crisisplan init DIR` for a starting plan, or use --plan DIR"))
-    else:
-        try:
-            src = read_yaml(settings_path, _relative(root, settings_path))
-            settings = LoadedSettings.model_validate(src.data)
-            settings_src = src
-            for i, rule in enumerate(settings.tone.block):
-                if rule not in TONE_RULES:
-                    problems.append(src.problem(("tone", "block", i), f"unknown tone rule '{rule}'",
-                                                did_you_mean(rule, TONE_RULES)))
-            if settings.default_locale not in settings.locales:
-                problems.append(src.problem(("default_locale",),
-                                            f"default locale '{settings.default_locale}' is not in locales",
-                                            did_you_mean(settings.default_locale, settings.locales)))
-        except PlanError as error:
-            problems.extend(error.problems)
-        except ValidationError as error:
-            problems.extend(validation_problems(error, src, PlanSettings))
-
+    settings, settings_src = _read_settings(root, problems)
     templates = _index_templates(root, problems)
     plan = Plan(root, settings or PlanSettings.model_validate(
         {"organisation": {"name": "?", "help_url": "?"}}), templates=templates)

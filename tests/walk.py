@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from crisisplan.engine import Incident, IncidentMachine
 from crisisplan.plan.schema import Runbook
-from crisisplan.services import Services
+from crisisplan.services import IncidentView, Services
 
 
 def simple_paths(runbook: Runbook) -> list[list[tuple[str, str]]]:
@@ -59,6 +59,17 @@ def publish_kind(services: Services, incident_id: int, kind: str, actor: str = "
         services.clock.set(max(services.clock.now(), due[0].due_at))
         services.tick()
     raise AssertionError(f"no '{kind}' draft appeared")
+
+
+def take(services: Services, incident_id: int, trigger: str, actor: str = "tester") -> IncidentView:
+    """Take a runbook step as a person does: a public step by publishing its post, any other by its trigger."""
+    incident = services.incident(incident_id)
+    step = services.machine(incident.runbook_id).runbook.step(incident.state, trigger)
+    if step is None or not step.post:
+        return services.trigger(incident_id, trigger, actor)
+    post = services.draft_for_step(incident_id, trigger, actor)
+    publish_reviewed(services, post.id, actor)
+    return services.get(incident_id)
 
 
 def review(services: Services, post_id: int, author: str = "tester") -> None:

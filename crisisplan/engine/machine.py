@@ -17,7 +17,7 @@ from crisisplan.clock import Clock
 from crisisplan.engine import timers as timer_rules
 from crisisplan.engine.incident import Event, Incident
 from crisisplan.errors import InvalidInput, TriggerNotAllowed, did_you_mean
-from crisisplan.plan.schema import Guard, Runbook
+from crisisplan.plan.schema import Guard, Runbook, Transition
 
 
 @dataclass
@@ -33,6 +33,7 @@ class TriggerOption:
     dest: str
     allowed: bool
     blocked_by: tuple[str, ...] = ()
+    post: str | None = None  # the post kind whose publication takes this step (no bare trigger then)
 
 
 class _Subject:
@@ -98,7 +99,7 @@ class IncidentMachine:
             if incident.state not in self.runbook.sources(tr):
                 continue
             blocked = tuple(g.describe() for g in tr.guards if not guard_holds(g, incident, self.runbook))
-            result.append(TriggerOption(tr.trigger, tr.label, tr.dest, not blocked, blocked))
+            result.append(TriggerOption(tr.trigger, tr.label, tr.dest, not blocked, blocked, tr.post))
         return result
 
     def due(self, incident: Incident) -> dict[str, datetime]:
@@ -149,8 +150,20 @@ class IncidentMachine:
 
     def trigger(
         self, incident: Incident, name: str, clock: Clock, actor: str,
-        fields: dict[str, str] | None = None,
+        fields: dict[str, str] | None = None, by_post: str | None = None,
     ) -> Outcome:
+        """Move the incident along its runbook by a trigger, if its guards allow it now.
+
+        A step that is a public act (`post:` in the runbook) is taken only by publishing
+        that post (`by_post`), never by the bare trigger: the record cannot say "acknowledged"
+        while nothing was said in public.
+        """
+        step = self.runbook.step(incident.state, name)
+        if step is not None and step.post and by_post != step.post:
+            raise TriggerNotAllowed(
+                f"'{name}' is taken by publishing the '{step.post}' post, not by hand: draft it (or open the "
+                f"draft there is), get it approved, and publish it; the incident moves with it",
+                [], {name: [f"publish the '{step.post}' post"]})
         now = clock.now()
         before = self.due(incident)
         outcome = Outcome(incident.copy())
@@ -239,7 +252,7 @@ class IncidentMachine:
     def record_publication(
         self, incident: Incident, kind: str, clock: Clock, actor: str, post_id: int | None = None,
         promise_at: datetime | None = None, channels: dict[str, str] | None = None,
-        moved_from: datetime | None = None,
+        moved_from: datetime | None = None, step: str = "",
     ) -> Outcome:
         """A public post went out: guards see it and the update cadence restarts.
 
@@ -248,6 +261,7 @@ class IncidentMachine:
         channel to "" (sent) or the reason it was withheld. `moved_from` is the
         promise the draft named before publication moved it.
         """
+        self.check_publishable(incident, kind)
         now = clock.now()
         before = self.due(incident)
         outcome = Outcome(incident.copy())
@@ -263,7 +277,41 @@ class IncidentMachine:
         if moved_from is not None:
             payload["next_update_moved_from"] = moved_from.isoformat()
         outcome.events.append(Event("post_published", now, actor, payload))
-        return self._finish(outcome, now, actor, before)
+        published = self._finish(outcome, now, actor, before)
+        taken = self.post_step(published.incident, kind, step)
+        if taken is None:
+            return published
+        try:  # the post is the public act its step stands for: they happen together or not at all
+            moved = self.trigger(published.incident, taken.trigger, clock, actor, by_post=kind)
+        except TriggerNotAllowed as error:
+            raise TriggerNotAllowed(f"publishing the '{kind}' post takes the step '{taken.trigger}', which cannot "
+                                    f"happen yet: {error}", error.allowed, error.blocked) from None
+        return Outcome(moved.incident, published.events + moved.events)
+
+    def post_step(self, incident: Incident, kind: str, chosen: str = "") -> Transition | None:
+        """The step publishing a post of this kind takes now: the one the team chose, else the first the
+        record allows (say, "watching the fix" once a fix is recorded, else "progress"), else the first
+        there is, to name what blocks it."""
+        steps = [t for t in self.runbook.transitions if t.post == kind and incident.state in self.runbook.sources(t)]
+        if chosen:
+            step = next((t for t in steps if t.trigger == chosen), None)
+            if step is None:
+                raise TriggerNotAllowed(f"this '{kind}' post was written to take the step '{chosen}', which the "
+                                        f"incident cannot take from {self.states[incident.state].label}",
+                                        [t.trigger for t in steps], {})
+            return step
+        ready = (t for t in steps if all(guard_holds(g, incident, self.runbook) for g in t.guards
+                                         if g.published != kind))
+        return next(ready, steps[0] if steps else None)
+
+    def check_publishable(self, incident: Incident, kind: str) -> None:
+        """Refuse a post of a kind the runbook does not allow to go out from the incident's state."""
+        allowed = self.runbook.publishable_in(kind)
+        if incident.state not in allowed:
+            labels = ", ".join(self.states[s].label for s in allowed) or "no state"
+            raise TriggerNotAllowed(
+                f"a '{kind}' post can go out from: {labels}; the incident is {self.states[incident.state].label}",
+                [], {})
 
     def tick(self, incident: Incident, clock: Clock, actor: str = "crisisplan") -> Outcome:
         """Fire every timer due at the clock's time, oldest first."""

@@ -109,10 +109,19 @@ def all_due(incident: Incident, runbook: Runbook) -> dict[str, datetime]:
 
 
 def activate(incident: Incident, runbook: Runbook, now: datetime) -> None:
-    """Start timers whose states the incident is in; clear the others."""
+    """Start timers whose states the incident is in; clear the others.
+
+    A next-update time told to the public is kept whatever the state: a recurring
+    (cadence) timer keeps running outside its states, or starts, while such a promise
+    is pending, until the next public post or the incident is resolved.
+    """
+    here = runbook.state(incident.state)
+    if here.final or here.public_status == "resolved":
+        incident.promised_update_at = None  # resolved or over: no next update is owed
+    promised = incident.promised_update_at is not None
     for timer in runbook.timers:
         state = incident.timers.setdefault(timer.name, TimerState())
-        inside = incident.state in timer.states
+        inside = incident.state in timer.states or (promised and timer.kind == "recurring")
         if inside and state.anchor is None:
             incident.timers[timer.name] = TimerState(anchor=now)
         elif not inside and state.anchor is not None:

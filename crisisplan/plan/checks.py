@@ -141,9 +141,7 @@ def runbook_problems(rb: Runbook, src: Located) -> list[Problem]:
     states = unique(rb.states, "states", "state")
     unique(rb.timers, "timers", "timer")
     by_name = {s.name: s for s in rb.states}
-    drafted = {s.draft for s in rb.states if s.draft} | {
-        t.action.draft for t in rb.timers if t.action.draft
-    }
+    drafted = {kind for _, kind in draft_sites(rb)}
 
     def known_role(path: PathKey, role: str) -> None:
         if role not in roles:
@@ -186,7 +184,7 @@ def runbook_problems(rb: Runbook, src: Located) -> list[Problem]:
             gpath = base + ("guards", j)
             if guard.published and guard.published not in drafted:
                 add(gpath, f"guard waits for a published '{guard.published}' post, "
-                    "but no state or timer of this runbook drafts one", did_you_mean(guard.published, drafted))
+                    "but no state, timer or step of this runbook drafts one", did_you_mean(guard.published, drafted))
             if guard.field and guard.field not in fields:
                 add(gpath, f"unknown field '{guard.field}'", did_you_mean(guard.field, fields))
             if guard.role:
@@ -282,4 +280,6 @@ def draft_sites(rb: Runbook) -> list[tuple[PathKey, str]]:
         for i, t in enumerate(rb.timers)
         if t.action.draft
     ]
+    # a step taken by publishing a post: the team drafts that post to take it
+    sites += [(("transitions", i, "post"), t.post) for i, t in enumerate(rb.transitions) if t.post]
     return sites

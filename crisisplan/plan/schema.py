@@ -101,6 +101,9 @@ class Transition(Strict):
     dest: Name
     label: str = ""
     guards: list[Guard] = []
+    # the post kind whose publication takes this step: the step is the public act, so it
+    # fires when (and only when) that post goes out, in the same transaction
+    post: Name | None = None
 
     @property
     def sources(self) -> list[str]:
@@ -156,6 +159,8 @@ class Runbook(Strict):
     transitions: list[Transition] = []
     timers: list[Timer] = []
     tone: ToneOverride = ToneOverride()
+    # post kinds (not final ones) that may go out without naming the time of the next update
+    promise_optional: list[Name] = []
 
     def severity(self, name: str) -> Severity:
         """The severity of that name; a clear error naming the ones there are otherwise."""
@@ -172,6 +177,22 @@ class Runbook(Strict):
     def open_states(self) -> list[str]:
         """The states an incident can still leave: the sources of a `source: "*"` transition."""
         return [s.name for s in self.states if not s.final]
+
+    def step(self, state: str, trigger: str) -> Transition | None:
+        """The transition a trigger takes from a state, if any."""
+        return next((t for t in self.transitions if t.trigger == trigger and state in self.sources(t)), None)
+
+    def publishable_in(self, kind: str) -> list[str]:
+        """The states a post of this kind may go out from: where it takes its step, where a step waits
+        for it (a `published:` guard), where the runbook drafts it (on entry, or by a timer running
+        there); a kind the runbook never ties to a state may go out from any open state."""
+        states = [s for t in self.transitions if t.post == kind for s in self.sources(t)]
+        states += [s for t in self.transitions if any(g.published == kind for g in t.guards) for s in self.sources(t)]
+        states += [s.name for s in self.states if s.draft == kind]
+        states += [s for t in self.timers if t.action.draft == kind for s in t.states]
+        if not states:
+            return self.open_states()
+        return [s.name for s in self.states if s.name in set(states)]
 
     def sources(self, transition: Transition) -> list[str]:
         """The states a transition leaves from, with `*` spelled out as every open state."""

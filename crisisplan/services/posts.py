@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import select
 
 from crisisplan.clock import Clock
-from crisisplan.comms import approval, delivery
+from crisisplan.comms import approval, delivery, promise
 from crisisplan.comms.context import template_context
-from crisisplan.comms.render import TemplateError
+from crisisplan.comms.render import TemplateError, format_moment
 from crisisplan.comms.tone import FINAL_KINDS, Context
 from crisisplan.engine import Event, Incident
 from crisisplan.errors import InvalidInput, did_you_mean
@@ -40,10 +40,11 @@ class PostCommands(UnitOfWork):
         return Context(locale=locale, kind=kind, channel=channel, jargon=tuple(tone.jargon), block=tuple(block))
 
     def draft_post(self, incident_id: int, kind: str, actor: str, text: str | None = None,
-                   locale: str | None = None, next_update: datetime | None = None) -> PostRow:
-        """A new draft: from the kind's template in every locale, or from the author's own text.
+                   locale: str | None = None, next_update: datetime | None = None, step: str = "") -> PostRow:
+        """Write a new draft: from the kind's template in every locale, or from the author's own text.
 
-        `next_update` is a promise time the author chooses instead of the severity's cadence.
+        `next_update` is a promise time the author chooses instead of the severity's cadence;
+        `step` is the runbook step (trigger) its publication is to take, when there is a choice.
         """
         if text is None and kind not in self.plan.kinds():
             raise InvalidInput(f"no template for post kind '{kind}'; " + did_you_mean(kind, self.plan.kinds()), "kind")
@@ -52,11 +53,30 @@ class PostCommands(UnitOfWork):
             if text is None:
                 drafted = self.render_post(work.incident, kind, next_update, work.clock)
             else:
-                drafted = Drafted(bodies={locale or self.plan.settings.default_locale:
-                                          delivery.drill_labelled(text) if work.incident.is_drill else text},
-                                  promise=next_update)
-            event = work.note("post_drafted", actor, kind=kind, reason="by hand")
+                drafted = self._drafted_by_hand(text, locale or self.plan.settings.default_locale, next_update,
+                                                work)
+            if step and work.machine.runbook.step(work.incident.state, step) is None:
+                raise InvalidInput(f"'{step}' is not a step the incident can take from its state", "step")
+            event = work.note("post_drafted", actor, kind=kind, reason="by hand", **({"step": step} if step else {}))
             post = self._new_post(work, event, drafted, fixed=next_update is not None)
+            post.step = step
+        return post
+
+    def draft_for_step(self, incident_id: int, trigger: str, actor: str) -> PostRow:
+        """Open the post that takes a public step (acknowledge, resolve…): the pending draft of its kind,
+        now bound to the step, or a new draft from its template."""
+        incident = self.incident(incident_id)
+        step = self.plan.runbook(incident.runbook_id).step(incident.state, trigger)
+        if step is None or not step.post:
+            raise InvalidInput(f"'{trigger}' is not a step taken by a post from the incident's state", "trigger")
+        pending = [p for p in self.posts(incident_id) if p.kind == step.post
+                   and p.status in (approval.DRAFT, approval.IN_REVIEW, approval.APPROVED)]
+        if not pending:
+            return self.draft_post(incident_id, step.post, actor, step=trigger)
+        with self.change_post(pending[-1].id) as (work, post):
+            if post.step != trigger:
+                post.step = trigger
+                work.note("post_step_chosen", actor, post_id=post.id, kind=post.kind, step=trigger)
         return post
 
     def edit_post(self, post_id: int, text: str | None, actor: str, locale: str | None = None,
@@ -75,6 +95,7 @@ class PostCommands(UnitOfWork):
             approval.check_edit(post.status)
             self._check_ahead(next_update, work.clock)
             change: dict[str, Any] = {}
+            before = post.next_update_at
             if text is not None:
                 new_text = delivery.drill_labelled(text) if work.incident.is_drill else text
                 which = "short_bodies" if short else "bodies"
@@ -82,9 +103,14 @@ class PostCommands(UnitOfWork):
                 setattr(post, which, {**getattr(post, which), locale: new_text})
                 label = f"post {post.id} [{locale}{', short' if short else ''}]"
                 change.update(locale=locale, short=short, diff=approval.text_diff(old, new_text, label))
+                if next_update is None:
+                    self._promise_from_text(post, locale, new_text, work.clock)
             if next_update is not None:
-                change.update(next_update_from=_iso(post.next_update_at), next_update_at=next_update.isoformat())
-                post.next_update_at, post.promise_fixed = next_update, True
+                # one value: the time moves in the record and in every language and channel of the text
+                self._restate_promise(post, next_update, work.clock.now())
+                post.promise_fixed = True
+            if post.next_update_at != before:
+                change.update(next_update_from=_iso(before), next_update_at=_iso(post.next_update_at))
             withdrawn = self._back_to_draft(post, actor)
             work.note("post_edited", actor, post_id=post.id, kind=post.kind, approvals_withdrawn=withdrawn, **change)
         return post
@@ -136,6 +162,29 @@ class PostCommands(UnitOfWork):
             post.review_comment = comment.strip()
             work.note("post_rejected", actor, post_id=post.id, kind=post.kind, comment=comment.strip())
         return post
+
+    def _drafted_by_hand(self, text: str, locale: str, next_update: datetime | None, work: Work) -> Drafted:
+        """A hand-written (or API) text: the next-update time it promises is the time it names."""
+        tz = self.plan.settings.organisation.time_zone
+        found = promise.find_moment(text, tz, work.clock.now())
+        if next_update is not None and (found is None or promise.disagreeing({locale: text}, next_update, tz)):
+            raise InvalidInput("the text must say the next-update time you set (write it as HH:MM, e.g. "
+                               f"'next update by {format_moment(next_update, locale, tz)}')", "next_update")
+        body = delivery.drill_labelled(text) if work.incident.is_drill else text
+        if found is None:
+            return Drafted(bodies={locale: body})
+        return Drafted(bodies={locale: body}, promise=next_update or found[0], promise_text={locale: found[1]})
+
+    def _promise_from_text(self, post: PostRow, locale: str, text: str, clock: Clock) -> None:
+        """An author who rewrote the time in the text moved the promise: read it back from the words."""
+        said = (post.promise_text or {}).get(locale)
+        if said and said in text:
+            return
+        found = promise.find_moment(text, self.plan.settings.organisation.time_zone, clock.now())
+        if found is None:
+            return  # no time left in the text: publishing says so for a post that owes one
+        post.next_update_at, post.promise_fixed = found[0], True
+        post.promise_text = {**(post.promise_text or {}), locale: found[1]}
 
     @staticmethod
     def _check_ahead(next_update: datetime | None, clock: Clock) -> None:

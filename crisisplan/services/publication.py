@@ -9,9 +9,12 @@ from typing import Any
 from sqlalchemy import select
 
 from crisisplan.clock import Clock
-from crisisplan.comms import approval, delivery
+from crisisplan.comms import approval, delivery, promise
 from crisisplan.comms.render import format_moment
+from crisisplan.comms.tone import FINAL_KINDS
 from crisisplan.engine import Incident, IncidentMachine
+from crisisplan.errors import InvalidInput
+from crisisplan.plan.schema import Runbook
 from crisisplan.publish.outbox import OutboxStatus
 from crisisplan.services.subscribers import SubscriberStatus
 from crisisplan.services.unit import UnitOfWork
@@ -41,9 +44,10 @@ class Publication(UnitOfWork):
             scheduling = at is not None and at > now
             moved = None if scheduling else self._settle_promise(post, work.incident, work.clock)
             checks = self.post_checks(post, work.incident)
-            self._check_publishable(post, checks, at if scheduling else now)
+            self._check_publishable(post, checks, at if scheduling else now, work.machine.runbook)
             channels = delivery.verdict(checks)
             if scheduling:
+                work.machine.check_publishable(work.incident, post.kind)
                 post.status, post.publish_at = approval.SCHEDULED, at
                 work.note("post_scheduled", actor, post_id=post.id, kind=post.kind, at=at.isoformat())
                 return post
@@ -51,12 +55,12 @@ class Publication(UnitOfWork):
             post.channels = channels
             work.apply(work.machine.record_publication(work.incident, post.kind, work.clock, actor, post.id,
                                                        promise_at=post.next_update_at, channels=channels,
-                                                       moved_from=moved))
+                                                       moved_from=moved, step=post.step))
             self._enqueue(post, work.incident, work.machine, channels)
         return post
 
-    @staticmethod
-    def _check_publishable(post: PostRow, checks: list[delivery.ChannelCheck], moment: datetime) -> None:
+    def _check_publishable(self, post: PostRow, checks: list[delivery.ChannelCheck], moment: datetime,
+                           runbook: Runbook) -> None:
         """Refuse a post with a blocking finding, no complete text, a promise already past, or too long."""
         blocked = [f"{c.locale}: [{f.rule}] {c.text[f.start:f.end] or f.message}"
                    for c in checks if c.channel == delivery.PRIMARY
@@ -70,9 +74,26 @@ class Publication(UnitOfWork):
             raise approval.ReviewError(
                 f"post {post.id} promises the next update by {post.next_update_at.isoformat()}, which will "
                 "have passed when it goes out; edit it with a later --next-update, or redraft it")
+        self._check_promise(post, runbook)
         primary = delivery.verdict(checks)[delivery.PRIMARY]
         if primary:
             raise approval.ReviewError(f"post {post.id} does not fit the status page: {primary}")
+
+    def _check_promise(self, post: PostRow, runbook: Runbook) -> None:
+        """What the text says of the next update and what the record tracks must be the same time."""
+        if post.next_update_at is None:
+            if post.kind not in FINAL_KINDS and post.kind not in runbook.promise_optional:
+                raise approval.ReviewError(
+                    f"post {post.id} does not say when the next update comes; a public post that is not the last "
+                    "must (write the time, e.g. 'next update by 11:30', or give --next-update)")
+            return
+        tz = self.plan.settings.organisation.time_zone
+        texts = {**post.bodies, **{f"{k} (short)": v for k, v in (post.short_bodies or {}).items()}}
+        wrong = promise.disagreeing(texts, post.next_update_at, tz)
+        if wrong:
+            raise approval.ReviewError(
+                f"post {post.id} promises the next update at {format_moment(post.next_update_at, 'en', tz)}, but the "
+                f"text in {', '.join(wrong)} does not name that time; edit it so every language says the same")
 
     def _settle_promise(self, post: PostRow, incident: Incident, clock: Clock) -> datetime | None:
         """Move a drafted promise to one cadence period after publication, in the text too.
@@ -90,16 +111,19 @@ class Publication(UnitOfWork):
         old, new = post.next_update_at, now + every
         if old == new:
             return None
-        tz = self.plan.settings.organisation.time_zone
-        texts = dict(post.promise_text or {})
-        for locale, said in (post.promise_text or {}).items():
-            now_said = format_moment(new, locale, tz, now)
-            post.bodies = {**post.bodies, locale: post.bodies.get(locale, "").replace(said, now_said)}
-            if (post.short_bodies or {}).get(locale):
-                post.short_bodies = {**post.short_bodies, locale: post.short_bodies[locale].replace(said, now_said)}
-            texts[locale] = now_said
-        post.promise_text, post.next_update_at = texts, new
+        self._restate_promise(post, new, now)
         return old
+
+    def _restate_promise(self, post: PostRow, new: datetime, now: datetime) -> None:
+        """Move a post's promise to `new` in every locale and channel of its text, and in its record."""
+        tz = self.plan.settings.organisation.time_zone
+        said = dict(post.promise_text or {})
+        try:
+            bodies, words = promise.restate(post.bodies, said, new, tz, now)
+            short, _ = promise.restate(post.short_bodies or {}, said, new, tz, now)
+        except promise.PromiseMismatch as error:
+            raise InvalidInput(f"post {post.id}: {error}", "next_update") from None
+        post.bodies, post.short_bodies, post.promise_text, post.next_update_at = bodies, short, words, new
 
     def _enqueue(self, post: PostRow, incident: Incident, machine: IncidentMachine, channels: dict[str, str]) -> None:
         """The messages this publication owes, written in its own transaction: nothing is sent twice or lost."""

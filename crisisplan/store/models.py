@@ -116,6 +116,8 @@ class PostRow(Base):
     promise_fixed: Mapped[bool] = mapped_column(default=False)
     # channel -> "" when sent there, else why it was withheld (over the limit, a blocking finding)
     channels: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # the runbook step (trigger) publishing this post takes, when the team chose one; "" lets the runbook pick
+    step: Mapped[str] = mapped_column(String(64), default="", server_default="")
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}

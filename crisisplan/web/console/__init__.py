@@ -57,9 +57,9 @@ def attempt(action: Callable[[], Any], success: str) -> bool:
     return True
 
 
-def svg(body: bytes) -> Response:
+def svg(body: bytes, cache: str = "private, max-age=60") -> Response:
     # a drawing, not a document: no script runs in an <img>, and the CSP forbids it anyway
-    return Response(body, content_type="image/svg+xml", headers={"Cache-Control": "private, max-age=60"})
+    return Response(body, content_type="image/svg+xml", headers={"Cache-Control": cache})
 
 
 def local_time(raw: str) -> datetime:

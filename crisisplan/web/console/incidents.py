@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
-from flask import Response, flash, render_template, request
+from flask import Response, flash, redirect, render_template, request, url_for
 
 from crisisplan.plan.diagram import runbook_svg
 from crisisplan.services import ACK_TIMER, UPDATE_TIMER
@@ -35,7 +36,8 @@ def incident(incident_id: int) -> str:
 @require("viewer")
 def diagram(incident_id: int) -> Response:
     view = services().get(incident_id)
-    return svg(runbook_svg(services().plan.runbook(view.runbook_id), view.state))
+    # the state changes under this URL: never cached, so a reload always shows the state in force
+    return svg(runbook_svg(services().plan.runbook(view.runbook_id), view.state), cache="no-cache")
 
 
 @bp.route("/incidents/<int:incident_id>/trigger", methods=["POST"])
@@ -44,6 +46,18 @@ def trigger(incident_id: int) -> Response:
     name = request.form.get("trigger", "")
     attempt(lambda: services().trigger(incident_id, name, actor(), expected_version=form_version()),
             f"Done: {name}.")
+    return back(incident_id)
+
+
+@bp.route("/incidents/<int:incident_id>/step", methods=["POST"])
+@require("communicator")
+def step(incident_id: int) -> Response:
+    """A public step (acknowledge, resolve…): open the post whose publication takes it."""
+    name = request.form.get("trigger", "")
+    posts: list[Any] = []
+    if attempt(lambda: posts.append(services().draft_for_step(incident_id, name, actor())),
+               "Write, review and publish this post: the incident moves when it goes out."):
+        return redirect(url_for("console.post", post_id=posts[0].id))
     return back(incident_id)
 
 

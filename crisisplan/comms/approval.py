@@ -33,15 +33,21 @@ class ReviewError(CrisisplanError):
     """A review step that the post's status or the approval policy does not allow."""
 
 
-def ready_to_publish(policy: str, status: str, author: str, approvals: list[dict[str, str]]) -> bool:
-    """Whether the post can go out now: not out already, and approved as the severity's policy asks."""
+def ready_to_publish(policy: str, status: str, author: str, approvals: list[dict[str, str]],
+                     required: str = "") -> bool:
+    """Whether the post can go out now: not out already, and approved as the severity's policy asks.
+
+    `one` is one approval by somebody other than the author; `two`, two other people; `none`
+    (a team of one) needs nobody. `required` names a person whose approval the post also needs
+    (the holder of the role the runbook asks for, e.g. legal counsel on a security statement).
+    """
     if status in (PUBLISHED, SCHEDULED):
         return False
-    if policy == "none":
+    if policy == "none" and not required:
         return True
     if status != APPROVED:
         return False
-    return bool(approvals) if policy == "one" else any(a["by"] != author for a in approvals)
+    return approved_after(policy, author, approvals, required)
 
 
 def check_submit(status: str) -> None:
@@ -55,13 +61,17 @@ def check_approve(policy: str, status: str, author: str, approvals: list[dict[st
     if status != IN_REVIEW:
         raise ReviewError(f"only a post in review can be approved; this post is {status}"
                           + (" (submit it first)" if status == DRAFT else ""))
-    if policy == "two" and actor == author:
+    if policy in ("one", "two") and actor == author:
         raise ReviewError(f"{actor} wrote this post and cannot approve it: this severity needs a second person")
+    if any(a["by"] == actor for a in approvals):
+        raise ReviewError(f"{actor} has approved this post already; it needs somebody else")
 
 
-def approved_after(policy: str, author: str, approvals: list[dict[str, str]]) -> bool:
-    """Whether the approvals so far satisfy the policy."""
-    return ready_to_publish(policy, APPROVED, author, approvals)
+def approved_after(policy: str, author: str, approvals: list[dict[str, str]], required: str = "") -> bool:
+    """Whether the approvals so far satisfy the policy (and include the required person's)."""
+    others = {a["by"] for a in approvals if a["by"] != author}
+    enough = {"none": 0, "one": 1, "two": 2}.get(policy, 1)
+    return len(others) >= enough and (not required or required in others)
 
 
 def check_reject(status: str, comment: str) -> None:

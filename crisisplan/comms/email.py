@@ -151,3 +151,10 @@ def confirmation_message(*, settings: PlanSettings, words: Mapping[str, str], se
     return _message(sender, to, subject, now, f"<confirm-{subscriber_id}.{int(now.timestamp())}@{domain(settings)}>",
                     f"{body}\n\n{link}\n\n{w['confirm_ignore']}\n",
                     _html_page(subject, paragraphs + button, html.escape(w["confirm_ignore"])))
+
+
+def notice_message(*, settings: PlanSettings, sender: str, to: str, subject: str, text: str, key: str,
+                   now: datetime) -> MIMEMultipart:
+    """A short e-mail to a person of the plan (an approval waits, a deadline slips), text and HTML."""
+    paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in text.strip().split("\n\n"))
+    return _message(sender, to, subject, now, f"<{key}@{domain(settings)}>", text, _html_page(subject, paragraphs, ""))

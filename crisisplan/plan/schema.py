@@ -161,6 +161,17 @@ class Runbook(Strict):
     tone: ToneOverride = ToneOverride()
     # post kinds (not final ones) that may go out without naming the time of the next update
     promise_optional: list[Name] = []
+    # post kind -> the role whose holder on the incident must approve it too (a security statement: legal)
+    approval_roles: dict[Name, Name] = {}
+
+    @model_validator(mode="after")
+    def _approval_roles_known(self) -> Runbook:
+        roles = [r.name for r in self.roles]
+        for kind, role in self.approval_roles.items():
+            if role not in roles:
+                raise ValueError(f"approval_roles: '{kind}' asks for role '{role}', which the runbook does not have; "
+                                 + did_you_mean(role, roles))
+        return self
 
     def severity(self, name: str) -> Severity:
         """The severity of that name; a clear error naming the ones there are otherwise."""
@@ -309,3 +320,6 @@ class PlanSettings(Strict):
     people: list[Person] = []
     support: list[SupportChannel] = []
     escalation: list[Escalation] = []
+    # API token name -> the most severe severity at which its posts go out without a second person
+    # (a Statuspage client driving a whole incident); the audit trail says so on every such post
+    api_trust: dict[str, Name] = {}

@@ -90,6 +90,11 @@ class Mailer:
                 token=data["token"], components=data.get("components", []), subscriber_id=data["subscriber"],
                 now=row.created_at)
             return message.as_bytes(policy=WIRE), message["Message-ID"]
+        if row.channel == "email:notice":  # to a person of the plan: an approval waits, a deadline slips
+            message = email.notice_message(settings=self.settings, sender=self.smtp_settings.sender, to=row.target,
+                                           subject=data["subject"], text=data["text"], key=data["key"],
+                                           now=row.created_at)
+            return message.as_bytes(policy=WIRE), message["Message-ID"]
         mail = self._post(row.post_id, data["locale"], row.created_at)
         return (email.post_bytes(mail, sender=self.smtp_settings.sender, to=row.target, post_id=row.post_id,
                                  subscriber_id=data["subscriber"], token=data["token"]),

@@ -19,6 +19,7 @@ from crisisplan.services.posts import PostCommands
 from crisisplan.services.publication import Publication
 from crisisplan.services.reads import Reads
 from crisisplan.services.signals import SignalCommands
+from crisisplan.services.statuspage import StatuspageChange, StatuspageCommands, StatuspageResult
 from crisisplan.services.subscribers import SubscriberCommands
 from crisisplan.services.views import (
     ACK_TIMER,
@@ -35,11 +36,11 @@ from crisisplan.services.views import (
 from crisisplan.store.db import Database, default_url
 
 __all__ = ["ACK_TIMER", "SYSTEM_ACTOR", "UPDATE_TIMER", "Deadline", "Drafted", "IncidentView", "PublicIncident",
-           "PublicUpdate", "Services", "default_actor", "instance_dir"]
+           "PublicUpdate", "Services", "StatuspageChange", "StatuspageResult", "default_actor", "instance_dir"]
 
 
 class Services(IncidentCommands, PostCommands, Publication, SubscriberCommands, OutboxCommands, SignalCommands,
-               DrillCommands, ComponentCommands, Reads):
+               DrillCommands, ComponentCommands, StatuspageCommands, Reads):
     """Everything crisisplan does, one method a use case."""
 
     @classmethod

@@ -32,6 +32,13 @@ class PostCommands(UnitOfWork):
         """The approval policy of the incident's severity: none, one or two."""
         return self.plan.runbook(incident.runbook_id).severity(incident.severity).approval
 
+    def required_approver(self, incident: Incident, kind: str) -> str:
+        """Who, besides the policy's second person, must approve a post of this kind ("" for nobody)."""
+        role = self.plan.runbook(incident.runbook_id).approval_roles.get(kind)
+        if not role:
+            return ""
+        return incident.roles.get(role) or f"the {role.replace('_', ' ')} (assign the role first)"
+
     def tone_context(self, incident: Incident, locale: str, kind: str | None, channel: str) -> Context:
         """The tone rules for a post: the plan's jargon, and which rules block (the runbook may override)."""
         tone = self.plan.settings.tone
@@ -139,7 +146,8 @@ class PostCommands(UnitOfWork):
             if post.author in ("", SYSTEM_ACTOR):
                 post.author = actor  # whoever puts a machine-drafted text forward answers for it
             post.status, post.review_comment = approval.IN_REVIEW, ""
-            work.note("post_submitted", actor, post_id=post.id, kind=post.kind)
+            told = self._notify_approvers(work, post, actor)
+            work.note("post_submitted", actor, post_id=post.id, kind=post.kind, approvers_told=told)
         return post
 
     def approve_post(self, post_id: int, actor: str) -> PostRow:
@@ -148,7 +156,8 @@ class PostCommands(UnitOfWork):
             policy = self.policy(work.incident)
             approval.check_approve(policy, post.status, post.author, post.approvals, actor)
             post.approvals = [*post.approvals, {"by": actor, "at": work.clock.now().isoformat()}]
-            if approval.approved_after(policy, post.author, post.approvals):
+            if approval.approved_after(policy, post.author, post.approvals, self.required_approver(work.incident,
+                                                                                                  post.kind)):
                 post.status = approval.APPROVED
             work.note("post_approved", actor, post_id=post.id, kind=post.kind, policy=policy,
                       approved=post.status == approval.APPROVED)

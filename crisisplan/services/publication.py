@@ -17,7 +17,7 @@ from crisisplan.errors import InvalidInput
 from crisisplan.plan.schema import Runbook
 from crisisplan.publish.outbox import OutboxStatus
 from crisisplan.services.subscribers import SubscriberStatus
-from crisisplan.services.unit import UnitOfWork
+from crisisplan.services.unit import UnitOfWork, Work
 from crisisplan.services.views import (
     _iso,
 )
@@ -34,30 +34,46 @@ class Publication(UnitOfWork):
     def publish_post(self, post_id: int, actor: str, at: datetime | None = None) -> PostRow:
         """Publish now, or schedule for `at`: only what the approval policy and the blocking rules allow."""
         with self.change_post(post_id) as (work, post):
-            now = work.clock.now()
-            policy = self.policy(work.incident)
-            due = post.status == approval.SCHEDULED and post.publish_at and post.publish_at <= now
-            if not due and not approval.ready_to_publish(policy, post.status, post.author, post.approvals):
-                need = {"one": "one approval", "two": "the approval of a second person"}.get(policy, "")
-                raise approval.ReviewError(f"post {post.id} is {post.status}; this severity needs {need} "
-                                           "before it is published")
-            scheduling = at is not None and at > now
-            moved = None if scheduling else self._settle_promise(post, work.incident, work.clock)
-            checks = self.post_checks(post, work.incident)
-            self._check_publishable(post, checks, at if scheduling else now, work.machine.runbook)
-            channels = delivery.verdict(checks)
-            if scheduling:
-                work.machine.check_publishable(work.incident, post.kind)
-                post.status, post.publish_at = approval.SCHEDULED, at
-                work.note("post_scheduled", actor, post_id=post.id, kind=post.kind, at=at.isoformat())
-                return post
-            post.status, post.published_at, post.publish_at = approval.PUBLISHED, now, None
-            post.channels = channels
-            work.apply(work.machine.record_publication(work.incident, post.kind, work.clock, actor, post.id,
-                                                       promise_at=post.next_update_at, channels=channels,
-                                                       moved_from=moved, step=post.step))
-            self._enqueue(post, work.incident, work.machine, channels)
+            self._publish(work, post, actor, at)
         return post
+
+    def _publish(self, work: Work, post: PostRow, actor: str, at: datetime | None = None, trusted: str = "") -> None:
+        """Publish (or schedule) a post inside a unit of work; `trusted` says why no approval is needed."""
+        now = work.clock.now()
+        self._check_approved(work, post, now, trusted)
+        if trusted:
+            work.note("post_approved", actor, post_id=post.id, kind=post.kind, approved=True, trusted=trusted)
+        scheduling = at is not None and at > now
+        moved = None if scheduling else self._settle_promise(post, work.incident, work.clock)
+        checks = self.post_checks(post, work.incident)
+        self._check_publishable(post, checks, at if scheduling else now, work.machine.runbook)
+        channels = delivery.verdict(checks)
+        if scheduling:
+            work.machine.check_publishable(work.incident, post.kind)
+            post.status, post.publish_at = approval.SCHEDULED, at
+            work.note("post_scheduled", actor, post_id=post.id, kind=post.kind, at=at.isoformat())
+            return
+        post.status, post.published_at, post.publish_at = approval.PUBLISHED, now, None
+        post.channels = channels
+        work.apply(work.machine.record_publication(work.incident, post.kind, work.clock, actor, post.id,
+                                                   promise_at=post.next_update_at, channels=channels,
+                                                   moved_from=moved, step=post.step))
+        self._enqueue(post, work.incident, work.machine, channels)
+
+    def _check_approved(self, work: Work, post: PostRow, now: datetime, trusted: str) -> None:
+        """Refuse a post the approval policy (and the role the runbook names) has not let through."""
+        if trusted or (post.status == approval.SCHEDULED and post.publish_at and post.publish_at <= now):
+            return  # trusted by the plan, or approved and scheduled earlier
+        policy = self.policy(work.incident)
+        required = self.required_approver(work.incident, post.kind)
+        if approval.ready_to_publish(policy, post.status, post.author, post.approvals, required):
+            return
+        if post.status in (approval.PUBLISHED, approval.SCHEDULED):
+            raise approval.ReviewError(f"post {post.id} is {post.status} already")
+        need = {"one": "the approval of somebody other than its author",
+                "two": "the approvals of two people other than its author"}.get(policy, "")
+        need = " and ".join(n for n in (need, f"the approval of {required}" if required else "") if n)
+        raise approval.ReviewError(f"post {post.id} is {post.status}; it needs {need} before it is published")
 
     def _check_publishable(self, post: PostRow, checks: list[delivery.ChannelCheck], moment: datetime,
                            runbook: Runbook) -> None:
@@ -124,6 +140,41 @@ class Publication(UnitOfWork):
         except promise.PromiseMismatch as error:
             raise InvalidInput(f"post {post.id}: {error}", "next_update") from None
         post.bodies, post.short_bodies, post.promise_text, post.next_update_at = bodies, short, words, new
+
+    def _notify_approvers(self, work: Work, post: PostRow, actor: str) -> list[str]:
+        """Tell the people who can approve a post that it waits for them: an e-mail each and a webhook
+        event, through the outbox in the same transaction; returns who was told."""
+        settings = self.plan.settings
+        role = work.machine.runbook.approval_roles.get(post.kind)
+        required = work.incident.roles.get(role, "") if role else ""
+        people = [p for p in settings.people if p.name != actor and p.email
+                  and ("approver" in p.roles or (role and role in p.roles) or p.name == required)]
+        base = (settings.organisation.status_url or settings.organisation.help_url).rstrip("/")
+        link = f"{base}/console/posts/{post.id}"
+        title = work.incident.title
+        text = (f"The {post.kind.replace('_', ' ')} post for \"{title}\" (incident {work.incident.id}, "
+                f"{work.incident.severity}) waits for your approval, sent by {actor}.\n\nOpen it: {link}\n")
+        now = self.clock.now()
+        for person in people:
+            work.session.add(OutboxRow(
+                post_id=post.id, channel="email:notice", target=person.email,
+                payload=json.dumps({"subject": f"Approval needed: {post.kind.replace('_', ' ')} — {title}",
+                                    "text": text, "key": f"waiting-{post.id}-{post.version}-{person.name}"}),
+                idempotency_key=f"post-{post.id}-v{post.version}-waiting-{person.name}", status=OutboxStatus.PENDING,
+                attempts=0, next_attempt_at=now, created_at=now, log=[]))
+        for hook in settings.webhooks:
+            if hook.format != "json" or (work.incident.is_drill and not hook.drills):
+                continue
+            payload = {"event": "post.waiting", "drill": work.incident.is_drill,
+                       "incident": {"id": work.incident.id, "title": title, "severity": work.incident.severity},
+                       "post": {"id": post.id, "kind": post.kind, "author": post.author, "url": link},
+                       "approvers": [p.name for p in people]}
+            work.session.add(OutboxRow(
+                post_id=post.id, channel=f"webhook:{hook.name}", target=hook.url,
+                payload=json.dumps(payload, ensure_ascii=False, sort_keys=True),
+                idempotency_key=f"post-{post.id}-v{post.version}-waiting-webhook-{hook.name}",
+                status=OutboxStatus.PENDING, attempts=0, next_attempt_at=now, created_at=now, log=[]))
+        return [p.name for p in people]
 
     def _enqueue(self, post: PostRow, incident: Incident, machine: IncidentMachine, channels: dict[str, str]) -> None:
         """The messages this publication owes, written in its own transaction: nothing is sent twice or lost."""

@@ -205,3 +205,9 @@ class Reads(UnitOfWork):
         with self.db.read() as session:
             return audit.verify(session)
 
+    def waiting_for_approval(self) -> list[tuple[PostRow, IncidentRow]]:
+        """Posts in review, oldest first, with their incident: the approvers' queue."""
+        with self.db.read() as session:
+            return [(post, incident) for post, incident in session.execute(
+                select(PostRow, IncidentRow).join(IncidentRow, IncidentRow.id == PostRow.incident_id)
+                .where(PostRow.status == approval.IN_REVIEW).order_by(PostRow.updated_at))]

@@ -43,6 +43,7 @@ class Work:
     new: bool = False
     events: list[Event] = field(default_factory=list)
     drafts_asked: list[Event] = field(default_factory=list)  # the engine's post_drafted events
+    saved: int = 0  # how many of the events are in the audit chain already
     view: IncidentView | None = None  # filled in when the change is saved
 
     def apply(self, outcome: Outcome) -> Outcome:
@@ -113,15 +114,26 @@ class UnitOfWork:
 
     def _insert(self, declared: Outcome, clock: Clock) -> IncidentView:
         """Store a newly declared incident with its first events and drafts, in one transaction."""
+        with self.declaring(declared, clock) as work:
+            pass
+        assert work.view is not None
+        return work.view
+
+    @contextmanager
+    def declaring(self, declared: Outcome, clock: Clock) -> Iterator[Work]:
+        """A unit of work for an incident the engine just declared: stored, with whatever the block adds."""
         machine = self.machine(declared.incident.runbook_id)
         with self.db.write() as session:
             row = IncidentRow(runbook_id=machine.runbook.id, runbook_version=str(machine.runbook.version),
                               chain_head=audit.GENESIS, chain_length=0)
             work = Work(session, row, machine, declared.incident, clock, new=True)
             work.apply(declared)
+            self._save(work)  # the row and its id first: posts added in the block belong to it
+            self._draft_requested(work)  # and the drafts the declaration asked for, for the block to find
+            work.new, work.drafts_asked = False, []
+            session.flush()
+            yield work
             self._finish(work)
-            assert work.view is not None
-            return work.view
 
     def _open(self, session: Session, row: IncidentRow) -> Work:
         machine = self.machine(row.runbook_id)
@@ -162,7 +174,8 @@ class UnitOfWork:
             work.session.add(row)
         work.session.flush()
         incident.id = row.id  # drafts link to the incident's own page
-        audit.append(work.session, row, work.events)
+        audit.append(work.session, row, work.events[work.saved:])
+        work.saved = len(work.events)
 
     def _to_engine(self, row: IncidentRow, machine: IncidentMachine) -> Incident:
         if row.state not in machine.states:

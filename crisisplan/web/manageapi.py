@@ -16,24 +16,20 @@ Extras crisisplan needs travel in `metadata.crisisplan`: runbook, severity, fiel
 
 from __future__ import annotations
 
-from collections import deque
 from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
 
-from crisisplan.comms.approval import ReviewError
-from crisisplan.errors import CrisisplanError, InvalidInput, NotFound, TriggerNotAllowed
-from crisisplan.plan.schema import Runbook
-from crisisplan.services import IncidentView
+from crisisplan.comms import statuspage
+from crisisplan.errors import CrisisplanError, InvalidInput, NotFound
+from crisisplan.services import IncidentView, StatuspageChange, StatuspageResult
+from crisisplan.services.statuspage import STATUSES
 from crisisplan.web import services
 from crisisplan.web.errors import refusal
 from crisisplan.web.statusapi import _id, _View
 from crisisplan.web.tokens import authenticate
 
 bp = Blueprint("manageapi", __name__, url_prefix="/v1/pages/<page_id>")
-STATUSES = ("investigating", "identified", "monitoring", "resolved")
-IMPACT_OF = {"major_outage": "critical", "partial_outage": "major", "degraded_performance": "minor",
-             "under_maintenance": "minor", "operational": "none"}
 
 
 class Refused(Exception):
@@ -80,8 +76,8 @@ def _wrapped(key: str) -> dict[str, Any]:
     return data[key]
 
 
-def _components_of(data: dict[str, Any]) -> tuple[list[str], str | None]:
-    """Component names from `component_ids` and `components` ({id: status}), and the worst status named."""
+def _components_of(data: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
+    """Component names from `component_ids` and `components` ({id: status}), and the statuses by name."""
     by_id = {_id("component", c.name): c.name for c in services().plan.settings.components}
     by_id.update({c.name: c.name for c in services().plan.settings.components})
     wanted = list(data.get("component_ids") or [])
@@ -93,8 +89,10 @@ def _components_of(data: dict[str, Any]) -> tuple[list[str], str | None]:
         if key not in by_id:
             raise Refused(422, f"component_ids: no component '{key}' (GET .../components lists them)")
         names.append(by_id[key])
-    worst = min(statuses.values(), key=list(IMPACT_OF).index, default=None) if statuses else None
-    return sorted(set(names)), worst
+    bad = [v for v in statuses.values() if v not in statuspage.WORST_FIRST]
+    if bad:
+        raise Refused(422, f"components: '{bad[0]}' is not a status; one of {', '.join(statuspage.WORST_FIRST)}")
+    return sorted(set(names)), {by_id[key]: str(status) for key, status in statuses.items()}
 
 
 def _representation(view: IncidentView) -> dict[str, Any]:
@@ -132,72 +130,27 @@ def _incident(incident_id: str) -> IncidentView:
     return view
 
 
-def _path(runbook: Runbook, start: str, status: str) -> list[tuple[str, dict[str, Any]]]:
-    """The fewest triggers from `start` to a state the public sees as `status`."""
-    public = {s.name: s.public_status for s in runbook.states}
-    finals = {s.name for s in runbook.states if s.final}
-    seen, queue = {start}, deque([(start, [])])
-    while queue:
-        state, steps = queue.popleft()
-        for t in runbook.transitions:
-            sources = [s for s in public if s not in finals] if t.source == "*" else t.sources
-            if state not in sources or t.dest in seen:
-                continue
-            route_ = [*steps, (t.trigger, t)]
-            if public.get(t.dest) == status:
-                return route_
-            seen.add(t.dest)
-            queue.append((t.dest, route_))
-    raise Refused(422, f"status: the runbook '{runbook.id}' has no way from '{start}' to '{status}'")
+def _change_of(data: dict[str, Any]) -> StatuspageChange:
+    """The request as the use case takes it; its shape is checked here, its sense by the runbook."""
+    meta = data.get("metadata") or {}
+    meta = meta.get("crisisplan") or {} if isinstance(meta, dict) else None
+    if not isinstance(meta, dict):
+        raise Refused(400, "metadata.crisisplan must be an object")
+    fields, body, status = meta.get("fields") or {}, data.get("body") or "", data.get("status")
+    if not isinstance(body, str) or not isinstance(fields, dict) or not (status is None or isinstance(status, str)):
+        raise Refused(400, "body and status must be strings and metadata.crisisplan.fields an object")
+    if status is not None and status not in STATUSES:
+        raise Refused(422, f"status must be one of {', '.join(STATUSES)}")
+    _, statuses = _components_of(data)
+    return StatuspageChange(status=status, body=body, fields={str(k): str(v) for k, v in fields.items()},
+                            component_statuses=statuses)
 
 
-def _move(view: IncidentView, status: str | None, body: str, fields: dict[str, str], actor: str) -> IncidentView:
-    """Fire the triggers that lead to `status`; fill a field a guard asks for from metadata, else the body."""
-    if status and status != (view.public_status or "investigating"):
-        if status not in STATUSES:
-            raise Refused(422, f"status must be one of {', '.join(STATUSES)}")
-        runbook = services().plan.runbook(view.runbook_id)
-        for trigger, transition in _path(runbook, view.state, status):
-            values = {}
-            for guard in transition.guards:
-                if guard.field and not view.fields.get(guard.field):
-                    value = fields.get(guard.field) or body
-                    if not value:
-                        raise Refused(422, f"status: reaching '{status}' needs the field '{guard.field}'; send it "
-                                           f"in incident.metadata.crisisplan.fields or write a body")
-                    values[guard.field] = value
-            try:
-                view = services().trigger(view.id, trigger, actor, {**values} or None)
-            except TriggerNotAllowed as error:
-                raise Refused(422, f"status: {error}") from None
-    elif fields:
-        view = services().set_fields(view.id, fields, actor)
-    return view
-
-
-def _publish(view: IncidentView, body: str, known: set[int], actor: str) -> None:
-    """The body as the text of what the triggers drafted (else a new update); out now if the policy allows."""
-    fresh = [p for p in services().posts(view.id) if p.id not in known and p.status == "draft"]
-    post = fresh[-1] if fresh else services().draft_post(view.id, "update", actor, text=body)
-    if fresh:
-        services().edit_post(post.id, body, actor)
-    try:
-        services().publish_post(post.id, actor)
-    except ReviewError:
-        services().submit_post(post.id, actor)  # the policy wants approvers: it waits in the console
-
-
-def _change(view: IncidentView, data: dict[str, Any], actor: str) -> IncidentView:
-    meta = (data.get("metadata") or {}).get("crisisplan") or {}
-    fields = meta.get("fields") or {}
-    body = data.get("body") or ""
-    if not isinstance(body, str) or not isinstance(fields, dict):
-        raise Refused(400, "body must be a string and metadata.crisisplan.fields an object")
-    known = {p.id for p in services().posts(view.id)}
-    view = _move(view, data.get("status"), body, {str(k): str(v) for k, v in fields.items()}, actor)
-    if body:
-        _publish(view, body, known, actor)
-    return services().get(view.id)
+def _answer(result: StatuspageResult, created: bool = False) -> tuple[Response, int]:
+    body = _representation(result.view)
+    if result.waiting:  # said plainly: the status above is the one in force until approvers let the post out
+        body["metadata"]["crisisplan"]["waiting_for_approval"] = result.waiting
+    return jsonify(body), 201 if created else 200
 
 
 @route("/incidents", ["GET"], "viewer")
@@ -228,17 +181,16 @@ def create_incident() -> Any:
         raise Refused(422, f"metadata.crisisplan.runbook: no runbook '{runbook_id}'; "
                            f"known: {', '.join(sorted(plan.runbooks))}")
     runbook = plan.runbook(runbook_id)
-    components, worst = _components_of(data)
-    impact = data.get("impact_override") or (IMPACT_OF[worst] if worst else None)
+    components, statuses = _components_of(data)
+    worst = statuspage.worst(statuses.values()) if statuses else None
+    impact = data.get("impact_override") or (statuspage.IMPACT_OF_STATUS[statuspage.ComponentStatus(worst)].value
+                                             if worst else None)
     severity = meta.get("severity") or next((s.name for s in runbook.severities if s.impact == impact),
                                             runbook.severities[-1].name)
-    view = services().declare(runbook_id, severity, name.strip(), g.account.name, components)
-    known: set[int] = set()  # the acknowledgement the runbook drafted is what a body rewrites
-    meta_fields = {str(k): str(v) for k, v in (meta.get("fields") or {}).items()}
-    view = _move(view, data.get("status"), data.get("body") or "", meta_fields, g.account.name)
-    if data.get("body"):
-        _publish(view, data["body"], known, g.account.name)
-    return jsonify(_representation(services().get(view.id))), 201
+    change = _change_of(data)
+    result = services().statuspage_declare(runbook_id, severity, name.strip(), components, change,
+                                           g.account.name, _token_name())
+    return _answer(result, created=True)
 
 
 @route("/incidents/<incident_id>", ["GET"], "viewer")
@@ -252,7 +204,11 @@ def update_incident(incident_id: str) -> Any:
     data = _wrapped("incident")
     if data.get("name") not in (None, view.title):
         raise Refused(422, "name: an incident keeps the name it was declared with (it is in its audit trail)")
-    return jsonify(_representation(_change(view, data, g.account.name)))
+    return _answer(services().statuspage_change(view.id, _change_of(data), g.account.name, _token_name()))
+
+
+def _token_name() -> str:
+    return g.account.name.removeprefix("token:") if g.account.via_token else ""
 
 
 def _component(component_id: str) -> dict[str, Any]:

@@ -26,7 +26,8 @@ def _urgency(view: IncidentView) -> tuple[int, datetime]:
 @require("viewer")
 def dashboard() -> str:
     views = sorted(services().status(), key=_urgency)
-    return render_template("console/dashboard.html", views=views, ACK=ACK_TIMER, UPDATE=UPDATE_TIMER)
+    return render_template("console/dashboard.html", views=views, ACK=ACK_TIMER, UPDATE=UPDATE_TIMER,
+                           waiting=services().waiting_for_approval())
 
 
 @bp.route("/declare", methods=["GET", "POST"])

@@ -22,6 +22,7 @@ from crisisplan.errors import CrisisplanError, PlanError, Problem, did_you_mean
 from crisisplan.plan.checks import draft_sites, runbook_problems, validation_problems
 from crisisplan.plan.schema import TONE_RULES, PlanSettings, Runbook
 from crisisplan.plan.source import Located, read_yaml
+from crisisplan.plan.steps import step_problems
 
 TEMPLATE_SUFFIX = ".md.j2"
 M = TypeVar("M", bound=BaseModel)
@@ -247,7 +248,7 @@ def check_plan(root: Path) -> tuple[Plan | None, list[Problem]]:
             problems.append(src.problem(("id",), f"runbook id '{runbook.id}' is used twice",
                                         f"{other} has it too"))
             continue
-        found = runbook_problems(runbook, src)
+        found = runbook_problems(runbook, src) + step_problems(runbook, src, plan.kinds())
         for path_key, kind in draft_sites(runbook):
             for locale in plan.settings.locales:
                 if plan.template_path(locale, runbook.id, kind) is None:

@@ -25,7 +25,10 @@ def template_context(
 ) -> dict[str, Any]:
     """The variables a post's template sees: `incident` (its public fields, title, state, components, page),
     `org`, `next_update` (in the reader's language and the organisation's time zone), `person`, `channel`,
-    `team` (who took an escalated case, in the reader's words; None for most posts) and `drill`."""
+    `team` (who took an escalated case, in the reader's words; None for most posts) and `drill`; and the facts
+    the record holds, so a template states a claim only behind its fact (templates/claims.yaml): `checked` (the
+    text of every checklist item done, in any state) and `recorded` (the name of every field with a value,
+    public or not; a private field's value stays out)."""
     org = settings.organisation
     labels = {c.name: c.label for c in settings.components}
     state = runbook.state(incident.state)
@@ -53,15 +56,27 @@ def template_context(
         "channel": channel,
         "team": team,
         "drill": incident.is_drill,
+        **record_facts(runbook, incident),
     }
+
+
+def record_facts(runbook: Runbook, incident: Incident) -> dict[str, frozenset[str]]:
+    """What the incident's record holds, without any value: `checked`, the texts of the checklist items done
+    (in any state), and `recorded`, the names of the runbook's fields that have a value."""
+    done = {(state, i) for state, items in incident.checklist.items() for i in items}
+    checked = frozenset(item for state in runbook.states for i, item in enumerate(state.checklist)
+                        if (state.name, i) in done)
+    recorded = frozenset(f.name for f in runbook.fields if (incident.fields.get(f.name) or "").strip())
+    return {"checked": checked, "recorded": recorded}
 
 
 def reply_context(settings: PlanSettings, *, locale: str, now: datetime, answer_by: datetime,
                   person: str | None = None, team: str | None = None, channel: str = "") -> dict[str, Any]:
     """What a reply to one person sees: `person` (their name or handle), `next_update` (when they hear from us,
     in their language), `team` (who took the case over, in their language; None when the plan has no words for
-    it), `org` and `channel`. No `incident`."""
+    it), `org` and `channel`. No `incident`, so no facts either: `checked` and `recorded` are empty, and a claim
+    behind them is never stated in a reply."""
     org = settings.organisation
     return {"org": org.model_dump(), "person": person,
             "next_update": format_moment(answer_by, locale, org.time_zone, now),
-            "team": team, "channel": channel, "drill": False}
+            "team": team, "channel": channel, "drill": False, "checked": frozenset(), "recorded": frozenset()}

@@ -15,7 +15,8 @@ from crisisplan.plan.schema import Runbook
 
 
 def sample_incident(runbook: Runbook, plan: Plan) -> Incident:
-    """A made-up incident of this runbook, with every field filled in, to try its templates on."""
+    """A made-up incident of this runbook, with every field filled in and every checklist item done, to try its
+    templates on (crisisplan.comms.claims takes one fact away at a time)."""
     clock = SimulatedClock()
     components = [c.name for c in plan.settings.components[:2]]
     incident = IncidentMachine(runbook).declare(clock, severity=runbook.severities[0].name,
@@ -24,6 +25,7 @@ def sample_incident(runbook: Runbook, plan: Plan) -> Incident:
     incident.id = 42  # a stored incident has one; links to its page use it
     for field in runbook.fields:
         incident.fields[field.name] = f"the {field.label.lower()}, in plain words"
+    incident.checklist = {state.name: list(range(len(state.checklist))) for state in runbook.states if state.checklist}
     return incident
 
 
@@ -38,28 +40,38 @@ def render_samples(plan: Plan):  # noqa: ANN201 - yields (runbook, locale, kind,
     """Fill in every template of the plan for a sample incident, per runbook, locale, kind and short form."""
     renderer = Renderer(plan.root / "templates")
     for runbook in plan.runbooks.values():
-        incident = sample_incident(runbook, plan)
-        now = incident.declared_at
-        for locale in plan.settings.locales:
-            for kind in sorted(kinds_to_render(plan, runbook)):
-                for variant in ("", "short"):
-                    path = plan.template_path(locale, runbook.id, kind, variant)
-                    if path is None:
-                        continue  # a missing long form is reported by the loader; short forms are optional
-                    context = template_context(plan.settings, runbook, incident, locale=locale, now=now,
-                                               next_update_at=now + timedelta(minutes=30), person="Alex")
-                    try:
-                        yield runbook, locale, kind, variant, renderer.render(path, context)
-                    except TemplateError as error:
-                        yield runbook, locale, kind, variant, error
+        for locale, kind, variant, _path, result in render_incident(plan, runbook, sample_incident(runbook, plan),
+                                                                    renderer):
+            yield runbook, locale, kind, variant, result
+
+
+def render_incident(plan: Plan, runbook: Runbook, incident: Incident, renderer: Renderer):  # noqa: ANN201
+    """Fill in every template this runbook's posts use for `incident`: yields (locale, kind, variant, template
+    file, text or TemplateError)."""
+    now = incident.declared_at
+    for locale in plan.settings.locales:
+        for kind in sorted(kinds_to_render(plan, runbook)):
+            for variant in ("", "short"):
+                path = plan.template_path(locale, runbook.id, kind, variant)
+                if path is None:
+                    continue  # a missing long form is reported by the loader; short forms are optional
+                context = template_context(plan.settings, runbook, incident, locale=locale, now=now,
+                                           next_update_at=now + timedelta(minutes=30), person="Alex")
+                try:
+                    yield locale, kind, variant, path, renderer.render(path, context)
+                except TemplateError as error:
+                    yield locale, kind, variant, path, error
 
 
 def template_problems(plan: Plan) -> list[Problem]:
-    """Every template of the plan that fails to fill in with sample data, as problems for the plan's author."""
+    """Every template of the plan that fails to fill in with sample data, and every claim a template states
+    without the fact that backs it (templates/claims.yaml), as problems for the plan's author."""
+    from crisisplan.comms.claims import claim_problems  # claims renders with this module's samples
+
     problems = []
     for runbook, _locale, kind, variant, result in render_samples(plan):
         if isinstance(result, TemplateError):
             what = f"{kind} ({variant})" if variant else kind
             problems.append(Problem(result.file, result.line, 1,
                                     f"{result} (rendering '{what}' for runbook '{runbook.id}')"))
-    return problems
+    return problems + claim_problems(plan)

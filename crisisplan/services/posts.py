@@ -65,7 +65,8 @@ class PostCommands(UnitOfWork):
             if step and work.machine.runbook.step(work.incident.state, step) is None:
                 raise InvalidInput(f"'{step}' is not a step the incident can take from its state", "step")
             event = work.note("post_drafted", actor, kind=kind, reason="by hand", **({"step": step} if step else {}))
-            post = self._new_post(work, event, drafted, fixed=next_update is not None)
+            # a time the author chose, or wrote into the text, is theirs: publication does not move it
+            post = self._new_post(work, event, drafted, fixed=next_update is not None or text is not None)
             post.step = step
         return post
 

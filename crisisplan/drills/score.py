@@ -46,7 +46,7 @@ def _span(delta: timedelta) -> str:
 def score(run: DrillRecord) -> Scorecard:
     """The scorecard of one drill, from its record alone."""
     incident, runbook = run.incident, run.runbook
-    severity = next(s for s in runbook.severities if s.name == run.scenario.severity)
+    severity = runbook.severity(run.scenario.severity)
     events, posts = run.events, run.posts
     checks: list[Check] = []
 

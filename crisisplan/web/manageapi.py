@@ -99,7 +99,7 @@ def _representation(view: IncidentView) -> dict[str, Any]:
     page = _View()
     public = next((i for i in page.incidents if i.id == view.id), None)
     runbook = services().plan.runbook(view.runbook_id)
-    severity = next(s for s in runbook.severities if s.name == view.severity)
+    severity = runbook.severity(view.severity)
     if public is not None:
         result = page.incident(public)
     else:  # nothing published yet: what the team has, in the same shape

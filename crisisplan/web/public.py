@@ -21,6 +21,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from markupsafe import Markup
 
+from crisisplan.comms import statuspage
 from crisisplan.comms.catalogue import catalogue_of
 from crisisplan.comms.markdown import to_html
 from crisisplan.comms.render import format_moment
@@ -29,9 +30,6 @@ from crisisplan.web import services
 
 bp = Blueprint("public", __name__)
 
-COMPONENT_STATUS = {"critical": "major_outage", "major": "partial_outage", "minor": "degraded_performance",
-                    "none": "operational"}
-WORST_FIRST = ["major_outage", "partial_outage", "degraded_performance", "under_maintenance", "operational"]
 CACHE_CONTROL = "public, max-age=10, s-maxage=10, stale-while-revalidate=30, stale-if-error=600"
 
 # how plan.yaml writes support hours ("Mon-Fri 08:00-20:00"); the page shows the days in the reader's words
@@ -125,10 +123,9 @@ def component_statuses(incidents: list[PublicIncident]) -> dict[str, str]:
     for incident in incidents:
         if not incident.active:
             continue
-        status = "degraded_performance" if incident.status == "monitoring" else COMPONENT_STATUS[incident.impact]
+        status = statuspage.incident_component_status(incident.impact, incident.status)
         for name in incident.components:
-            current = result.get(name, "operational")
-            result[name] = min(current, status, key=WORST_FIRST.index)
+            result[name] = statuspage.worst((result.get(name, "operational"), status))
     return result
 
 
@@ -174,7 +171,7 @@ def status_page() -> Response:
     def build() -> str:
         incidents = services().public_incidents()
         statuses = component_statuses(incidents)
-        worst = min(statuses.values(), key=WORST_FIRST.index, default="operational")
+        worst = statuspage.worst(statuses.values())
         groups: dict[str, list[Any]] = {}
         for component in services().plan.settings.components:
             groups.setdefault(component.group, []).append(component)

@@ -12,15 +12,13 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, request
 
+from crisisplan.comms import statuspage
 from crisisplan.comms.catalogue import catalogue_of
 from crisisplan.services import PublicIncident
 from crisisplan.web import services
-from crisisplan.web.public import COMPONENT_STATUS, WORST_FIRST, cache, component_statuses, send
+from crisisplan.web.public import cache, component_statuses, send
 
 bp = Blueprint("statusapi", __name__, url_prefix="/api/v2")
-INDICATOR = {"major_outage": "critical", "partial_outage": "major", "degraded_performance": "minor",
-             "under_maintenance": "minor", "operational": "none"}
-IMPACT_ORDER = ["none", "minor", "major", "critical"]
 
 
 def _id(*parts: object) -> str:
@@ -52,8 +50,7 @@ class _View:
                 "updated_at": self.time(self.updated)}
 
     def status(self) -> dict[str, str]:
-        worst = min(self.statuses.values(), key=WORST_FIRST.index, default="operational")
-        indicator = INDICATOR[worst]
+        indicator = statuspage.indicator(self.statuses.values())
         # in the plan's default language, from its catalogue (`api:`): widgets show it as it is
         words = catalogue_of(services().plan).words(services().plan.settings.default_locale, "api")
         return {"indicator": indicator, "description": words[indicator]}
@@ -76,8 +73,8 @@ class _View:
                 "page_id": self.page_id, "only_show_if_degraded": False, "showcase": True, "group": False,
                 "start_date": None})
         for position, (name, members) in enumerate(groups.items(), start=len(result) + 1):
-            worst = min((self.statuses.get(c.name, "operational") for c in self.components if c.group == name),
-                        key=WORST_FIRST.index)
+            worst = statuspage.worst(self.statuses.get(c.name, "operational") for c in self.components
+                                     if c.group == name)
             result.append({"id": _id("group", name), "name": name, "status": worst, "position": position,
                            "description": None, "group_id": None, "created_at": created, "updated_at": created,
                            "page_id": self.page_id, "only_show_if_degraded": False, "showcase": False,
@@ -91,7 +88,8 @@ class _View:
                       and any(_id("component", n) == c["id"] for n in incident.components)]
         monitoring = [u.at for u in incident.updates if u.status == "monitoring"]
         affected = [{"code": _id("component", n), "name": labels.get(n, n), "old_status": "operational",
-                     "new_status": COMPONENT_STATUS[incident.impact] if incident.active else "operational"}
+                     "new_status": statuspage.incident_component_status(incident.impact, incident.status)
+                     if incident.active else "operational"}
                     for n in incident.components]
         return {
             "id": str(incident.id), "name": incident.title, "status": incident.status, "impact": incident.impact,

@@ -22,12 +22,16 @@ from crisisplan.plan.schema import Guard, Runbook, Transition
 
 @dataclass
 class Outcome:
+    """What a command did to an incident: the incident as it now stands, and the events that say why."""
+
     incident: Incident
     events: list[Event] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class TriggerOption:
+    """A step the team can take from the incident's state: where it leads, and what blocks it if anything."""
+
     trigger: str
     label: str
     dest: str
@@ -45,6 +49,7 @@ class _Subject:
 
 
 def guard_holds(guard: Guard, incident: Incident, runbook: Runbook) -> bool:
+    """Whether the incident meets the guard now: the post is out, the field filled in, the role held, the list done."""
     if guard.published:
         return guard.published in incident.published
     if guard.field:
@@ -103,6 +108,7 @@ class IncidentMachine:
         return result
 
     def due(self, incident: Incident) -> dict[str, datetime]:
+        """When each of the incident's running timers falls due, by timer name."""
         return timer_rules.all_due(incident, self.runbook)
 
     def next_wakeup(self, incident: Incident) -> datetime | None:
@@ -121,6 +127,7 @@ class IncidentMachine:
         fields: dict[str, str] | None = None,
         is_drill: bool = False,
     ) -> Outcome:
+        """Open an incident of this runbook at a severity: its first state, the declarer in their role, people paged."""
         now = clock.now()
         rules = self.runbook.severity(severity)  # refuses an unknown one, naming those there are
         if not title.strip():
@@ -200,6 +207,7 @@ class IncidentMachine:
         return self._finish(outcome, now, actor, before)
 
     def set_fields(self, incident: Incident, values: dict[str, str], clock: Clock, actor: str) -> Outcome:
+        """Fill in (or, with an empty value, clear) fields of the incident, recording each change."""
         now = clock.now()
         before = self.due(incident)
         outcome = Outcome(incident.copy())
@@ -207,6 +215,7 @@ class IncidentMachine:
         return self._finish(outcome, now, actor, before)
 
     def assign_role(self, incident: Incident, role: str, person: str, clock: Clock, actor: str) -> Outcome:
+        """Give a role on the incident to a person, or (with an empty name) leave it unassigned."""
         roles = {r.name for r in self.runbook.roles}
         if role not in roles:
             raise InvalidInput(f"unknown role '{role}'; " + did_you_mean(role, roles), "role")
@@ -240,6 +249,7 @@ class IncidentMachine:
         return self._finish(outcome, now, actor, before)
 
     def set_severity(self, incident: Incident, severity: str, clock: Clock, actor: str) -> Outcome:
+        """Change the incident's severity; its deadlines and update cadence follow the new one."""
         self.runbook.severity(severity)  # refuses an unknown one, naming those there are
         now = clock.now()
         before = self.due(incident)

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from crisisplan.duration import format_duration, parse_duration
 from crisisplan.errors import Problem, did_you_mean
-from crisisplan.plan.schema import SEVERITY_DURATIONS, TONE_RULES, Runbook
+from crisisplan.plan.schema import SEVERITY_DURATIONS, TONE_RULES, Guard, Runbook, Timer, Transition
 from crisisplan.plan.source import Located, PathKey
 
 RESERVED_TRIGGERS = {"trigger", "to", "may", "state", "set", "model", "machine"}
@@ -118,143 +118,204 @@ def validation_problems(
 
 
 def runbook_problems(rb: Runbook, src: Located) -> list[Problem]:
-    """Cross-reference checks a schema cannot express."""
-    out: list[Problem] = []
+    """Cross-reference checks a schema cannot express, in the order a reader meets them in the file."""
+    check = _RunbookCheck(rb, src)
+    check.names()
+    check.start()
+    check.transitions()
+    check.ends()
+    check.reachable()
+    check.timers()
+    check.tone()
+    return check.out
 
-    def add(path: PathKey, message: str, hint: str = "") -> None:
-        out.append(src.problem(path, message, hint))
 
-    def unique(items: list[Any], key: str, what: str) -> set[str]:
+class _RunbookCheck:
+    """One runbook's cross-references, checked one concern at a time; the problems in `out`."""
+
+    def __init__(self, rb: Runbook, src: Located) -> None:
+        self.rb, self.src = rb, src
+        self.out: list[Problem] = []
+        self.roles: set[str] = set()
+        self.fields: set[str] = set()
+        self.states: set[str] = set()
+        self.by_name = {s.name: s for s in rb.states}
+        self.drafted = {kind for _, kind in draft_sites(rb)}
+        self.outgoing: dict[str, list[str]] = {}
+        self.seen_triggers: dict[tuple[str, str], int] = {}
+
+    def add(self, path: PathKey, message: str, hint: str = "") -> None:
+        self.out.append(self.src.problem(path, message, hint))
+
+    def known_role(self, path: PathKey, role: str) -> None:
+        if role not in self.roles:
+            self.add(path, f"unknown role '{role}'", did_you_mean(role, self.roles))
+
+    def _unique(self, items: list[Any], key: str, what: str) -> set[str]:
         seen: dict[str, int] = {}
         for i, item in enumerate(items):
             name = item.name
             if name in seen:
-                first = src.at((key, seen[name], "name"))[0]
-                add((key, i, "name"), f"duplicate {what} '{name}'", f"first defined on line {first}")
+                first = self.src.at((key, seen[name], "name"))[0]
+                self.add((key, i, "name"), f"duplicate {what} '{name}'", f"first defined on line {first}")
             else:
                 seen[name] = i
         return set(seen)
 
-    unique(rb.severities, "severities", "severity")
-    roles = unique(rb.roles, "roles", "role")
-    fields = unique(rb.fields, "fields", "field")
-    states = unique(rb.states, "states", "state")
-    unique(rb.timers, "timers", "timer")
-    by_name = {s.name: s for s in rb.states}
-    drafted = {kind for _, kind in draft_sites(rb)}
+    def names(self) -> None:
+        """Severities, roles, fields, states and timers are each named once."""
+        self._unique(self.rb.severities, "severities", "severity")
+        self.roles = self._unique(self.rb.roles, "roles", "role")
+        self.fields = self._unique(self.rb.fields, "fields", "field")
+        self.states = self._unique(self.rb.states, "states", "state")
+        self._unique(self.rb.timers, "timers", "timer")
+        self.outgoing = {s: [] for s in self.states}
 
-    def known_role(path: PathKey, role: str) -> None:
-        if role not in roles:
-            add(path, f"unknown role '{role}'", did_you_mean(role, roles))
+    def start(self) -> None:
+        """The initial state exists, the declarer and the paged are roles, and some state ends an incident."""
+        rb = self.rb
+        if rb.initial not in self.states:
+            self.add(("initial",), f"unknown initial state '{rb.initial}'", did_you_mean(rb.initial, self.states))
+        if rb.declarer_role:
+            self.known_role(("declarer_role",), rb.declarer_role)
+        for i, sev in enumerate(rb.severities):
+            for j, role in enumerate(sev.page):
+                self.known_role(("severities", i, "page", j), role)
+        if not any(s.final for s in rb.states):
+            self.add(("states",), "no state is final", "mark the state where an incident ends with `final: true`")
 
-    if rb.initial not in states:
-        add(("initial",), f"unknown initial state '{rb.initial}'", did_you_mean(rb.initial, states))
-    if rb.declarer_role:
-        known_role(("declarer_role",), rb.declarer_role)
-    for i, sev in enumerate(rb.severities):
-        for j, role in enumerate(sev.page):
-            known_role(("severities", i, "page", j), role)
-    if not any(s.final for s in rb.states):
-        add(("states",), "no state is final", "mark the state where an incident ends with `final: true`")
+    def transitions(self) -> None:
+        """Each transition: its trigger, where it goes, where it leaves from, and its guards."""
+        for i, tr in enumerate(self.rb.transitions):
+            self._trigger_and_dest(i, tr)
+            sources = self.rb.sources(tr)
+            self._sources(i, tr, sources)
+            for j, guard in enumerate(tr.guards):
+                self._guard(("transitions", i, "guards", j), guard, sources)
 
-    outgoing: dict[str, list[str]] = {s: [] for s in states}
-    seen_triggers: dict[tuple[str, str], int] = {}
-    for i, tr in enumerate(rb.transitions):
+    def _trigger_and_dest(self, i: int, tr: Transition) -> None:
         base = ("transitions", i)
         if tr.trigger in RESERVED_TRIGGERS:
-            add(base + ("trigger",), f"'{tr.trigger}' is a reserved word and cannot be a trigger",
-                "choose another name, e.g. a verb such as 'escalate'")
-        if tr.dest not in states:
-            add(base + ("dest",), f"unknown state '{tr.dest}' in transitions[{i}].dest",
-                did_you_mean(tr.dest, states))
-        sources = rb.sources(tr)
+            self.add(base + ("trigger",), f"'{tr.trigger}' is a reserved word and cannot be a trigger",
+                     "choose another name, e.g. a verb such as 'escalate'")
+        if tr.dest not in self.states:
+            self.add(base + ("dest",), f"unknown state '{tr.dest}' in transitions[{i}].dest",
+                     did_you_mean(tr.dest, self.states))
+
+    def _sources(self, i: int, tr: Transition, sources: list[str]) -> None:
+        """The states a transition leaves from exist, and no two transitions share a trigger from one state."""
+        base = ("transitions", i)
         for j, source in enumerate(sources):
             where = base + (("source", j) if isinstance(tr.source, list) else ("source",))
-            if source not in states:
-                add(where, f"unknown state '{source}' in transitions[{i}].source",
-                    did_you_mean(source, states))
+            if source not in self.states:
+                self.add(where, f"unknown state '{source}' in transitions[{i}].source",
+                         did_you_mean(source, self.states))
                 continue
-            if (source, tr.trigger) in seen_triggers and tr.source != "*":
-                first = src.at(("transitions", seen_triggers[(source, tr.trigger)], "trigger"))[0]
-                add(base + ("trigger",), f"duplicate trigger '{tr.trigger}' from state '{source}'",
-                    f"line {first} already defines it; merge them or rename one")
-            seen_triggers.setdefault((source, tr.trigger), i)
-            outgoing[source].append(tr.dest)
-        for j, guard in enumerate(tr.guards):
-            gpath = base + ("guards", j)
-            if guard.published and guard.published not in drafted:
-                add(gpath, f"guard waits for a published '{guard.published}' post, "
-                    "but no state, timer or step of this runbook drafts one", did_you_mean(guard.published, drafted))
-            if guard.field and guard.field not in fields:
-                add(gpath, f"unknown field '{guard.field}'", did_you_mean(guard.field, fields))
-            if guard.role:
-                known_role(gpath, guard.role)
-            if guard.checklist:
-                for source in sources:
-                    if source in by_name and not by_name[source].checklist:
-                        add(gpath, f"guard needs the checklist of '{source}' done, "
-                            "but that state has no checklist", "add a checklist or drop the guard")
+            if (source, tr.trigger) in self.seen_triggers and tr.source != "*":
+                first = self.src.at(("transitions", self.seen_triggers[(source, tr.trigger)], "trigger"))[0]
+                self.add(base + ("trigger",), f"duplicate trigger '{tr.trigger}' from state '{source}'",
+                         f"line {first} already defines it; merge them or rename one")
+            self.seen_triggers.setdefault((source, tr.trigger), i)
+            self.outgoing[source].append(tr.dest)
 
-    for i, state in enumerate(rb.states):
-        if state.final and outgoing.get(state.name):
-            add(("states", i, "name"), f"final state '{state.name}' has transitions out of it",
-                "drop `final: true` or those transitions")
-        if not state.final and state.name in outgoing and not outgoing[state.name]:
-            add(("states", i, "name"), f"state '{state.name}' has no way out and is not final",
-                "add a transition from it, or mark it `final: true`")
+    def _guard(self, gpath: PathKey, guard: Guard, sources: list[str]) -> None:
+        """A guard waits for something this runbook can bring about."""
+        if guard.published and guard.published not in self.drafted:
+            self.add(gpath, f"guard waits for a published '{guard.published}' post, "
+                     "but no state, timer or step of this runbook drafts one",
+                     did_you_mean(guard.published, self.drafted))
+        if guard.field and guard.field not in self.fields:
+            self.add(gpath, f"unknown field '{guard.field}'", did_you_mean(guard.field, self.fields))
+        if guard.role:
+            self.known_role(gpath, guard.role)
+        if guard.checklist:
+            for source in sources:
+                if source in self.by_name and not self.by_name[source].checklist:
+                    self.add(gpath, f"guard needs the checklist of '{source}' done, "
+                             "but that state has no checklist", "add a checklist or drop the guard")
 
-    if rb.initial in states:
+    def ends(self) -> None:
+        """A final state has no way out; every other state has one."""
+        for i, state in enumerate(self.rb.states):
+            if state.final and self.outgoing.get(state.name):
+                self.add(("states", i, "name"), f"final state '{state.name}' has transitions out of it",
+                         "drop `final: true` or those transitions")
+            if not state.final and state.name in self.outgoing and not self.outgoing[state.name]:
+                self.add(("states", i, "name"), f"state '{state.name}' has no way out and is not final",
+                         "add a transition from it, or mark it `final: true`")
+
+    def reachable(self) -> None:
+        """Every state can be reached from the initial one."""
+        rb = self.rb
+        if rb.initial not in self.states:
+            return
         reached = {rb.initial}
         queue = deque([rb.initial])
         while queue:
-            for dest in outgoing.get(queue.popleft(), []):
-                if dest in states and dest not in reached:
+            for dest in self.outgoing.get(queue.popleft(), []):
+                if dest in self.states and dest not in reached:
                     reached.add(dest)
                     queue.append(dest)
         for i, state in enumerate(rb.states):
             if state.name not in reached and rb.states.index(state) == i:
-                add(("states", i, "name"),
-                    f"state '{state.name}' cannot be reached from the initial state '{rb.initial}'",
-                    "add a transition into it or remove it")
+                self.add(("states", i, "name"),
+                         f"state '{state.name}' cannot be reached from the initial state '{rb.initial}'",
+                         "add a transition into it or remove it")
 
-    for i, timer in enumerate(rb.timers):
-        base = ("timers", i)
-        for j, state in enumerate(timer.states):
-            if state not in states:
-                add(base + ("states", j), f"unknown state '{state}' in timer '{timer.name}'",
-                    did_you_mean(state, states))
+    def timers(self) -> None:
+        """Each timer: its states, its period, who it reminds, what stops it, and how far ahead it drafts."""
+        for i, timer in enumerate(self.rb.timers):
+            base = ("timers", i)
+            for j, state in enumerate(timer.states):
+                if state not in self.states:
+                    self.add(base + ("states", j), f"unknown state '{state}' in timer '{timer.name}'",
+                             did_you_mean(state, self.states))
+            self._timer_after(base, timer)
+            for key in ("remind", "escalate"):
+                role = getattr(timer.action, key)
+                if role:
+                    self.known_role(base + ("action", key), role)
+            self._timer_until(base, timer)
+            self._timer_ahead(base, timer)
+
+    def _timer_after(self, base: PathKey, timer: Timer) -> None:
+        """The period is a duration or a severity setting."""
         if timer.after.startswith("severity."):
             setting = timer.after.removeprefix("severity.")
             if setting not in SEVERITY_DURATIONS:
-                add(base + ("after",), f"unknown severity setting '{setting}'",
-                    did_you_mean(setting, SEVERITY_DURATIONS))
-        else:
-            try:
-                parse_duration(timer.after)
-            except ValueError as error:
-                add(base + ("after",), f"bad duration in timer '{timer.name}': {error}",
-                    "or name a severity setting such as severity.update_every")
-        for key in ("remind", "escalate"):
-            role = getattr(timer.action, key)
-            if role:
-                known_role(base + ("action", key), role)
-        if timer.until_field and timer.until_field not in fields:
-            add(base + ("until_field",), f"unknown field '{timer.until_field}'",
-                did_you_mean(timer.until_field, fields))
-        if timer.until_published and timer.until_published not in drafted:
-            add(base + ("until_published",),
-                f"timer waits for a published '{timer.until_published}' post, but nothing drafts one",
-                did_you_mean(timer.until_published, drafted))
-        if timer.ahead is not None:
-            shortest = _shortest(timer, rb)
-            if shortest is not None and timer.ahead >= shortest:
-                add(base + ("ahead",), f"`ahead` of timer '{timer.name}' is not shorter than its period "
-                    f"({format_duration(shortest)} at the shortest)", "draft ahead by less than the period")
+                self.add(base + ("after",), f"unknown severity setting '{setting}'",
+                         did_you_mean(setting, SEVERITY_DURATIONS))
+            return
+        try:
+            parse_duration(timer.after)
+        except ValueError as error:
+            self.add(base + ("after",), f"bad duration in timer '{timer.name}': {error}",
+                     "or name a severity setting such as severity.update_every")
 
-    for i, rule in enumerate(rb.tone.block or []):
-        if rule not in TONE_RULES:
-            add(("tone", "block", i), f"unknown tone rule '{rule}'", did_you_mean(rule, TONE_RULES))
-    return out
+    def _timer_until(self, base: PathKey, timer: Timer) -> None:
+        """What stops the timer is a field of this runbook, or a post it drafts."""
+        if timer.until_field and timer.until_field not in self.fields:
+            self.add(base + ("until_field",), f"unknown field '{timer.until_field}'",
+                     did_you_mean(timer.until_field, self.fields))
+        if timer.until_published and timer.until_published not in self.drafted:
+            self.add(base + ("until_published",),
+                     f"timer waits for a published '{timer.until_published}' post, but nothing drafts one",
+                     did_you_mean(timer.until_published, self.drafted))
+
+    def _timer_ahead(self, base: PathKey, timer: Timer) -> None:
+        """A timer drafts ahead by less than its shortest period."""
+        if timer.ahead is None:
+            return
+        shortest = _shortest(timer, self.rb)
+        if shortest is not None and timer.ahead >= shortest:
+            self.add(base + ("ahead",), f"`ahead` of timer '{timer.name}' is not shorter than its period "
+                     f"({format_duration(shortest)} at the shortest)", "draft ahead by less than the period")
+
+    def tone(self) -> None:
+        """The tone rules the runbook blocks exist."""
+        for i, rule in enumerate(self.rb.tone.block or []):
+            if rule not in TONE_RULES:
+                self.add(("tone", "block", i), f"unknown tone rule '{rule}'", did_you_mean(rule, TONE_RULES))
 
 
 def _shortest(timer: Any, rb: Runbook) -> timedelta | None:

@@ -4,7 +4,11 @@ override and staffs the recorded load with Erlang C."""
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 
+import pytest
+
+from crisisplan.errors import InvalidInput
 from crisisplan.services.accounts import Accounts
 from tests.web import csrf, form, login
 
@@ -57,3 +61,19 @@ def test_the_console_form_csv_import_override_and_staffing(client, services) -> 
     assert services.signals()[0].data["override"]["legitimacy"] == "trolling"
     staffing = client.get("/console/signals?handle=20&target=5&level=0.9").get_data(as_text=True)
     assert "10:00" in staffing and "Staffing for this load" in staffing
+
+
+def test_a_csv_time_without_an_offset_is_the_organisations(services) -> None:
+    batch = ("id,channel,text,at\n"
+             "a,email,Checkout is broken,2026-01-01T08:30\n"          # Madrid (UTC+1 in January): 07:30 UTC
+             "b,email,Still broken,2026-01-01T08:40:00+00:00\n")       # an offset is kept as written
+    assert services.import_complaints(batch, "batch.csv") == {"new": 2, "duplicates": 0}
+    at = {row.source_id: row.at for row in services.signals()}
+    assert at["a"] == datetime(2026, 1, 1, 7, 30, tzinfo=UTC)
+    assert at["b"] == datetime(2026, 1, 1, 8, 40, tzinfo=UTC)
+    unreadable = "id,channel,text,at\nc,email,Broken,2026-01-01T08:30\nd,email,Broken,next tuesday\n"
+    with pytest.raises(InvalidInput) as refused:
+        services.import_complaints(unreadable, "late.csv")
+    assert "late.csv line 3: at: 'next tuesday' is neither a duration (45m, 2h) nor a time of day" in \
+        str(refused.value)
+    assert "nothing was imported" in str(refused.value) and len(services.signals()) == 2

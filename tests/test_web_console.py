@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import html
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
+import pytest
+
+from crisisplan.clock import SimulatedClock
 from tests.web import form, login
 
 
@@ -104,6 +108,20 @@ def test_post_editor_review_and_publish(client, services) -> None:
     assert services.post(ack.id).status == "published"
     public = client.get("/").get_data(as_text=True)
     assert "Checkout fails" in public and "Our team is on it right now." in public
+
+
+# 07:00 UTC on 15 January 2026 is 08:00 in Madrid (UTC+1 in winter), the shipped plan's time zone
+@pytest.mark.parametrize("clock", [SimulatedClock(datetime(2026, 1, 15, 7, 0, tzinfo=UTC))])
+def test_a_time_typed_in_the_editor_is_the_organisations(client, services) -> None:
+    login(client, "carmen")
+    [ack] = services.posts(declare(client))
+    form(client, f"/console/posts/{ack.id}/edit", {"next_update": "10:00"})
+    # 10:00 in Madrid in January is 09:00 UTC (not 10:00 UTC, nor the server's own zone)
+    assert services.post(ack.id).next_update_at == datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
+    refused = form(client, f"/console/posts/{ack.id}/edit", {"next_update": "tea time"}, follow=True)
+    assert "next_update: 'tea time' is neither a duration (45m, 2h) nor a time of day (14:30)" in \
+        html.unescape(refused.get_data(as_text=True))
+    assert services.post(ack.id).next_update_at == datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
 
 
 def test_an_edit_that_lost_a_race_keeps_the_text(client, services) -> None:

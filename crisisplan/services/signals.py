@@ -18,6 +18,8 @@ from crisisplan.store.models import (
 
 
 class SignalCommands(UnitOfWork):
+    """What reaches the team from outside (alerts, complaints, mentions), recorded, triaged and acted on."""
+
     def receive_alerts(self, payload: Any, actor: str = "alertmanager") -> dict[str, Any]:
         """Alertmanager's webhook: each alert declares an incident (a route with a runbook), joins the open
         incident of its fingerprint or alert group, or is only recorded. A resolved alert never resolves an
@@ -185,28 +187,31 @@ class SignalCommands(UnitOfWork):
 
     def import_complaints(self, text: str, name: str, actor: str = "") -> dict[str, int]:
         """A CSV batch (columns channel, text; optional id, author, reach, link, at): checked whole first, so
-        a bad line (named with its number) imports nothing; repeats of known ids are counted, not recorded."""
+        a bad line (named with its number) imports nothing; repeats of known ids are counted, not recorded.
+        `at` is read by the one rule of `crisisplan.moment`: without an offset, in the organisation's time zone."""
         import csv
         import io
+
+        from crisisplan.moment import parse_moment
 
         reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
         missing = {"channel", "text"} - set(reader.fieldnames or [])
         if missing:
             raise InvalidInput(f"{name} line 1: the header needs the column(s) {', '.join(sorted(missing))} "
                                f"(and may have id, author, reach, link, at)", field="file")
+        zone, now = self.plan.settings.organisation.time_zone, self.clock.now()
         rows, errors = [], []
         for number, raw in enumerate(reader, start=2):
             try:
                 reach = int((raw.get("reach") or "0").replace(",", "").replace(".", "").strip() or 0)
-                at = datetime.fromisoformat(raw["at"].strip()) if (raw.get("at") or "").strip() else None
-                if at is not None and at.tzinfo is None:
-                    raise ValueError("at needs a UTC offset, e.g. 2026-05-01T10:00:00+00:00")
+                at = parse_moment(raw["at"], zone, now, "at") if (raw.get("at") or "").strip() else None
                 if not (raw.get("text") or "").strip() or not (raw.get("channel") or "").strip():
-                    raise ValueError("channel and text must not be empty")
+                    raise InvalidInput("channel and text must not be empty")
+            except InvalidInput as error:
+                errors.append(f"{name} line {number}: {error}")
+                continue
             except ValueError as error:
-                message = str(error) if "at needs" in str(error) or "must not" in str(error) \
-                    else f"cannot read it ({error})"
-                errors.append(f"{name} line {number}: {message}")
+                errors.append(f"{name} line {number}: cannot read it ({error})")
                 continue
             rows.append((raw, reach, at))
         if errors:
@@ -299,6 +304,7 @@ class SignalCommands(UnitOfWork):
             return row
 
     def signals(self, limit: int = 200) -> list[SignalRow]:
+        """The latest alerts and complaints received, newest first."""
         with self.db.read() as session:
             return list(session.scalars(select(SignalRow).order_by(SignalRow.id.desc()).limit(limit)))
 

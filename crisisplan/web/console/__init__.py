@@ -14,13 +14,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 
 from crisisplan.comms.render import format_moment
-from crisisplan.duration import format_duration, parse_duration
-from crisisplan.errors import CrisisplanError, InvalidInput, NotFound
+from crisisplan.duration import format_duration
+from crisisplan.errors import CrisisplanError, NotFound
+from crisisplan.moment import parse_moment
 from crisisplan.web import services
 
 bp = Blueprint("console", __name__, url_prefix="/console")
@@ -62,27 +62,16 @@ def svg(body: bytes, cache: str = "private, max-age=60") -> Response:
     return Response(body, content_type="image/svg+xml", headers={"Cache-Control": cache})
 
 
-def local_time(raw: str) -> datetime:
-    """A date-time from a form; without a zone it is read in the organisation's time zone."""
-    moment = datetime.fromisoformat(raw)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZoneInfo(services().plan.settings.organisation.time_zone))
-    return moment
+def local_time(raw: str, field: str = "at") -> datetime:
+    """The moment a person typed in a form (45m, 14:30 or a date and time), by the one rule of
+    `crisisplan.moment`: without a zone, in the organisation's time zone; refused naming `field` otherwise."""
+    return parse_moment(raw, services().plan.settings.organisation.time_zone, now(), field)
 
 
-def when(raw: str) -> datetime | None:
-    """A duration from now (45m) or a local date-time from the form, read in the plan's time zone."""
+def when(raw: str, field: str = "next_update") -> datetime | None:
+    """An optional time typed in a form: None when left empty, else read as `local_time` reads it."""
     raw = raw.strip()
-    if not raw:
-        return None
-    try:
-        return now() + parse_duration(raw)
-    except ValueError:
-        pass
-    try:
-        return local_time(raw)
-    except ValueError:
-        raise InvalidInput(f"'{raw}' is neither a duration (45m, 2h) nor a date and time", "next_update") from None
+    return local_time(raw, field) if raw else None
 
 
 @bp.app_template_filter("moment")

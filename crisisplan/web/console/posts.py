@@ -105,7 +105,7 @@ def reject(post_id: int) -> Response:
 @require("communicator")
 def publish(post_id: int) -> Response:
     def go() -> None:
-        services().publish_post(post_id, actor(), when(request.form.get("at", "")))
+        services().publish_post(post_id, actor(), when(request.form.get("at", ""), "at"))
 
     return _review(post_id, go, "Published." if not request.form.get("at") else "Scheduled.")
 

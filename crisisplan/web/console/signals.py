@@ -8,7 +8,7 @@ from crisisplan.errors import InvalidInput
 from crisisplan.signals.staffing import staff_hour
 from crisisplan.web import services
 from crisisplan.web.auth import require
-from crisisplan.web.console import actor, bp, local_time
+from crisisplan.web.console import actor, bp, when
 
 
 @bp.route("/signals")
@@ -36,12 +36,7 @@ def signal_add() -> Response:
         reach = int(form.get("reach") or 0)
     except ValueError:
         raise InvalidInput("reach must be a whole number of followers", field="reach") from None
-    at = None
-    if form.get("at"):  # the browser's datetime-local: the organisation's time zone
-        try:
-            at = local_time(form["at"])
-        except ValueError:
-            raise InvalidInput("when must be a date and time, e.g. 2026-05-01T10:00", field="at") from None
+    at = when(form.get("at", ""), "at")  # the browser's datetime-local: the organisation's time zone
     row, new = services().receive_complaint(form.get("channel", ""), form.get("author", ""), reach,
                                             form.get("text", ""), form.get("link", ""), at, actor=actor())
     flash(f"Recorded as signal {row.id}: {row.action}." if new else f"Already recorded as signal {row.id}.", "ok")

@@ -6,7 +6,7 @@ e-mail footers). They belong to the plan, beside the message templates, so that 
 comms team words them and a new language is data only: copy `templates/en/` to
 `templates/fr/`, translate, add `fr` to `locales:` in plan.yaml.
 
-The plan layer reads and checks the files (`crisisplan.plan.load.read_catalogue`,
+The plan layer reads and checks the files (`crisisplan.plan.catalogue.read_catalogue`,
 reported by `crisisplan validate` with file:line); this module says which words show:
 a key a locale lacks shows the default locale's words, a locale the plan does not
 have (or a region of one: `es_MX`) its language's or the default's. Team names
@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from crisisplan.errors import PlanError, Problem
-from crisisplan.plan.load import CATALOGUE_SECTIONS as SECTIONS
-from crisisplan.plan.load import TEAMS, CatalogueFiles, Plan, catalogue_files, read_catalogue
+from crisisplan.plan.catalogue import CATALOGUE_SECTIONS as SECTIONS
+from crisisplan.plan.catalogue import TEAMS, CatalogueFiles, read_catalogue
+from crisisplan.plan.load import Plan, catalogue_files
 from crisisplan.plan.schema import PlanSettings
 
 __all__ = ["SECTIONS", "Catalogue", "catalogue_of", "load_catalogue"]

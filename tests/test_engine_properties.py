@@ -82,7 +82,8 @@ class IncidentLife(RuleBasedStateMachine):
     def fire(self, data: st.DataObject, trigger: str) -> None:
         incident_id = data.draw(st.sampled_from(self.ids))
         before = self.services.get(incident_id)
-        allowed = {o.trigger: o.dest for o in before.options if o.allowed}
+        # a public step is never taken by its bare trigger: that is refused and changes nothing
+        allowed = {o.trigger: o.dest for o in before.options if o.allowed and not o.post}
         if trigger in allowed:
             assert self.services.trigger(incident_id, trigger, "prop").state == allowed[trigger]
         else:
@@ -115,6 +116,25 @@ class IncidentLife(RuleBasedStateMachine):
             self._try(incident_id, lambda: self.services.publish_post(post.id, "prop"))
             if self.services.post(post.id).status == "published":
                 assert post.kind in self.services.incident(incident_id).published
+
+    @rule(data=st.data())
+    def take_a_public_step(self, data: st.DataObject) -> None:
+        incident_id = data.draw(st.sampled_from(self.ids))
+        steps = [o for o in self.services.get(incident_id).options if o.post]
+        if not steps:
+            return
+        step = data.draw(st.sampled_from(steps))
+        before = self.services.get(incident_id)
+        posts: list = []
+        self._try(incident_id, lambda: posts.append(self.services.draft_for_step(incident_id, step.trigger, "prop")))
+        if not posts:
+            return
+        self._try(incident_id, lambda: review(self.services, posts[0].id, "prop"))
+        self._try(incident_id, lambda: self.services.publish_post(posts[0].id, "prop"))
+        if self.services.post(posts[0].id).status == "published":  # the post and its step, together
+            assert self.services.get(incident_id).state == step.dest
+        else:
+            assert self.services.get(incident_id).state == before.state
 
     @rule(minutes=st.integers(0, 6 * 60))
     def time_passes(self, minutes: int) -> None:

@@ -73,12 +73,19 @@ def take(services: Services, incident_id: int, trigger: str, actor: str = "teste
 
 
 def review(services: Services, post_id: int, author: str = "tester") -> None:
-    """The review the severity asks for: submit, and a second person approves."""
+    """The review the severity asks for: submit, then as many other people approve as it needs (and the
+    holder of a role the runbook names for the kind)."""
     post = services.post(post_id)
-    if services.policy(services.incident(post.incident_id)) != "none":
-        if post.status == "draft":
-            services.submit_post(post_id, author)
-        services.approve_post(post_id, "reviewer")
+    incident = services.incident(post.incident_id)
+    required = services.required_approver(incident, post.kind)
+    if services.policy(incident) == "none" and not required:
+        return
+    if post.status == "draft":
+        services.submit_post(post_id, author)
+    for approver in ("reviewer", "second reviewer", required):
+        if services.post(post_id).status != "in_review" or not approver or approver == author:
+            continue
+        services.approve_post(post_id, approver)
 
 
 def publish_reviewed(services: Services, post_id: int, author: str = "tester") -> None:

@@ -63,12 +63,12 @@ def validate(plan_dir: str | None, as_json: bool) -> None:
     root = resolve_plan_dir(plan_dir)
     plan, problems = check_plan(root)
     scenarios: dict[str, Any] = {}
-    if plan and not problems:
+    if plan and not any(p.severity == "error" for p in problems):  # warnings must not hide the next checks
         from crisisplan.comms.samples import template_problems
         from crisisplan.drills.scenario import check_scenarios
 
         scenarios, drill_problems = check_scenarios(plan)
-        problems = template_problems(plan) + drill_problems
+        problems = problems + template_problems(plan) + drill_problems
     errors = [p for p in problems if p.severity == "error"]
     if as_json:
         emit({"ok": not errors, "runbooks": sorted(plan.runbooks) if plan else [],

@@ -69,7 +69,13 @@ def open_services(plan_dir: str | None):  # noqa: ANN201 - imported lazily for a
     """The plan loaded and its database opened: the one way in for every command."""
     from crisisplan.services import Services
 
-    return Services.open(plan_dir)
+    services = Services.open(plan_dir)
+    _shown["time_zone"] = services.plan.settings.organisation.time_zone  # `when` writes times in it
+    return services
+
+
+# the zone `when` shows times in: the organisation's, once a command has opened the plan (UTC before that)
+_shown = {"time_zone": "UTC"}
 
 
 def actor_name(actor: str | None) -> str:
@@ -96,14 +102,22 @@ def emit(data: Any) -> None:
 
 
 def when(moment: datetime | None, now: datetime | None = None) -> str:
-    """A moment as people read it in a terminal: `14:05 (in 20m)` or `13:40 (5m overdue)`."""
+    """A moment as people read it in a terminal, in the organisation's time zone with its label, the one the
+    status page and the posts use: `14:05 UTC+1 (in 20m)` or `13:40 UTC+1 (5m overdue)`."""
     if moment is None:
         return "-"
     now = now or datetime.now(UTC)
     delta = moment - now
     relative = f"in {format_duration(delta)}" if delta.total_seconds() >= 0 else \
         f"{format_duration(-delta)} overdue"
-    return f"{moment.astimezone().strftime('%H:%M')} ({relative})"
+    from zoneinfo import ZoneInfo
+
+    from crisisplan.comms.render import zone_label
+
+    zone = _shown["time_zone"]
+    local = moment.astimezone(ZoneInfo(zone))
+    day = "" if local.date() == now.astimezone(ZoneInfo(zone)).date() else local.strftime(" %d %b")
+    return f"{local:%H:%M} {zone_label(moment, zone)}{day} ({relative})"
 
 
 def table(headers: list[str], rows: list[list[str]]) -> None:

@@ -21,14 +21,23 @@ class TemplateError(CrisisplanError):
         super().__init__(f"{file}:{line}: template error: {message}")
 
 
+def zone_label(moment: datetime, time_zone: str) -> str:
+    """The zone as every language writes it: the offset from UTC on that day (`UTC+1`, `UTC-3:30`, `UTC`),
+    so a reader in any language sees the same label for the same moment; tz database abbreviations are
+    not in every locale (babel gives `CET` in Spanish, `GMT+1` in English)."""
+    offset = moment.astimezone(get_timezone(time_zone)).utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+    if not minutes:
+        return "UTC"
+    sign, minutes = ("+" if minutes > 0 else "-"), abs(minutes)
+    return f"UTC{sign}{minutes // 60}" + (f":{minutes % 60:02d}" if minutes % 60 else "")
+
+
 def format_moment(moment: datetime, locale: str, time_zone: str, now: datetime | None = None) -> str:
-    """`10:15 CET`, or with the day when it is not today: `10:15 CET, 2 Jan`."""
+    """`10:15 UTC+1`, or with the day when it is not today: `10:15 UTC+1, 2 Jan` (`2 ene` in Spanish): the
+    time and the day in the locale's words, the zone label the same in every language."""
     tz = get_timezone(time_zone)
-    zone = format_datetime(moment, "z", tzinfo=tz, locale=locale)
-    if zone[:1] in "+-":  # no common abbreviation in this locale: "+0100" reads better as "UTC+1"
-        hours, minutes = int(zone[1:3]), zone[3:5]
-        zone = f"UTC{zone[0]}{hours}" + (f":{minutes}" if minutes != "00" else "")
-    text = format_datetime(moment, "HH:mm", tzinfo=tz, locale=locale) + " " + zone
+    text = format_datetime(moment, "HH:mm", tzinfo=tz, locale=locale) + " " + zone_label(moment, time_zone)
     if now is None or moment.astimezone(tz).date() != now.astimezone(tz).date():
         text += ", " + format_datetime(moment, "d MMM", tzinfo=tz, locale=locale)
     return text

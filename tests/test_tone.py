@@ -40,6 +40,8 @@ FIRES = {
     "too_long": {"en": ("update", GOOD["en"] + " More." * 60, ""), "es": ("update", GOOD["es"] + " Más." * 60, "")},
     "placeholder": {"en": ("update", GOOD["en"] + " Hi [name], TBD.", "[name]"),
                     "es": ("update", GOOD["es"] + " Hola [nombre].", "[nombre]")},
+    "personal_data": {"en": ("update", GOOD["en"] + " Thanks to @maria for the report.", "@maria"),
+                      "es": ("update", GOOD["es"] + " Gracias a @maria por avisar.", "@maria")},
 }
 # what keeps each rule quiet though the text is close to firing it
 QUIET = {
@@ -50,6 +52,8 @@ QUIET = {
     "shouting": {"en": GOOD["en"] + " The FAQ and the API docs are updated!",
                  "es": GOOD["es"] + " ¡La sección FAQ ya está al día!"},
     "problem_word": {"en": GOOD["en"] + " The issue remains.", "es": GOOD["es"] + " La incidencia sigue."},
+    "personal_data": {"en": GOOD["en"] + " Since 2026-03-02 10:30, see https://status.example.com/incidents/123456789.",
+                      "es": GOOD["es"] + " Desde el 2026-03-02 a las 10:30, mira https://status.example.com/incidents/1234567890."},
 }
 
 

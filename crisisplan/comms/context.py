@@ -41,7 +41,9 @@ def template_context(
     return {
         "incident": {
             **fields,
-            "title": incident.title,
+            # an internal incident's own title names people (a complaint from @maria): never in a post's words
+            "title": (incident.title if runbook.incident_audience == "public"
+                      else fields.get("topic") or runbook.title),
             "severity": incident.severity,
             "severity_label": severity.label,
             "state": incident.state,

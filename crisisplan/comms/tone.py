@@ -15,7 +15,7 @@ from crisisplan.comms.channels import Rendering, render
 from crisisplan.plan.schema import TONE_RULES
 
 FINAL_KINDS = {"resolve", "follow_up"}
-DEFAULT_BLOCK = ("contradiction", "blame", "bare_refusal", "placeholder", "too_long")
+DEFAULT_BLOCK = ("contradiction", "blame", "bare_refusal", "placeholder", "too_long", "personal_data")
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,10 @@ class Context:
     channel: str = "status_page"
     jargon: tuple[str, ...] = ()
     block: tuple[str, ...] = DEFAULT_BLOCK
+    # who reads the post (the runbook's `audiences`): personal data is only a finding in a public text
+    audience: str = "public"
+    # the organisation's own e-mail address and phone: a directive, never somebody's personal data
+    own_contacts: tuple[str, ...] = ()
 
 
 def _search(patterns: tuple[str, ...], text: str) -> list[tuple[int, int]]:
@@ -71,6 +75,21 @@ WHOLE = (0, 0)  # a finding about the whole post (something missing) has an empt
 URL_OR_CONTACT = (r"https?://\S+", r"\b[\w.+-]+@[\w-]+\.[\w.]+\b", r"\+?\d[\d ()-]{6,}\d", r"\bwww\.\S+")
 TIME = (r"\b\d{1,2}:\d{2}\b", r"\b\d{1,2}\s?(?:am|pm|a\.m\.|p\.m\.|h)\b",
         r"\b(?:in|within|en|dentro de)\s+(?:\d+|una?|an?)\s+(?:minutes?|hours?|minutos?|horas?)\b")
+
+# somebody's handle (@maria, not the @ of an e-mail address), e-mail address, or phone number (9 to 15 digits)
+PERSONAL = (r"(?<![\w@.])@[A-Za-z0-9_][A-Za-z0-9_.]*[A-Za-z0-9_]", r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b",
+            r"(?<![\w/.:=-])\+?\d(?:[ ().-]{0,2}\d){8,14}(?![\w/:-])")
+
+
+def _personal(text: str, own: tuple[str, ...]) -> list[tuple[int, int]]:
+    """Spans naming a person in a text: a handle, an e-mail address or a phone number that is not ours."""
+    def digits(value: str) -> str:
+        return re.sub(r"\D", "", value)
+
+    mine = {o.strip().lower() for o in own if o.strip()} | {digits(o) for o in own if len(digits(o)) >= 6}
+    return [(start, end) for start, end in _search(PERSONAL, text)
+            if text[start:end].lower() not in mine and digits(text[start:end]) not in mine - {""}]
+
 
 LOCALES: dict[str, dict[str, Words]] = {
     "en": {
@@ -111,6 +130,8 @@ LOCALES: dict[str, dict[str, Words]] = {
         "placeholder": Words("Unfilled placeholder text.", "Replace it with the real words.",
                              (r"\{\{.*?\}\}", r"\{%.*?%\}", r"\bTODO\b", r"\bTBD\b", r"\bXXX+\b", r"<insert[^>]*>",
                               r"\[(?:name|date|time|link|customer)\]", r"\blorem ipsum\b")),
+        "personal_data": Words("Names a person in public: a handle, an e-mail address or a phone number.",
+                               "Say what happened without naming who told us; answer the person in private."),
     },
     "es": {
         "apology": Words("Sin disculpa: pide perdón por la experiencia, primero y en público.",
@@ -149,6 +170,8 @@ LOCALES: dict[str, dict[str, Words]] = {
         "placeholder": Words("Texto de relleno sin completar.", "Sustitúyelo por el texto real.",
                              (r"\{\{.*?\}\}", r"\{%.*?%\}", r"\bTODO\b", r"\bPENDIENTE\b", r"\bXXX+\b",
                               r"<insertar[^>]*>", r"\[(?:nombre|fecha|hora|enlace|cliente)\]")),
+        "personal_data": Words("Nombra a una persona en público: un usuario, un correo o un teléfono.",
+                               "Cuenta lo ocurrido sin nombrar a quien nos avisó; responde a esa persona en privado."),
     },
 }
 
@@ -178,6 +201,8 @@ def _spans(rule: str, text: str, words: Words, ctx: Context, rendering: Renderin
         return [] if _present(URL_OR_CONTACT, text) else [WHOLE]
     if rule == "bare_refusal":
         return [] if _present(words.alternatives, text) else _search(words.patterns, text)
+    if rule == "personal_data":
+        return _personal(text, ctx.own_contacts) if ctx.audience == "public" else []
     if rule == "jargon":
         return _search(tuple(rf"(?<!\w){re.escape(term)}(?!\w)" for term in ctx.jargon), text)
     if rule == "shouting":
@@ -193,7 +218,7 @@ def check(text: str, ctx: Context, rendering: Rendering | None = None) -> list[F
     """
     locale = ctx.locale if ctx.locale in LOCALES else ctx.locale.split("_")[0]
     table = LOCALES.get(locale, LOCALES["en"])
-    findings = list(_text_findings(text, locale, ctx.kind, ctx.jargon, ctx.block))
+    findings = list(_text_findings(text, locale, ctx.kind, ctx.jargon, ctx.block, ctx.audience, ctx.own_contacts))
     if _applies("too_long", ctx.kind):
         rendering = rendering or render(text, ctx.channel)
         words = table["too_long"]
@@ -205,11 +230,12 @@ def check(text: str, ctx: Context, rendering: Rendering | None = None) -> list[F
 
 @functools.lru_cache(maxsize=4096)
 def _text_findings(text: str, locale: str, kind: str | None, jargon: tuple[str, ...],
-                   block: tuple[str, ...]) -> tuple[Finding, ...]:
+                   block: tuple[str, ...], audience: str = "public",
+                   own_contacts: tuple[str, ...] = ()) -> tuple[Finding, ...]:
     """The findings that depend on the words alone, not the channel: one text is checked once
     however many channels show it (the status page, e-mail, chat and long social post share it)."""
     table = LOCALES.get(locale, LOCALES["en"])
-    ctx = Context(locale=locale, kind=kind, jargon=jargon, block=block)
+    ctx = Context(locale=locale, kind=kind, jargon=jargon, block=block, audience=audience, own_contacts=own_contacts)
     findings = []
     for rule in RULES:
         if rule == "too_long" or not _applies(rule, kind):

@@ -206,6 +206,10 @@ def check_plan(root: Path) -> tuple[Plan | None, list[Problem]]:
                                         f"{other} has it too"))
             continue
         found = runbook_problems(runbook, src) + step_problems(runbook, src, plan.kinds())
+        known = plan.kinds() | runbook.post_kinds()
+        found += [src.problem(("audiences", kind), f"audiences: '{kind}' is not a post kind (no template writes "
+                              "it, the runbook names no such post)", did_you_mean(kind, sorted(known)))
+                  for kind in runbook.audiences if kind not in known]
         for path_key, kind in draft_sites(runbook):
             for locale in plan.settings.locales:
                 if plan.template_path(locale, runbook.id, kind) is None:

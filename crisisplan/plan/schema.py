@@ -31,7 +31,11 @@ Duration = Annotated[timedelta, BeforeValidator(_duration)]
 
 # the tone rules a plan may name (tone.block, drill expectations); crisisplan.comms.tone implements them
 TONE_RULES = ("apology", "thanks", "next_update", "directive", "contradiction", "blame", "bare_refusal",
-              "problem_word", "speculation", "jargon", "shouting", "too_long", "placeholder")
+              "problem_word", "speculation", "jargon", "shouting", "too_long", "placeholder", "personal_data")
+
+# who a post is for: everyone (status page, feeds, CAP, v2 JSON, subscribers, webhooks), one person on the channel
+# they came in on, or the responders only
+Audience = Literal["public", "private", "internal"]
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -163,6 +167,23 @@ class Runbook(Strict):
     promise_optional: list[Name] = []
     # post kind -> the role whose holder on the incident must approve it too (a security statement: legal)
     approval_roles: dict[Name, Name] = {}
+    # post kind -> who reads it (public, private: the one person, internal: responders); a kind not named is public
+    audiences: dict[Name, Audience] = {}
+    # `internal`: the incident itself (title, fields, people) is for responders only; the public sees it only
+    # through a public post, under that post's own words (a complaint from one person)
+    incident_audience: Literal["public", "internal"] = "public"
+
+    def post_kinds(self) -> set[str]:
+        """Every post kind the runbook names: taken by a step, waited for, drafted by a state or a timer, or
+        given an approval role, a promise exemption or an audience."""
+        kinds = {t.post for t in self.transitions if t.post}
+        kinds |= {g.published for t in self.transitions for g in t.guards if g.published}
+        kinds |= {s.draft for s in self.states if s.draft} | {t.action.draft for t in self.timers if t.action.draft}
+        return kinds | set(self.approval_roles) | set(self.promise_optional)
+
+    def audience(self, kind: str) -> str:
+        """Who a post of this kind is for: the one rule every publisher asks (public when the runbook is silent)."""
+        return self.audiences.get(kind, "public")
 
     @model_validator(mode="after")
     def _approval_roles_known(self) -> Runbook:
@@ -230,7 +251,7 @@ class Component(Strict):
 
 class ToneSettings(Strict):
     # rule ids (crisisplan.comms.tone.RULES) whose findings block publishing; the rest warn
-    block: list[str] = ["contradiction", "blame", "bare_refusal", "placeholder", "too_long"]
+    block: list[str] = ["contradiction", "blame", "bare_refusal", "placeholder", "too_long", "personal_data"]
     jargon: list[str] = []
 
 

@@ -68,12 +68,13 @@ class Mailer:
             connection.login(s.user, s.password)
         return connection
 
-    def _post(self, post_id: int, locale: str, published_at: datetime) -> email.PostMail:
+    def _post(self, post_id: int, locale: str, published_at: datetime, title: str = "") -> email.PostMail:
         key = (post_id, locale)
         if key not in self.posts:
             with self.db.read() as session:
                 post = session.get(PostRow, post_id)
-                title = session.get(IncidentRow, post.incident_id).title
+                # an internal incident's public name comes with the message; its own title never goes out
+                title = title or session.get(IncidentRow, post.incident_id).title
                 markdown = post.bodies.get(locale) or post.bodies.get(self.settings.default_locale, "")
             self.posts[key] = email.prepare_post(markdown=markdown, title=title, locale=locale,
                                                  settings=self.settings, words=self.catalogue.words(locale, "email"),
@@ -90,12 +91,12 @@ class Mailer:
                 token=data["token"], components=data.get("components", []), subscriber_id=data["subscriber"],
                 now=row.created_at)
             return message.as_bytes(policy=WIRE), message["Message-ID"]
-        if row.channel == "email:notice":  # to a person of the plan: an approval waits, a deadline slips
+        if row.channel in ("email:notice", "email:reply"):  # to one person: a notice, or a private reply
             message = email.notice_message(settings=self.settings, sender=self.smtp_settings.sender, to=row.target,
                                            subject=data["subject"], text=data["text"], key=data["key"],
                                            now=row.created_at)
             return message.as_bytes(policy=WIRE), message["Message-ID"]
-        mail = self._post(row.post_id, data["locale"], row.created_at)
+        mail = self._post(row.post_id, data["locale"], row.created_at, data.get("title", ""))
         return (email.post_bytes(mail, sender=self.smtp_settings.sender, to=row.target, post_id=row.post_id,
                                  subscriber_id=data["subscriber"], token=data["token"]),
                 email.message_id(self.settings, row.post_id, data["subscriber"]))

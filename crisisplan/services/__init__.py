@@ -18,6 +18,7 @@ from crisisplan.services.outbox import OutboxCommands
 from crisisplan.services.posts import PostCommands
 from crisisplan.services.publication import Publication
 from crisisplan.services.reads import Reads
+from crisisplan.services.replies import ReplyReads
 from crisisplan.services.signals import SignalCommands
 from crisisplan.services.statuspage import StatuspageChange, StatuspageCommands, StatuspageResult
 from crisisplan.services.subscribers import SubscriberCommands
@@ -40,7 +41,7 @@ __all__ = ["ACK_TIMER", "SYSTEM_ACTOR", "UPDATE_TIMER", "Deadline", "Drafted", "
 
 
 class Services(IncidentCommands, PostCommands, Publication, SubscriberCommands, OutboxCommands, SignalCommands,
-               DrillCommands, ComponentCommands, StatuspageCommands, Reads):
+               DrillCommands, ComponentCommands, StatuspageCommands, ReplyReads, Reads):
     """Everything crisisplan does, one method a use case."""
 
     @classmethod

@@ -14,6 +14,7 @@ from crisisplan.comms.render import TemplateError, format_moment
 from crisisplan.comms.tone import FINAL_KINDS, Context
 from crisisplan.engine import Event, Incident
 from crisisplan.errors import InvalidInput, did_you_mean
+from crisisplan.services.replies import customer_time
 from crisisplan.services.unit import UnitOfWork, Work
 from crisisplan.services.views import (
     SYSTEM_ACTOR,
@@ -41,10 +42,12 @@ class PostCommands(UnitOfWork):
 
     def tone_context(self, incident: Incident, locale: str, kind: str | None, channel: str) -> Context:
         """The tone rules for a post: the plan's jargon, and which rules block (the runbook may override)."""
-        tone = self.plan.settings.tone
-        override = self.plan.runbook(incident.runbook_id).tone.block
-        block = tone.block if override is None else override
-        return Context(locale=locale, kind=kind, channel=channel, jargon=tuple(tone.jargon), block=tuple(block))
+        tone, org = self.plan.settings.tone, self.plan.settings.organisation
+        runbook = self.plan.runbook(incident.runbook_id)
+        block = tone.block if runbook.tone.block is None else runbook.tone.block
+        return Context(locale=locale, kind=kind, channel=channel, jargon=tuple(tone.jargon), block=tuple(block),
+                       audience=runbook.audience(kind) if kind else "public",
+                       own_contacts=(org.support_email, org.phone))
 
     def draft_post(self, incident_id: int, kind: str, actor: str, text: str | None = None,
                    locale: str | None = None, next_update: datetime | None = None, step: str = "") -> PostRow:
@@ -66,7 +69,9 @@ class PostCommands(UnitOfWork):
                 raise InvalidInput(f"'{step}' is not a step the incident can take from its state", "step")
             event = work.note("post_drafted", actor, kind=kind, reason="by hand", **({"step": step} if step else {}))
             # a time the author chose, or wrote into the text, is theirs: publication does not move it
-            post = self._new_post(work, event, drafted, fixed=next_update is not None or text is not None)
+            told = customer_time(work.machine.runbook, work.incident, kind, work.clock.now())
+            post = self._new_post(work, event, drafted, fixed=next_update is not None or text is not None
+                                  or told is not None)
             post.step = step
         return post
 
@@ -227,7 +232,8 @@ class PostCommands(UnitOfWork):
             if event.payload["kind"] not in pending:  # the team edits the one draft, not a pile of copies
                 pending.add(event.payload["kind"])
                 drafted = self.render_post(work.incident, event.payload["kind"], clock=work.clock)
-                self._new_post(work, event, drafted)
+                told = customer_time(work.machine.runbook, work.incident, event.payload["kind"], work.clock.now())
+                self._new_post(work, event, drafted, fixed=told is not None)  # the customer's time stays put
 
     def post_checks(self, post: PostRow, incident: Incident) -> list[delivery.ChannelCheck]:
         """The post on every channel and in every locale: rendering, length, tone findings."""
@@ -253,7 +259,8 @@ class PostCommands(UnitOfWork):
         runbook = self.plan.runbook(incident.runbook_id)
         now = (clock or self.clock).now()
         every = runbook.severity(incident.severity).update_every
-        promised = next_update or now + every
+        # a private reply names the customer's one "by when" (replies.py), else the cadence
+        promised = next_update or customer_time(runbook, incident, kind, now) or now + every
         drafted = Drafted(promise=None if kind in FINAL_KINDS else promised)
         for locale in self.plan.settings.locales:
             context = template_context(self.plan.settings, runbook, incident, locale=locale,

@@ -10,6 +10,8 @@ from sqlalchemy import select
 
 from crisisplan.clock import Clock
 from crisisplan.comms import approval, delivery, promise
+from crisisplan.comms.audience import PRIVATE, PUBLIC, public_title
+from crisisplan.comms.markdown import to_text
 from crisisplan.comms.render import format_moment
 from crisisplan.comms.tone import FINAL_KINDS
 from crisisplan.engine import Incident, IncidentMachine
@@ -184,10 +186,17 @@ class Publication(UnitOfWork):
 
         session = object_session(post)
         now = self.clock.now()  # the worker's wall clock, also in a sped-up drill
+        audience = machine.runbook.audience(post.kind)
+        if audience != PUBLIC:  # the one gate: a private or internal post never reaches subscribers or webhooks
+            if audience == PRIVATE and not incident.is_drill:
+                self._enqueue_reply(session, post, incident, now)
+            return
         locale = self.plan.settings.default_locale
         org = self.plan.settings.organisation
         url = f"{org.status_url.rstrip('/')}/incidents/{incident.id}" if org.status_url else org.help_url
         state = machine.states[incident.state]
+        title = incident.title if machine.runbook.incident_audience == PUBLIC else self._public_title(
+            session, post, incident, machine)
         for hook in self.plan.settings.webhooks:
             if incident.is_drill and not hook.drills:
                 continue
@@ -198,7 +207,7 @@ class Publication(UnitOfWork):
                 payload = {"text": text + (f"\n<{url}|Status page>" if url else "")}
             else:
                 payload = {"event": "post.published", "drill": incident.is_drill,
-                           "incident": {"id": incident.id, "title": incident.title, "severity": incident.severity,
+                           "incident": {"id": incident.id, "title": title, "severity": incident.severity,
                                         "state": incident.state, "public_status": state.public_status, "url": url},
                            "post": {"id": post.id, "kind": post.kind, "published_at": _iso(post.published_at),
                                     "bodies": post.bodies, "next_update_at": _iso(post.next_update_at)}}
@@ -209,15 +218,43 @@ class Publication(UnitOfWork):
 
         # subscribers are the public: drills never reach them, nor a post withheld from e-mail
         if not incident.is_drill and not channels.get("email"):
-            self._enqueue_emails(session, post, incident, now)
+            self._enqueue_emails(session, post, incident, now, "" if title == incident.title else title)
 
-    def _enqueue_emails(self, session: Any, post: PostRow, incident: Incident, now: datetime) -> None:
-        """One message a confirmed subscriber who follows any affected component (or all of them)."""
+    def _public_title(self, session: Any, post: PostRow, incident: Incident, machine: IncidentMachine) -> str:
+        """An internal incident's public name: its first public post's first line (as the status page shows it)."""
+        published = session.scalars(select(PostRow).where(
+            PostRow.incident_id == incident.id, PostRow.status == approval.PUBLISHED).order_by(PostRow.published_at))
+        first = next((p for p in published if machine.runbook.audience(p.kind) == PUBLIC), post)
+        locale = self.plan.settings.default_locale
+        return public_title(first.bodies.get(locale) or next(iter(first.bodies.values()), ""))
+
+    def _enqueue_reply(self, session: Any, post: PostRow, incident: Incident, now: datetime) -> None:
+        """A private post goes to the one person, on the channel they came in on: a reply to their e-mail when
+        they wrote from an address; otherwise the console shows it to copy and send by hand."""
+        from crisisplan.services.replies import complainant
+
+        person = complainant(session, incident.id)
+        if person is None or not person.address:
+            return
+        locale = person.locale if person.locale in post.bodies else self.plan.settings.default_locale
+        text = to_text(post.bodies.get(locale) or next(iter(post.bodies.values()), ""))
+        session.add(OutboxRow(
+            post_id=post.id, channel="email:reply", target=person.address,
+            payload=json.dumps({"subject": person.subject, "text": text + "\n",
+                                "key": f"reply-{post.id}-signal-{person.signal_id}"}, ensure_ascii=False),
+            idempotency_key=f"post-{post.id}-reply-{person.signal_id}", status=OutboxStatus.PENDING,
+            attempts=0, next_attempt_at=now, created_at=now, log=[]))
+
+    def _enqueue_emails(self, session: Any, post: PostRow, incident: Incident, now: datetime,
+                        title: str = "") -> None:
+        """One message a confirmed subscriber who follows any affected component (or all of them); `title` is
+        an internal incident's public name, which the message uses instead of the incident's own title."""
         from sqlalchemy import insert
 
         affected = set(incident.components)
+        named = {"title": title} if title else {}
         rows = [{"post_id": post.id, "channel": "email:post", "target": email,
-                 "payload": json.dumps({"subscriber": sid, "locale": locale, "token": token}),
+                 "payload": json.dumps({"subscriber": sid, "locale": locale, "token": token, **named}),
                  "idempotency_key": f"post-{post.id}-subscriber-{sid}", "status": OutboxStatus.PENDING, "attempts": 0,
                  "next_attempt_at": now, "created_at": now, "log": []}
                 for sid, email, locale, token, components in session.execute(

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from crisisplan.clock import Clock, ScaledClock
 from crisisplan.comms import approval
+from crisisplan.comms.audience import PUBLIC, public_title
 from crisisplan.engine import Incident, IncidentMachine
 from crisisplan.engine.timers import promise_state
 from crisisplan.errors import NotFound
@@ -132,7 +133,11 @@ class Reads(UnitOfWork):
             return post
 
     def public_incidents(self, days: int = 90, drill_id: int | None = None) -> list[PublicIncident]:
-        """What the public may see: real incidents with a published post, open or from the last `days`.
+        """What the public may see: real incidents with a published public post, open or from the last `days`.
+
+        Every public output (page, feeds, CAP, v2 JSON, export) reads this, so this is where a private or
+        internal post is kept out (`Runbook.audience`); an internal incident shows under its first public
+        post's words, never its own title.
 
         Drills never appear; `drill_id` asks for one drill alone, for its sandbox page.
         Each update carries the public status the incident had when it went out,
@@ -152,15 +157,19 @@ class Reads(UnitOfWork):
                 PostRow.incident_id.in_(ids), PostRow.status == approval.PUBLISHED).order_by(PostRow.published_at)))
             moves = list(session.scalars(select(AuditEventRow).where(
                 AuditEventRow.incident_id.in_(ids), AuditEventRow.kind == "state_changed").order_by(AuditEventRow.seq)))
+        kinds = {row.id: self.plan.runbook(row.runbook_id) for row in rows}
         by_incident: dict[int, list[PostRow]] = {}
-        for post in posts:
-            by_incident.setdefault(post.incident_id, []).append(post)
+        for post in posts:  # the one gate: only a public post ever reaches a public output
+            if kinds[post.incident_id].audience(post.kind) == PUBLIC:
+                by_incident.setdefault(post.incident_id, []).append(post)
         entered: dict[int, list[tuple[datetime, str]]] = {}
         for move in moves:
             entered.setdefault(move.incident_id, []).append((move.at, json.loads(move.payload)["to"]))
         result = []
         for row in rows:
-            runbook = self.plan.runbook(row.runbook_id)
+            runbook = kinds[row.id]
+            if row.id not in by_incident:
+                continue  # only private or internal posts so far: the public has been told nothing
             states = {s.name: s for s in runbook.states}
             severity = next((s for s in runbook.severities if s.name == row.severity), None)
             history = [(row.declared_at, runbook.initial)] + entered.get(row.id, [])
@@ -174,8 +183,12 @@ class Reads(UnitOfWork):
             updates = [PublicUpdate(p.id, p.kind, p.published_at, status_at(p.published_at), dict(p.bodies))
                        for p in reversed(by_incident.get(row.id, []))]
             current = states[row.state].public_status or (updates[0].status if updates else "investigating")
+            # an internal incident (one person's complaint) is public only through its posts, under their words
+            first = by_incident[row.id][0].bodies
+            title = row.title if runbook.incident_audience == PUBLIC else public_title(
+                first.get(self.plan.settings.default_locale) or next(iter(first.values()), ""))
             result.append(PublicIncident(
-                id=row.id, title=row.title, impact=severity.impact if severity else "major", status=current,
+                id=row.id, title=title, impact=severity.impact if severity else "major", status=current,
                 declared_at=row.declared_at, updated_at=updates[0].at if updates else row.declared_at,
                 resolved_at=resolved_at if current == "resolved" else None,
                 components=list(row.components), updates=updates))

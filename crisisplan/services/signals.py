@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from crisisplan.duration import format_duration
 from crisisplan.errors import InvalidInput, NotFound
+from crisisplan.services.replies import ANSWER_BY
 from crisisplan.services.unit import UnitOfWork
 from crisisplan.signals import SignalAction
 from crisisplan.store.models import (
@@ -144,6 +145,8 @@ class SignalCommands(UnitOfWork):
                 SignalRow.at >= at - rules.burst_within, SignalRow.at <= at))
         burst = verdict.legitimacy != "trolling" and verdict.topic != "general" and recent >= rules.burst_count
         facts = {"signal": signal_id, "channel": channel, "author": author, "reach": reach}
+        escalations = self._escalations(verdict, at)
+        answer_by = self._answer_by(escalations, channel, at)  # the one time this customer is told
         incident_id = verdict.known_incident or self._open_incident_for("", topic_key)
         action = SignalAction.RECORDED
         if incident_id:
@@ -156,6 +159,8 @@ class SignalCommands(UnitOfWork):
             title = (f"{recent} complaints about {label} in {format_duration(rules.burst_within)}" if burst
                      else f"Complaint on {channel} from {author or 'someone'} ({reach:,} followers)")
             fields = {"assessment": "; ".join(verdict.reasons)}
+            if not burst and verdict.holding_reply:  # one person's complaint: their replies name one tracked time
+                fields[ANSWER_BY] = answer_by.isoformat()
             if verdict.topic != "general":
                 fields["topic"] = label
             view = self.declare(rules.runbook, severity, title, actor or "triage",
@@ -169,7 +174,6 @@ class SignalCommands(UnitOfWork):
                             SignalRow.group_key == topic_key, SignalRow.incident_id.is_(None),
                             SignalRow.at >= at - rules.burst_within)):
                         earlier.incident_id, earlier.action = view.id, SignalAction.ATTACHED
-        escalations = self._escalations(verdict, at)
         for step in escalations:
             if incident_id:
                 self.record_note(incident_id, "escalated", actor or "triage", **facts, **step)
@@ -182,7 +186,8 @@ class SignalCommands(UnitOfWork):
                 "severity": runbook.severities[0 if verdict.severity == "high" else -1].name,
                 "declare": "now" if action == SignalAction.DECLARED else "if more come"}
             row.data = {**row.data, "escalations": escalations, "proposal": proposal,
-                        **self._reply(verdict, escalations, channel, author, at)}
+                        **({"answer_by": answer_by.isoformat()} if verdict.holding_reply else {}),
+                        **self._reply(verdict, escalations, channel, author, at, answer_by)}
             return row, True
 
     def import_complaints(self, text: str, name: str, actor: str = "") -> dict[str, int]:
@@ -248,8 +253,17 @@ class SignalCommands(UnitOfWork):
                  "by": (at + row.within).isoformat(), "tell_customer": row.tell_customer}
                 for key in verdict.escalate for row in self.plan.settings.escalation if row.when == key]
 
+    def _answer_by(self, escalations: list[dict[str, Any]], channel: str, at: datetime) -> datetime:
+        """The customer's "by when", one value a complaint: the escalation matrix's time when their case went up
+        (and they are told so), else the first-answer time of the channel they wrote on (4 hours without one)."""
+        told = next((e for e in escalations if e["tell_customer"]), None)
+        if told:
+            return datetime.fromisoformat(told["by"])
+        support = next((c for c in self.plan.settings.support if c.name == channel), None)
+        return at + (support.response if support else timedelta(hours=4))
+
     def _reply(self, verdict: Any, escalations: list[dict[str, Any]], channel: str, author: str,
-               at: datetime) -> dict[str, Any]:
+               at: datetime, answer_by: datetime) -> dict[str, Any]:
         """What the customer is told now, from the plan's reply templates in their language: that their case went
         up, to whom (in their words, when the catalogue has them) and by when, or a holding reply by the channel's
         answer time; nothing to trolls. Tone-checked like every post, the findings kept beside the reply."""
@@ -266,12 +280,9 @@ class SignalCommands(UnitOfWork):
         locale = verdict.locale if verdict.locale in settings.locales else settings.default_locale
         told = next((e for e in escalations if e["tell_customer"]), None)
         if told:
-            kind, answer_by = REPLY_KINDS["escalated"], datetime.fromisoformat(told["by"])
-            team = catalogue_of(self.plan).team(locale, told["to"])
+            kind, team = REPLY_KINDS["escalated"], catalogue_of(self.plan).team(locale, told["to"])
         else:
-            support = next((c for c in settings.support if c.name == channel), None)
-            within = support.response if support else timedelta(hours=4)
-            kind, answer_by, team = REPLY_KINDS["holding"], at + within, None
+            kind, team = REPLY_KINDS["holding"], None
         person = author.strip() if author.strip() and "@" not in author.strip()[1:] else None  # a name or @handle
         runbook = settings.signals.complaints.runbook
         path = self.plan.template_path(locale, runbook, kind)
@@ -283,9 +294,12 @@ class SignalCommands(UnitOfWork):
         except TemplateError as error:  # `crisisplan validate` reports it; the team words this one by hand
             return {"reply": "", "reply_kind": kind, "reply_locale": locale, "reply_error": str(error)}
         override = self.plan.runbooks[runbook].tone.block if runbook in self.plan.runbooks else None
+        audience = self.plan.runbooks[runbook].audience(kind) if runbook in self.plan.runbooks else "private"
         tone = Context(locale=locale, kind=kind, channel=channel if channel in CHANNELS else "social_short",
                        jargon=tuple(settings.tone.jargon),
-                       block=tuple(settings.tone.block if override is None else override))
+                       block=tuple(settings.tone.block if override is None else override),
+                       audience=audience,
+                       own_contacts=(settings.organisation.support_email, settings.organisation.phone))
         return {"reply": text.strip(), "reply_kind": kind, "reply_locale": locale,
                 "reply_tone": [f.as_dict() for f in check(text.strip(), tone)]}
 

@@ -65,3 +65,15 @@
     lint(area);
   });
 })();
+
+// One-click copy: a button with data-copy-target copies that element's text (shown without JavaScript too).
+(function () {
+  document.querySelectorAll("button[data-copy-target]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var source = document.getElementById(button.dataset.copyTarget);
+      if (!source || !navigator.clipboard) return;
+      navigator.clipboard.writeText(source.textContent).then(function () { button.textContent = "Copied"; });
+    });
+  });
+})();

@@ -1,0 +1,87 @@
+"""Private replies: who the one person behind a complaints incident is, how a private post reaches them, and the
+one time they were told (the customer's "by when")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from crisisplan.comms import approval
+from crisisplan.comms.audience import PRIVATE, reply_address
+from crisisplan.comms.markdown import to_text
+from crisisplan.engine import Incident
+from crisisplan.plan.schema import Runbook
+from crisisplan.services.unit import UnitOfWork
+from crisisplan.signals import SignalAction
+from crisisplan.store.models import OutboxRow, PostRow, SignalRow
+
+# the incident field that holds the customer's "by when" (ISO 8601): what every reply to them names
+ANSWER_BY = "answer_by"
+
+
+@dataclass(frozen=True)
+class Complainant:
+    """The person a private post answers: the complaint that declared the incident (else its first one)."""
+
+    signal_id: int
+    channel: str
+    author: str
+    address: str | None  # an e-mail address to reply to, when they wrote from one
+    locale: str
+    subject: str
+
+
+def complainant(session: Any, incident_id: int) -> Complainant | None:
+    """The one person behind an incident born of a complaint; None when no complaint belongs to it."""
+    rows = list(session.scalars(select(SignalRow).where(
+        SignalRow.incident_id == incident_id, SignalRow.source == "complaint").order_by(SignalRow.id)))
+    row = next((r for r in rows if r.action == SignalAction.DECLARED), rows[0] if rows else None)
+    if row is None:
+        return None
+    data = row.data or {}
+    channel, author = str(data.get("channel", "")), str(data.get("author", ""))
+    locale = str(data.get("reply_locale") or (data.get("triage") or {}).get("locale") or "")
+    return Complainant(row.id, channel, author, reply_address(channel, author), locale, f"Re: {row.title[:70]}")
+
+
+def answer_by(incident: Incident) -> datetime | None:
+    """The time the customer was told they hear from us by, when the complaint's triage set one."""
+    value = (incident.fields.get(ANSWER_BY) or "").strip()
+    try:
+        return datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def customer_time(runbook: Runbook, incident: Incident, kind: str, now: datetime) -> datetime | None:
+    """The time a private reply of this kind promises: the customer's "by when" while it is still ahead (after it,
+    the next reply takes the runbook's cadence like any post); None for other posts."""
+    told = answer_by(incident) if runbook.audience(kind) == PRIVATE else None
+    return told if told is not None and told > now else None
+
+
+class ReplyReads(UnitOfWork):
+    """How a private post reaches its one person, for the post page and the CLI."""
+
+    def private_delivery(self, post: PostRow) -> dict[str, Any] | None:
+        """None for a post that is not private; else to whom and how: `email` (an outbox row to their address,
+        with its status) or `by_hand` (the text to copy and send on their channel)."""
+        with self.db.read() as session:
+            incident = self.incident(post.incident_id)
+            if self.plan.runbook(incident.runbook_id).audience(post.kind) != PRIVATE:
+                return None
+            person = complainant(session, post.incident_id)
+            locale = person.locale if person and person.locale in post.bodies else self.plan.settings.default_locale
+            text = to_text(post.bodies.get(locale) or next(iter(post.bodies.values()), ""))
+            found = {"text": text, "locale": locale, "channel": person.channel if person else "",
+                     "to": (person.address or person.author) if person else "", "how": "by_hand", "status": ""}
+            if person and person.address:
+                found["how"] = "email"
+                if post.status == approval.PUBLISHED:
+                    row = session.scalars(select(OutboxRow).where(OutboxRow.post_id == post.id,
+                                                                  OutboxRow.channel == "email:reply")).first()
+                    found["status"] = row.status if row else ""
+            return found

@@ -59,7 +59,7 @@ def test_a_drafted_promise_moves_to_publication_time(services, clock) -> None:
     start = clock.now()
     [ack] = services.posts(view.id)
     assert ack.next_update_at == start + timedelta(hours=1) and not ack.promise_fixed
-    assert "11:00 UTC+1" in ack.bodies["en"] and "11:00 UTC+1" in ack.short_bodies["es"]  # one zone label in every language
+    assert "11:00 UTC+1" in ack.bodies["en"] and "11:00 UTC+1" in ack.short_bodies["es"]  # one zone label
     services.trigger(view.id, "acknowledge", "ana")
     clock.advance(timedelta(minutes=40))
     publish_reviewed(services, ack.id, "ana")

@@ -1,5 +1,5 @@
-"""Incidents: `declare`, `status`, `show`, `trigger`, `set` fields, `assign` roles, `check` checklist items,
-change `severity`, read the `timeline`, and `tick` (fire due timers).
+"""Incidents: `declare`, `translate` (the public words in another language), `status`, `show`, `trigger`, `set`
+fields, `assign` roles, `check` checklist items, change `severity`, read the `timeline`, and `tick` (fire due timers).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from crisisplan.cli.shared import (
     table,
     when,
 )
+from crisisplan.errors import CrisisplanError
 
 
 @main.command()
@@ -33,18 +34,54 @@ from crisisplan.cli.shared import (
 @click.option("--component", "components", multiple=True, help="Affected component (repeat).")
 @click.option("--set", "sets", multiple=True, metavar="FIELD=VALUE", help="Set a field (repeat).")
 @click.option("--drill", is_flag=True, help="Mark it as a drill: never public.")
+@click.option("--title-in", "titles", multiple=True, metavar="LOCALE=TEXT",
+              help="The title in another language of the plan, e.g. es='Pagos lentos' (repeat).")
+@click.option("--set-in", "sets_in", multiple=True, metavar="LOCALE:FIELD=VALUE",
+              help="A public field in another language, e.g. es:impact='...' (repeat).")
 @plan_option
 @actor_option
 @pass_json
 @friendly
 def declare(runbook: str, severity: str, title: str, components: tuple[str, ...],
-            sets: tuple[str, ...], drill: bool, plan_dir: str | None, actor: str | None,
-            as_json: bool) -> None:
-    """Declare an incident that runs through RUNBOOK."""
+            sets: tuple[str, ...], drill: bool, titles: tuple[str, ...], sets_in: tuple[str, ...],
+            plan_dir: str | None, actor: str | None, as_json: bool) -> None:
+    """Declare an incident that runs through RUNBOOK; its public words in each language of the plan (--title,
+    --set for the default one; --title-in, --set-in for the others)."""
     services = open_services(plan_dir)
     view = services.declare(runbook, severity, title, actor_name(actor), list(components),
-                            pairs(sets, "--set"), is_drill=drill)
+                            pairs(sets, "--set"), is_drill=drill, translations=_translations(titles, sets_in))
     _show(view, as_json)
+
+
+def _translations(titles: tuple[str, ...], sets_in: tuple[str, ...]) -> dict[str, dict[str, str]]:
+    """--title-in es=TEXT and --set-in es:impact=TEXT as {locale: {"title": ..., "impact": ...}}."""
+    result: dict[str, dict[str, str]] = {}
+    for locale, text in pairs(titles, "--title-in").items():
+        result.setdefault(locale, {})["title"] = text
+    for key, value in pairs(sets_in, "--set-in").items():
+        if ":" not in key:
+            raise CrisisplanError(f"--set-in takes LOCALE:FIELD=VALUE, got {key!r}")
+        locale, name = key.split(":", 1)
+        result.setdefault(locale.strip(), {})[name.strip()] = value
+    return result
+
+
+@main.command()
+@click.argument("incident_id", type=int)
+@click.option("--locale", required=True, help="A language of the plan other than the default, e.g. es.")
+@click.option("--title", default=None, help="The title in that language.")
+@click.option("--set", "sets", multiple=True, metavar="FIELD=VALUE", help="A public field in that language.")
+@plan_option
+@actor_option
+@pass_json
+@friendly
+def translate(incident_id: int, locale: str, title: str | None, sets: tuple[str, ...], plan_dir: str | None,
+              actor: str | None, as_json: bool) -> None:
+    """Give an incident's title or public fields in another language of the plan."""
+    values = {**({"title": title} if title is not None else {}), **pairs(sets, "--set")}
+    if not values:
+        raise CrisisplanError("give --title, --set FIELD=VALUE, or both")
+    _show(open_services(plan_dir).translate(incident_id, locale, values, actor_name(actor)), as_json)
 
 
 def _show(view: Any, as_json: bool) -> None:

@@ -64,7 +64,8 @@ def _show_post(services: Any, row: Any, as_json: bool) -> None:
     if as_json:
         emit({"id": row.id, "incident": row.incident_id, "kind": row.kind, "status": row.status,
                "author": row.author, "approvals": row.approvals, "policy": services.policy(incident),
-               "review_comment": row.review_comment, "bodies": row.bodies, "short_bodies": row.short_bodies or {},
+               "review_comment": row.review_comment, "stale_locales": list(row.stale_locales or []),
+               "bodies": row.bodies, "short_bodies": row.short_bodies or {},
                "next_update_at": row.next_update_at.isoformat() if row.next_update_at else None,
                "publish_at": row.publish_at.isoformat() if row.publish_at else None,
                "published_at": row.published_at.isoformat() if row.published_at else None,
@@ -86,6 +87,9 @@ def _show_post(services: Any, row: Any, as_json: bool) -> None:
         click.echo(f"  promises the next update by {when(row.next_update_at)}")
     if row.review_comment:
         click.echo(f"  rejected: {row.review_comment}")
+    for locale in row.stale_locales or []:
+        click.echo(f"  {locale} is stale after an edit in another language: edit it, or "
+                   f"`crisisplan post confirm-locale {row.id} --locale {locale}`")
     for locale, text in row.bodies.items():
         click.echo(f"--- {locale}")
         click.echo(text.rstrip())
@@ -204,6 +208,19 @@ def post_publish(post_id: int, at: str | None, plan_dir: str | None, actor: str 
     services = open_services(plan_dir)
     at_time = read_time(services, at, "--at") if at else None
     _show_post(services, services.publish_post(post_id, actor_name(actor), at_time), as_json)
+
+
+@post.command(name="confirm-locale")
+@click.argument("post_id", type=int)
+@click.option("--locale", required=True, help="The stale language whose text still says the same, e.g. es.")
+@plan_option
+@actor_option
+@pass_json
+@friendly
+def post_confirm_locale(post_id: int, locale: str, plan_dir: str | None, actor: str | None, as_json: bool) -> None:
+    """Confirm that a language left stale by an edit of another still says the same (then it may go out)."""
+    services = open_services(plan_dir)
+    _show_post(services, services.confirm_locale(post_id, locale, actor_name(actor)), as_json)
 
 
 @post.command(name="show")

@@ -30,10 +30,10 @@ def template_context(
     text of every checklist item done, in any state) and `recorded` (the name of every field with a value,
     public or not; a private field's value stays out)."""
     org = settings.organisation
-    labels = {c.name: c.label for c in settings.components}
+    labels = {c.name: c.label_in(locale, settings.fallback_locale) for c in settings.components}
     state = runbook.state(incident.state)
     severity = runbook.severity(incident.severity)
-    fields = {f.name: incident.fields.get(f.name, "") for f in runbook.fields if f.public}
+    fields = {f.name: localized(settings, incident, f.name, locale) for f in runbook.fields if f.public}
     # the incident's own public page when the plan names the status page, else the help site
     url = org.status_url.rstrip("/") or org.help_url
     if org.status_url and incident.id is not None:
@@ -42,7 +42,7 @@ def template_context(
         "incident": {
             **fields,
             # an internal incident's own title names people (a complaint from @maria): never in a post's words
-            "title": (incident.title if runbook.incident_audience == "public"
+            "title": (localized(settings, incident, "title", locale) if runbook.incident_audience == "public"
                       else fields.get("topic") or runbook.title),
             "severity": incident.severity,
             "severity_label": severity.label,
@@ -60,6 +60,25 @@ def template_context(
         "drill": incident.is_drill,
         **record_facts(runbook, incident),
     }
+
+
+def localized(settings: PlanSettings, incident: Incident, name: str, locale: str) -> str:
+    """The incident's title or a public field in the reader's language (or the plan's fallback locale); where the
+    language lacks it, the default locale's words, which `missing_translations` reports so a public post with them
+    is held."""
+    found = incident.public_text(name, locale, settings.default_locale, settings.fallback_locale)
+    if found is None:
+        found = incident.title if name == "title" else incident.fields.get(name, "")
+    return found
+
+
+def missing_translations(settings: PlanSettings, runbook: Runbook, incident: Incident) -> list[str]:
+    """`es: title`, `es: impact`: the public words of the incident (its title, its public fields with a value) that
+    a language of the plan lacks, when the plan allows no fallback locale to stand in."""
+    titled = ["title"] if runbook.incident_audience == "public" else []  # an internal title is never shown
+    names = titled + [f.name for f in runbook.fields if f.public and (incident.fields.get(f.name) or "").strip()]
+    return [f"{locale}: {name}" for locale in settings.locales for name in names
+            if incident.public_text(name, locale, settings.default_locale, settings.fallback_locale) is None]
 
 
 def record_facts(runbook: Runbook, incident: Incident) -> dict[str, frozenset[str]]:

@@ -57,6 +57,22 @@ class Incident:
     escalations: int = 0
     # a live drill: {"scenario", "started_at", "speed", "injected"}; None for everything else
     drill: dict[str, Any] | None = None
+    # locale -> the public words in that language: {"title": ..., and each public field with a value}; `title`
+    # and `fields` hold the default locale's
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def public_text(self, name: str, locale: str, default_locale: str, fallback: str | None = None) -> str | None:
+        """`title` or a public field in that language: the default locale's own words (`title`, `fields`), else
+        its translation, else the fallback locale's; None when the language lacks it and no fallback has it."""
+        def own(lang: str) -> str | None:
+            if lang == default_locale:
+                return self.title if name == "title" else self.fields.get(name)
+            return (self.translations.get(lang) or {}).get(name)
+
+        found = own(locale)
+        if not found and fallback and fallback != locale:
+            found = own(fallback)
+        return found or None
 
     def copy(self) -> Incident:
         """A copy a command may change freely (cheaper than deepcopy: only the containers are new)."""
@@ -64,7 +80,8 @@ class Incident:
             self, components=list(self.components), fields=dict(self.fields), roles=dict(self.roles),
             checklist={k: list(v) for k, v in self.checklist.items()}, published=dict(self.published),
             timers={k: dataclasses.replace(v) for k, v in self.timers.items()},
-            drill=dict(self.drill) if self.drill else None)
+            drill=dict(self.drill) if self.drill else None,
+            translations={k: dict(v) for k, v in self.translations.items()})
 
     def to_record(self) -> dict[str, Any]:
         """JSON-ready dict of the parts the store keeps as documents."""
@@ -75,6 +92,7 @@ class Incident:
             "published": {k: v.isoformat() for k, v in self.published.items()},
             "promised_update_at": self.promised_update_at.isoformat() if self.promised_update_at else None,
             "drill": dict(self.drill) if self.drill else None,
+            "translations": {k: dict(v) for k, v in self.translations.items()},
             "timers": {
                 name: {k: (v.isoformat() if isinstance(v, datetime) else v)
                        for k, v in vars(t).items()}  # flat: vars() is enough, and much cheaper than asdict()

@@ -19,6 +19,7 @@ from pydantic import BaseModel, PrivateAttr, ValidationError
 from crisisplan.errors import CrisisplanError, PlanError, Problem, did_you_mean
 from crisisplan.plan.catalogue import TEAMS, CatalogueFiles, read_catalogue
 from crisisplan.plan.checks import draft_sites, runbook_problems, validation_problems
+from crisisplan.plan.languages import language_problems
 from crisisplan.plan.schema import TONE_RULES, PlanSettings, Runbook
 from crisisplan.plan.source import Located, read_yaml
 from crisisplan.plan.steps import step_problems
@@ -223,6 +224,7 @@ def check_plan(root: Path) -> tuple[Plan | None, list[Problem]]:
         problems.extend(_signal_problems(plan, settings_src))
         problems.extend(_catalogue_problems(plan))
         problems.extend(_reply_problems(plan, settings_src))
+        problems.extend(language_problems(plan.settings, settings_src))
     return (plan if settings else None), problems
 
 

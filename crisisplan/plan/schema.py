@@ -238,15 +238,50 @@ class Organisation(Strict):
     status_url: str = ""
     support_email: str = ""
     phone: str = ""
-    support_hours: str = "24/7"
+    # the phone line's hours; empty: the `phone` support channel's (crisisplan.plan.languages.public_hours)
+    support_hours: str = ""
     time_zone: str = "UTC"
 
 
-class Component(Strict):
-    name: Name
+def _split_localized(data: object, *keys: str) -> object:
+    """`label: {en: Checkout, es: Pago}` as `label` (the first language's words, the default locale's by the
+    plan's convention) and `labels` (every language's); a plain string is the default locale's only."""
+    if not isinstance(data, dict):
+        return data
+    data = dict(data)
+    for key in keys:
+        value = data.get(key)
+        if isinstance(value, dict) and value:
+            data[key], data[f"{key}s" if key == "label" else f"{key}_labels"] = next(iter(value.values())), value
+    return data
+
+
+class Labelled(Strict):
+    """A name shown to the public, in each language the plan speaks: `label` (the default locale's words, or the
+    only ones), `labels` (locale -> words)."""
+
     label: str
+    labels: dict[str, str] = {}
+
+    def label_in(self, locale: str, fallback: str | None = None) -> str:
+        """The label in that language; else in the fallback locale, else the default words."""
+        return self.labels.get(locale) or (self.labels.get(fallback) if fallback else None) or self.label
+
+
+class Component(Labelled):
+    name: Name
     group: str = ""
+    group_labels: dict[str, str] = {}
     description: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _localized(cls, data: object) -> object:
+        return _split_localized(data, "label", "group")
+
+    def group_in(self, locale: str, fallback: str | None = None) -> str:
+        """The group's name in that language (the group itself is `group`, its default-locale words)."""
+        return self.group_labels.get(locale) or (self.group_labels.get(fallback) if fallback else None) or self.group
 
 
 class ToneSettings(Strict):
@@ -280,15 +315,19 @@ class Person(Strict):
     phone: str = ""
 
 
-class SupportChannel(Strict):
+class SupportChannel(Labelled):
     """Where customers reach us, when it is staffed and how soon they get a first answer (shown publicly)."""
 
     name: Name
-    label: str
     hours: str = Field("24/7", pattern=r"^(24/7|(Mon|Tue|Wed|Thu|Fri|Sat|Sun)(-(Mon|Tue|Wed|Thu|Fri|Sat|Sun))? "
                                        r"([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d)$")
     time_zone: str = ""  # empty: the organisation's
     response: Duration  # the first answer, at the latest
+
+    @model_validator(mode="before")
+    @classmethod
+    def _localized(cls, data: object) -> object:
+        return _split_localized(data, "label")
 
 
 class Escalation(Strict):
@@ -334,6 +373,9 @@ class PlanSettings(Strict):
     tone: ToneSettings = ToneSettings()
     locales: list[Annotated[str, Field(pattern=r"^[a-z]{2}(_[A-Z]{2})?$")]] = ["en"]
     default_locale: str = "en"
+    # the locale whose words stand in for a missing translation (a title, a field, a post's text); unset, a
+    # public post missing a language is refused
+    fallback_locale: str | None = None
     components: list[Component] = []
     webhooks: list[Webhook] = []
     delivery: Delivery = Delivery()

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from crisisplan.clock import Clock
 from crisisplan.comms import approval
 from crisisplan.engine import Event
-from crisisplan.errors import Conflict, CrisisplanError, did_you_mean
+from crisisplan.errors import Conflict, CrisisplanError, InvalidInput, did_you_mean
 from crisisplan.services.unit import UnitOfWork
 from crisisplan.services.views import SYSTEM_ACTOR, IncidentView
 from crisisplan.store.models import IncidentRow, PostRow
@@ -22,8 +22,9 @@ class IncidentCommands(UnitOfWork):
     def declare(self, runbook_id: str, severity: str, title: str, actor: str,
                 components: list[str] | None = None, fields: dict[str, str] | None = None,
                 is_drill: bool = False, drill: dict[str, Any] | None = None,
-                clock: Clock | None = None) -> IncidentView:
-        """Open an incident on a runbook: its first state, deadlines, people paged and first drafts."""
+                clock: Clock | None = None, translations: dict[str, dict[str, str]] | None = None) -> IncidentView:
+        """Open an incident on a runbook: its first state, deadlines, people paged and first drafts; `translations`
+        (locale -> {"title": ..., public field: ...}) are its public words in the plan's other languages."""
         known = {c.name for c in self.plan.settings.components}
         for name in components or []:
             if known and name not in known:
@@ -32,9 +33,41 @@ class IncidentCommands(UnitOfWork):
         declared = self.machine(runbook_id).declare(clock, severity=severity, title=title, actor=actor,
                                                     components=components, fields=fields, is_drill=is_drill)
         declared.incident.drill = drill
+        declared.incident.translations = self._translations(runbook_id, translations or {})
         if drill:
             self._inject(declared, clock)  # injects due at the start arrive with the declaration
         return self._insert(declared, clock)
+
+    def translate(self, incident_id: int, locale: str, values: dict[str, str], actor: str,
+                  expected_version: int | None = None) -> IncidentView:
+        """Give the incident's title or public fields in another of the plan's languages (an empty value removes
+        it); the drafts are not rewritten: redraft them, or edit that language."""
+        with self.change(incident_id, expected_version) as work:
+            given = self._translations(work.incident.runbook_id, {locale: values})[locale]
+            kept = {**work.incident.translations.get(locale, {}), **given}
+            work.incident.translations[locale] = {k: v for k, v in kept.items() if v}
+            work.note("translated", actor, locale=locale, values=given)
+        return work.view
+
+    def _translations(self, runbook_id: str, given: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+        """Per-locale public words, checked: a language of the plan other than the default, the title or a public
+        field of the runbook."""
+        settings = self.plan.settings
+        names = ["title"] + [f.name for f in self.plan.runbook(runbook_id).fields if f.public]
+        result = {}
+        for locale, values in given.items():
+            if locale not in settings.locales or locale == settings.default_locale:
+                others = [loc for loc in settings.locales if loc != settings.default_locale]
+                raise InvalidInput(f"'{locale}' is not another language of the plan (the {settings.default_locale} "
+                                   f"words are the title and fields themselves); " + did_you_mean(locale, others),
+                                   "translations")
+            for name in values:
+                if name not in names:
+                    raise InvalidInput(f"'{name}' has no translation: only the title and the public fields "
+                                       f"({', '.join(names[1:])}) are shown to the public; "
+                                       + did_you_mean(name, names), f"{name}_{locale}")
+            result[locale] = {k: str(v).strip() for k, v in values.items() if str(v or "").strip()}
+        return result
 
     def trigger(self, incident_id: int, name: str, actor: str,
                 fields: dict[str, str] | None = None, expected_version: int | None = None) -> IncidentView:

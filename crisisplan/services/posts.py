@@ -10,6 +10,7 @@ from sqlalchemy import select
 from crisisplan.clock import Clock
 from crisisplan.comms import approval, delivery, promise
 from crisisplan.comms.context import template_context
+from crisisplan.comms.languages import stale_after_edit
 from crisisplan.comms.render import TemplateError, format_moment
 from crisisplan.comms.tone import FINAL_KINDS, Context
 from crisisplan.engine import Event, Incident
@@ -114,6 +115,10 @@ class PostCommands(UnitOfWork):
                 which = "short_bodies" if short else "bodies"
                 old = getattr(post, which).get(locale, "")
                 setattr(post, which, {**getattr(post, which), locale: new_text})
+                # the other languages fell behind: publishing waits until each is edited or confirmed unchanged
+                post.stale_locales = stale_after_edit(
+                    [loc for loc in self.plan.settings.locales if (getattr(post, which).get(loc) or "").strip()],
+                    list(post.stale_locales or []), locale, old, new_text)
                 label = f"post {post.id} [{locale}{', short' if short else ''}]"
                 change.update(locale=locale, short=short, diff=approval.text_diff(old, new_text, label))
                 if next_update is None:
@@ -128,6 +133,20 @@ class PostCommands(UnitOfWork):
             work.note("post_edited", actor, post_id=post.id, kind=post.kind, approvals_withdrawn=withdrawn, **change)
         return post
 
+    def confirm_locale(self, post_id: int, locale: str, actor: str, expected_version: int | None = None) -> PostRow:
+        """Say that the post's text in `locale` still says what the edited language says: it is no longer stale
+        (the audit trail keeps who said so, and the text they confirmed)."""
+        with self.change_post(post_id, expected_version) as (work, post):
+            approval.check_edit(post.status)
+            stale = list(post.stale_locales or [])
+            if locale not in stale:
+                raise InvalidInput(f"post {post.id} has no stale {locale} text"
+                                   + (f"; stale: {', '.join(stale)}" if stale else ""), "locale")
+            post.stale_locales = [loc for loc in stale if loc != locale]
+            work.note("post_locale_confirmed", actor, post_id=post.id, kind=post.kind, locale=locale,
+                      text=post.bodies.get(locale, ""))
+        return post
+
     def redraft_post(self, post_id: int, actor: str, next_update: datetime | None = None) -> PostRow:
         """Write the post again from its templates: today's fields, a fresh next-update promise."""
         with self.change_post(post_id) as (work, post):
@@ -138,6 +157,7 @@ class PostCommands(UnitOfWork):
             diff = approval.text_diff(post.bodies.get(locale, ""), drafted.bodies.get(locale, ""),
                                       f"post {post.id} [{locale}]")
             post.bodies, post.short_bodies = drafted.bodies, drafted.short_bodies
+            post.stale_locales = []  # every language written again from its template
             post.render_error, post.next_update_at = "\n".join(drafted.errors), drafted.promise
             post.promise_text, post.promise_fixed = drafted.promise_text, next_update is not None
             withdrawn = self._back_to_draft(post, actor)

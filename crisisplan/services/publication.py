@@ -11,6 +11,7 @@ from sqlalchemy import select
 from crisisplan.clock import Clock
 from crisisplan.comms import approval, delivery, promise
 from crisisplan.comms.audience import PRIVATE, PUBLIC, public_title
+from crisisplan.comms.languages import language_problems
 from crisisplan.comms.markdown import to_text
 from crisisplan.comms.render import format_moment
 from crisisplan.comms.tone import FINAL_KINDS
@@ -48,7 +49,7 @@ class Publication(UnitOfWork):
         scheduling = at is not None and at > now
         moved = None if scheduling else self._settle_promise(post, work.incident, work.clock)
         checks = self.post_checks(post, work.incident)
-        self._check_publishable(post, checks, at if scheduling else now, work.machine.runbook)
+        self._check_publishable(post, checks, at if scheduling else now, work.machine.runbook, work.incident)
         channels = delivery.verdict(checks)
         if scheduling:
             work.machine.check_publishable(work.incident, post.kind)
@@ -78,8 +79,14 @@ class Publication(UnitOfWork):
         raise approval.ReviewError(f"post {post.id} is {post.status}; it needs {need} before it is published")
 
     def _check_publishable(self, post: PostRow, checks: list[delivery.ChannelCheck], moment: datetime,
-                           runbook: Runbook) -> None:
-        """Refuse a post with a blocking finding, no complete text, a promise already past, or too long."""
+                           runbook: Runbook, incident: Incident | None = None) -> None:
+        """Refuse a post with a blocking finding, no complete text, a language stale or missing, a promise
+        already past, or too long."""
+        if incident is not None:
+            behind = language_problems(self.plan.settings, runbook, incident, post.bodies or {},
+                                       list(post.stale_locales or []), runbook.audience(post.kind) == "public")
+            if behind:
+                raise approval.ReviewError(f"post {post.id} cannot be published yet: " + "; ".join(behind))
         blocked = [f"{c.locale}: [{f.rule}] {c.text[f.start:f.end] or f.message}"
                    for c in checks if c.channel == delivery.PRIMARY
                    for f in c.findings if f.severity == "block"]

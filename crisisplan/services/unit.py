@@ -196,6 +196,7 @@ class UnitOfWork:
             timers=Incident.timers_from_record(doc.get("timers", {})),
             escalations=row.escalations,
             drill=dict(doc["drill"]) if doc.get("drill") else None,
+            translations={k: dict(v) for k, v in (doc.get("translations") or {}).items()},
         )
 
     # provided by the other areas of the facade

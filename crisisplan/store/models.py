@@ -118,6 +118,9 @@ class PostRow(Base):
     channels: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # the runbook step (trigger) publishing this post takes, when the team chose one; "" lets the runbook pick
     step: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    # the locales whose text an edit of another language left behind: publishing waits until each is edited
+    # or confirmed unchanged (Services.confirm_locale)
+    stale_locales: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}

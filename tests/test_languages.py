@@ -1,0 +1,155 @@
+"""Every language whole: an incident's public words per language, labels per language in plan.yaml, a post edited
+in one language holds until the others are edited or confirmed, and one zone label in every language."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import yaml
+
+from crisisplan import SHIPPED_PLAN
+from crisisplan.comms.approval import ReviewError
+from crisisplan.comms.render import format_moment
+from crisisplan.errors import InvalidInput
+from crisisplan.plan.load import check_plan
+from tests.walk import review
+
+TITLE_EN, TITLE_ES = "Search is slow for some customers", "La búsqueda va lenta para algunos clientes"
+IMPACT_EN = "Searches take up to a minute."
+IMPACT_ES = "Las búsquedas tardan hasta un minuto."
+
+
+def declare_both(services):
+    return services.declare("outage", "sev2", TITLE_EN, "ana", ["website"], {"impact": IMPACT_EN},
+                            translations={"es": {"title": TITLE_ES, "impact": IMPACT_ES}})
+
+
+def test_the_same_moment_has_the_same_zone_label_in_every_language() -> None:
+    moment = datetime(2026, 1, 1, 9, 24, tzinfo=UTC)  # 10:24 in Madrid, UTC+1 in winter
+    assert format_moment(moment, "en", "Europe/Madrid", moment) == "10:24 UTC+1"
+    assert format_moment(moment, "es", "Europe/Madrid", moment) == "10:24 UTC+1"
+    assert format_moment(moment, "en", "Europe/Madrid") == "10:24 UTC+1, 1 Jan"
+    assert format_moment(moment, "es", "Europe/Madrid") == "10:24 UTC+1, 1 ene"
+    summer = datetime(2026, 7, 1, 9, 24, tzinfo=UTC)  # CEST: UTC+2
+    assert format_moment(summer, "es", "Europe/Madrid", summer) == "11:24 UTC+2"
+    assert format_moment(moment, "es", "Asia/Kolkata", moment) == "14:54 UTC+5:30"
+    assert format_moment(moment, "es", "UTC", moment) == "09:24 UTC"
+
+
+def test_the_drafts_speak_the_incidents_words_in_each_language(services) -> None:
+    view = declare_both(services)
+    [ack] = services.posts(view.id)
+    assert TITLE_ES not in ack.bodies["en"]
+    assert TITLE_EN not in ack.bodies["es"]
+    incident = services.incident(view.id)
+    assert incident.translations == {"es": {"title": TITLE_ES, "impact": IMPACT_ES}}
+
+
+def test_translations_name_a_language_and_a_public_field(services) -> None:
+    with pytest.raises(InvalidInput, match="'fr' is not another language"):
+        services.declare("outage", "sev2", "x", "ana", translations={"fr": {"title": "Panne"}})
+    with pytest.raises(InvalidInput, match="'titel' has no translation"):
+        services.declare("outage", "sev2", "x", "ana", translations={"es": {"titel": "Caída"}})
+
+
+@pytest.fixture
+def strict(tmp_path, db, clock):
+    """The shipped plan without its fallback locale: every language must be written."""
+    from crisisplan.plan.load import load_plan
+    from crisisplan.services import Services
+
+    return Services(load_plan(_copy_plan(tmp_path, lambda d: d.pop("fallback_locale"))), db, clock)
+
+
+def test_a_missing_translation_holds_a_public_post(strict) -> None:
+    services = strict
+    view = services.declare("outage", "sev2", TITLE_EN, "ana", ["website"])
+    [ack] = services.posts(view.id)
+    review(services, ack.id, "ana")
+    with pytest.raises(ReviewError, match="missing in es: title"):
+        services.publish_post(ack.id, "ana")
+    written = services.draft_post(view.id, "update", "ana", text="We are on it. Next update by 11:30.", locale="en")
+    review(services, written.id, "ana")
+    with pytest.raises(ReviewError, match="it has no es text"):  # a hand-written post in one language
+        services.publish_post(written.id, "ana")
+    services.translate(view.id, "es", {"title": TITLE_ES}, "ana")
+    services.redraft_post(ack.id, "ana")
+    review(services, ack.id, "ana")
+    assert services.publish_post(ack.id, "ana").status == "published"
+
+
+def test_editing_one_language_holds_the_post_until_the_others_are_confirmed(services) -> None:
+    view = declare_both(services)
+    [ack] = services.posts(view.id)
+    services.edit_post(ack.id, ack.bodies["en"].replace("We are sorry", "We are very sorry"), "ana", locale="en")
+    assert services.post(ack.id).stale_locales == ["es"]
+    review(services, ack.id, "ana")
+    with pytest.raises(ReviewError, match="its es text is stale") as refused:
+        services.publish_post(ack.id, "ana")
+    assert "confirm-locale" in str(refused.value)
+    with pytest.raises(InvalidInput, match="no stale en text"):
+        services.confirm_locale(ack.id, "en", "ana")
+    services.confirm_locale(ack.id, "es", "ana")
+    assert services.post(ack.id).stale_locales == []
+    assert services.publish_post(ack.id, "ana").status == "published"
+    assert "post_locale_confirmed" in [e.kind for e in services.timeline(view.id)]
+
+
+def test_editing_the_stale_language_itself_clears_it(services) -> None:
+    view = declare_both(services)
+    [ack] = services.posts(view.id)
+    services.edit_post(ack.id, ack.bodies["es"] + "\nGracias.", "ana", locale="es")
+    assert services.post(ack.id).stale_locales == ["en"]
+    services.edit_post(ack.id, ack.bodies["en"] + "\nThank you.", "ana", locale="en")
+    assert services.post(ack.id).stale_locales == ["es"]
+    services.edit_post(ack.id, services.post(ack.id).bodies["es"] + " De verdad.", "ana", locale="es")
+    assert services.post(ack.id).stale_locales == ["en"]
+
+
+def test_labels_per_language_in_the_shipped_plan(plan) -> None:
+    checkout = next(c for c in plan.settings.components if c.name == "checkout")
+    assert checkout.label == "Checkout" and checkout.label_in("es") == "Pago del pedido"
+    assert checkout.group == "Storefront" and checkout.group_in("es") == "Tienda"
+    phone = next(c for c in plan.settings.support if c.name == "phone")
+    assert phone.label_in("es") == "Teléfono" and phone.label_in("en") == "Phone"
+
+
+def _copy_plan(tmp_path: Path, change) -> Path:
+    import shutil
+
+    root = tmp_path / "plan"
+    shutil.copytree(SHIPPED_PLAN, root, ignore=shutil.ignore_patterns("instance", "*.db"))
+    data = yaml.safe_load((root / "plan.yaml").read_text())
+    change(data)
+    (root / "plan.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+    return root
+
+
+def test_validate_warns_when_the_support_hours_contradict_the_phone_channel(tmp_path) -> None:
+    _, problems = check_plan(SHIPPED_PLAN)
+    assert not [p for p in problems if "support_hours" in str(p)]
+    root = _copy_plan(tmp_path, lambda d: d["organisation"].update(support_hours="24/7"))
+    _, problems = check_plan(root)
+    [warning] = [p for p in problems if "support_hours" in str(p)]
+    assert warning.severity == "warning" and "Mon-Fri 09:00-18:00" in str(warning)
+
+
+def test_validate_warns_of_a_label_without_a_language(tmp_path) -> None:
+    def plain(data) -> None:
+        data["components"][0]["label"] = "Website"
+
+    _, problems = check_plan(_copy_plan(tmp_path, plain))
+    [warning] = [p for p in problems if "no label in es" in str(p)]
+    assert warning.severity == "warning" and "website" in str(warning)
+
+
+def test_a_fallback_locale_lets_a_post_out_without_the_translation(services, clock) -> None:
+    assert services.plan.settings.fallback_locale == "en"  # the shipped plan allows it
+    view = services.declare("outage", "sev2", TITLE_EN, "ana", ["website"])
+    [ack] = services.posts(view.id)
+    assert TITLE_EN in ack.bodies["es"]  # the fallback's words stand in
+    review(services, ack.id, "ana")
+    clock.advance(timedelta(minutes=1))
+    assert services.publish_post(ack.id, "ana").status == "published"

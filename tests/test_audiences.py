@@ -5,6 +5,7 @@ replies reach the complainant's own mailbox (real SMTP)."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -16,6 +17,7 @@ from crisisplan.comms import approval
 from crisisplan.comms.render import format_moment
 from tests.mailbox import SmtpServer
 from tests.test_email import confirmed, deliver
+from tests.test_outbox import hooked, receiver  # noqa: F401,F811 - the fixtures: a plan with webhooks, an HTTP receiver
 from tests.walk import publish_reviewed, satisfy, take
 from tests.web import login
 
@@ -165,7 +167,7 @@ def test_the_personal_data_rule_blocks_a_handle_an_address_and_a_phone_in_public
     assert "personal_data" in services.plan.runbook("security").tone.block
 
 
-def test_the_customer_gets_one_time_and_missing_it_is_counted(services) -> None:
+def test_the_customer_gets_one_time_and_missing_it_is_counted(client, services) -> None:
     start = services.clock.now()
     # escalated by the matrix (legal words): the matrix's hour, in the triage reply and in the drafted reply
     legal, _ = services.receive_complaint("email", "@pablo", 200, "Hablaré con mi abogado si no me devolvéis el "
@@ -192,3 +194,35 @@ def test_the_customer_gets_one_time_and_missing_it_is_counted(services) -> None:
     services.tick()
     assert services.get(row.incident_id).promise == "broken"
     assert services.promises(row.incident_id)["broken"] == 1
+    # the Signals page says it beside the complaint
+    login(client, "carmen")
+    page = client.get("/console/signals").get_data(as_text=True)
+    assert "Customer told: answer by" in page and "— missed" in page
+    assert services.customer_times([services.signals()[0]])[row.id]["state"] == "missed"
+
+
+def test_webhooks_hear_only_the_public_post_under_its_public_title(hooked, receiver, clock) -> None:  # noqa: F811
+    from crisisplan.publish import outbox
+
+    services = hooked
+    row, _ = services.receive_complaint("social", HANDLE, 52_000, TEXT)
+    [holding] = [p for p in services.posts(row.incident_id) if p.kind == "holding_reply"]
+    publish_reviewed(services, holding.id, "carmen")
+    outbox.deliver_due(services.db, services.plan.settings, clock.now())
+    published = [json.loads(r["body"]) for r in receiver.requests if r["path"] == "/ops"]
+    assert [p for p in published if p.get("event") == "post.published"] == []
+    assert [r for r in receiver.requests if r["path"] == "/chat"] == []  # the Slack-style hook: nothing
+
+    satisfy(services, row.incident_id, "judge_legitimate", "carmen")
+    take(services, row.incident_id, "judge_legitimate", "carmen")
+    services.set_fields(row.incident_id, {"outcome": "We refunded the double charge."}, "carmen")
+    if hasattr(services, "translate"):
+        services.translate(row.incident_id, "es", {"outcome": "Devolvimos el cargo doble."}, "carmen")
+    take(services, row.incident_id, "resolve", "carmen")
+    outbox.deliver_due(services.db, services.plan.settings, clock.now())
+    events = [json.loads(r["body"]) for r in receiver.requests if r["path"] == "/ops"]
+    [resolved] = [e for e in events if e.get("event") == "post.published"]
+    assert resolved["post"]["kind"] == "resolve" and resolved["incident"]["title"].startswith("Resolved: ")
+    assert leaks(json.dumps(resolved, ensure_ascii=False)) == []
+    [chat] = [json.loads(r["body"]) for r in receiver.requests if r["path"] == "/chat"]
+    assert leaks(chat["text"]) == []

@@ -85,3 +85,28 @@ class ReplyReads(UnitOfWork):
                                                                   OutboxRow.channel == "email:reply")).first()
                     found["status"] = row.status if row else ""
             return found
+
+    def customer_times(self, rows: list[SignalRow]) -> dict[int, dict[str, Any]]:
+        """For each complaint that told its customer a time: `at` (that time) and `state`: `on_track`, `missed` (the
+        incident's promise broke, or the time passed before any reply went out) or `passed` (no incident tracks
+        it, and the time is gone: answer now)."""
+        now, found, views = self.clock.now(), {}, {}
+        for row in rows:
+            told = (row.data or {}).get("answer_by")
+            if row.source != "complaint" or not told:
+                continue
+            at = datetime.fromisoformat(told)
+            state = "on_track" if at > now else "passed"
+            if row.incident_id:
+                if row.incident_id not in views:
+                    views[row.incident_id] = (self.get(row.incident_id), self.incident(row.incident_id))
+                view, incident = views[row.incident_id]
+                replied = any(self.plan.runbook(incident.runbook_id).audience(k) == PRIVATE
+                              for k in incident.published)
+                if view.promise == "broken" or (at <= now and not replied):
+                    state = "missed"
+                elif at <= now:
+                    state = "kept"
+            found[row.id] = {"at": at, "state": state}
+        return found
+

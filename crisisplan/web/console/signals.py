@@ -24,7 +24,9 @@ def signals() -> str:
     level = number("level", 0.8, 0.05, 0.99)
     load, days = services().contact_load()
     staffing = [staff_hour(h, load[h], handle, target, level) for h in sorted(load)]
-    return render_template("console/signals.html", rows=services().signals(), staffing=staffing, days=days,
+    rows = services().signals()
+    return render_template("console/signals.html", rows=rows, staffing=staffing, days=days,
+                           told=services().customer_times(rows),
                            handle=handle, target=target, level=level)
 
 

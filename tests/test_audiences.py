@@ -146,9 +146,11 @@ def test_a_reply_with_no_address_is_copied_by_hand_in_the_console(client, servic
     page = client.get(f"/console/posts/{holding.id}").get_data(as_text=True)
     assert "copy and send by hand" in page and 'data-copy-target="private-text"' in page
     assert 'id="private-text"' in page and "sentimos" in page.lower()  # the text is there without JavaScript
+    assert "Not on any public channel: a private post" in page and "Status page: fits" not in page
     publish_reviewed(services, holding.id, "carmen")
     assert services.public_incidents() == []
     assert client.get("/api/v2/summary.json").get_json()["incidents"] == []
+    assert client.get("/api/v2/status.json").get_json()["status"]["indicator"] == "none"  # the banner: all good
     home = client.get("/").get_data(as_text=True)
     assert leaks(home) == [] and "sentimos" not in home.lower()
 

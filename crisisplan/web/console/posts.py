@@ -38,7 +38,7 @@ def _post_page(post_id: int, texts: dict[str, str] | None = None, status: int = 
     return render_template(
         "console/post.html", post=row, view=view, checks=checks, channels=channels, policy=policy,
         locales=svc.plan.settings.locales, texts=texts or {}, CHANNELS=CHANNELS, PRIMARY=PRIMARY,
-        private=svc.private_delivery(row),
+        private=svc.private_delivery(row), audience=svc.plan.runbook(incident_.runbook_id).audience(row.kind),
         preview={loc: Markup(to_html(text)) for loc, text in row.bodies.items()},  # noqa: S704 - nh3-sanitised
         may_approve=g.account.may("approver") and row.status == "in_review"
         and not (policy == "two" and row.author == actor()),

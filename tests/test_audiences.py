@@ -151,6 +151,8 @@ def test_a_reply_with_no_address_is_copied_by_hand_in_the_console(client, servic
     assert services.public_incidents() == []
     assert client.get("/api/v2/summary.json").get_json()["incidents"] == []
     assert client.get("/api/v2/status.json").get_json()["status"]["indicator"] == "none"  # the banner: all good
+    [event] = [json.loads(e.payload) for e in services.timeline(row.incident_id) if e.kind == "post_published"]
+    assert event["kind"] == "holding_reply" and event["channels"] == []  # the record: on no public channel
     home = client.get("/").get_data(as_text=True)
     assert leaks(home) == [] and "sentimos" not in home.lower()
 

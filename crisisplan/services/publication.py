@@ -51,6 +51,8 @@ class Publication(UnitOfWork):
         checks = self.post_checks(post, work.incident)
         self._check_publishable(post, checks, at if scheduling else now, work.machine.runbook, work.incident)
         channels = delivery.verdict(checks)
+        if work.machine.runbook.audience(post.kind) != PUBLIC:
+            channels = {}  # a private or internal post goes out on no public channel (_enqueue: where it goes)
         if scheduling:
             work.machine.check_publishable(work.incident, post.kind)
             post.status, post.publish_at = approval.SCHEDULED, at

@@ -139,7 +139,7 @@ def test_a_complaint_stays_private_from_triage_to_resolution(client, services, s
     assert len(smtp.mailbox.to(ADDRESS)) == 2  # the public resolution goes to subscribers, not to her
 
 
-def test_a_reply_with_no_address_is_copied_by_hand_in_the_console(client, services) -> None:
+def test_a_reply_with_no_address_is_copied_by_hand_in_the_console(client, services, runner) -> None:
     row, _ = services.receive_complaint("social", HANDLE, 52_000, TEXT)
     [holding] = [p for p in services.posts(row.incident_id) if p.kind == "holding_reply"]
     login(client, "carmen")
@@ -153,6 +153,9 @@ def test_a_reply_with_no_address_is_copied_by_hand_in_the_console(client, servic
     assert client.get("/api/v2/status.json").get_json()["status"]["indicator"] == "none"  # the banner: all good
     [event] = [json.loads(e.payload) for e in services.timeline(row.incident_id) if e.kind == "post_published"]
     assert event["kind"] == "holding_reply" and event["channels"] == []  # the record: on no public channel
+    shown = runner.invoke(main, ["post", "show", str(holding.id)])
+    assert shown.exit_code == 0 and "copy the text and send it by hand" in shown.output
+    assert "sent to" not in shown.output
     home = client.get("/").get_data(as_text=True)
     assert leaks(home) == [] and "sentimos" not in home.lower()
 

@@ -61,8 +61,14 @@ def _show_post(services: Any, row: Any, as_json: bool) -> None:
     checks = services.post_checks(row, incident)
     # published: where it went; otherwise: where it would go if published now
     channels = row.channels if row.status == "published" and row.channels else verdict(checks)
+    audience = services.plan.runbook(incident.runbook_id).audience(row.kind)
+    private = services.private_delivery(row) if audience == "private" else None
+    if audience != "public":
+        channels = {}  # a private or internal post goes on no public channel
     if as_json:
         emit({"id": row.id, "incident": row.incident_id, "kind": row.kind, "status": row.status,
+              "audience": audience, **({"private": {k: private[k] for k in ("how", "to", "channel", "status")}}
+                                       if private else {}),
                "author": row.author, "approvals": row.approvals, "policy": services.policy(incident),
                "review_comment": row.review_comment, "stale_locales": list(row.stale_locales or []),
                "bodies": row.bodies, "short_bodies": row.short_bodies or {},
@@ -106,6 +112,14 @@ def _show_post(services: Any, row: Any, as_json: bool) -> None:
                 where = "" if c.channel == PRIMARY else f" ({c.channel})"
                 span = f" {c.text[f.start:f.end]!r}" if f.end > f.start and f.rule != "too_long" else ""
                 click.echo(f"  {f.severity}{where}: [{f.rule}] {f.message}{span}")
+    if private:
+        click.echo(f"  private: for {private['to'] or 'the person who complained'} only; "
+                   + (f"by e-mail to {private['to']}" + (f" ({private['status']})" if private["status"] else "")
+                      if private["how"] == "email" else "copy the text and send it by hand"))
+        return
+    if audience != "public":
+        click.echo(f"  {audience}: for responders only, on no public channel")
+        return
     verb = "sent to" if row.status == "published" else "fits"
     click.echo(f"  {verb}: " + (", ".join(c for c, why in channels.items() if not why) or "none"))
     for channel, why in channels.items():

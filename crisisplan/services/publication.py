@@ -152,41 +152,6 @@ class Publication(UnitOfWork):
             raise InvalidInput(f"post {post.id}: {error}", "next_update") from None
         post.bodies, post.short_bodies, post.promise_text, post.next_update_at = bodies, short, words, new
 
-    def _notify_approvers(self, work: Work, post: PostRow, actor: str) -> list[str]:
-        """Tell the people who can approve a post that it waits for them: an e-mail each and a webhook
-        event, through the outbox in the same transaction; returns who was told."""
-        settings = self.plan.settings
-        role = work.machine.runbook.approval_roles.get(post.kind)
-        required = work.incident.roles.get(role, "") if role else ""
-        people = [p for p in settings.people if p.name != actor and p.email
-                  and ("approver" in p.roles or (role and role in p.roles) or p.name == required)]
-        base = (settings.organisation.status_url or settings.organisation.help_url).rstrip("/")
-        link = f"{base}/console/posts/{post.id}"
-        title = work.incident.title
-        text = (f"The {post.kind.replace('_', ' ')} post for \"{title}\" (incident {work.incident.id}, "
-                f"{work.incident.severity}) waits for your approval, sent by {actor}.\n\nOpen it: {link}\n")
-        now = self.clock.now()
-        for person in people:
-            work.session.add(OutboxRow(
-                post_id=post.id, channel="email:notice", target=person.email,
-                payload=json.dumps({"subject": f"Approval needed: {post.kind.replace('_', ' ')} — {title}",
-                                    "text": text, "key": f"waiting-{post.id}-{post.version}-{person.name}"}),
-                idempotency_key=f"post-{post.id}-v{post.version}-waiting-{person.name}", status=OutboxStatus.PENDING,
-                attempts=0, next_attempt_at=now, created_at=now, log=[]))
-        for hook in settings.webhooks:
-            if hook.format != "json" or (work.incident.is_drill and not hook.drills):
-                continue
-            payload = {"event": "post.waiting", "drill": work.incident.is_drill,
-                       "incident": {"id": work.incident.id, "title": title, "severity": work.incident.severity},
-                       "post": {"id": post.id, "kind": post.kind, "author": post.author, "url": link},
-                       "approvers": [p.name for p in people]}
-            work.session.add(OutboxRow(
-                post_id=post.id, channel=f"webhook:{hook.name}", target=hook.url,
-                payload=json.dumps(payload, ensure_ascii=False, sort_keys=True),
-                idempotency_key=f"post-{post.id}-v{post.version}-waiting-webhook-{hook.name}",
-                status=OutboxStatus.PENDING, attempts=0, next_attempt_at=now, created_at=now, log=[]))
-        return [p.name for p in people]
-
     def _enqueue(self, post: PostRow, incident: Incident, machine: IncidentMachine, channels: dict[str, str]) -> None:
         """The messages this publication owes, written in its own transaction: nothing is sent twice or lost."""
         from sqlalchemy.orm import object_session
@@ -204,11 +169,12 @@ class Publication(UnitOfWork):
         org = self.plan.settings.organisation
         url = f"{org.status_url.rstrip('/')}/incidents/{incident.id}" if org.status_url else org.help_url
         state = machine.states[incident.state]
-        title = incident.title if machine.runbook.incident_audience == PUBLIC else self._public_title(
-            session, post, incident, machine)
+        internal = machine.runbook.incident_audience != PUBLIC  # its own title names people: never sent
+        titles = self._public_titles(session, post, incident, machine) if internal else {}
+        title = titles.get(locale, "") if internal else incident.title
         for hook in self.plan.settings.webhooks:
-            if incident.is_drill and not hook.drills:
-                continue
+            if (incident.is_drill and not hook.drills) or hook.format == "pagerduty":
+                continue  # PagerDuty hears notices to people (notices.py), never posts
             if hook.format == "slack":
                 if channels.get("chat"):
                     continue  # withheld from chat: too long, or a blocking finding there
@@ -227,15 +193,18 @@ class Publication(UnitOfWork):
 
         # subscribers are the public: drills never reach them, nor a post withheld from e-mail
         if not incident.is_drill and not channels.get("email"):
-            self._enqueue_emails(session, post, incident, now, "" if title == incident.title else title)
+            self._enqueue_emails(session, post, incident, now, titles)
 
-    def _public_title(self, session: Any, post: PostRow, incident: Incident, machine: IncidentMachine) -> str:
-        """An internal incident's public name: its first public post's first line (as the status page shows it)."""
+    def _public_titles(self, session: Any, post: PostRow, incident: Incident,
+                       machine: IncidentMachine) -> dict[str, str]:
+        """An internal incident's public name in each language: its first public post's first line (as the
+        status page shows it)."""
         published = session.scalars(select(PostRow).where(
             PostRow.incident_id == incident.id, PostRow.status == approval.PUBLISHED).order_by(PostRow.published_at))
         first = next((p for p in published if machine.runbook.audience(p.kind) == PUBLIC), post)
-        locale = self.plan.settings.default_locale
-        return public_title(first.bodies.get(locale) or next(iter(first.bodies.values()), ""))
+        titles = {loc: public_title(text) for loc, text in first.bodies.items() if text}
+        fallback = titles.get(self.plan.settings.default_locale) or next(iter(titles.values()), "")
+        return {loc: titles.get(loc) or fallback for loc in self.plan.settings.locales}
 
     def _enqueue_reply(self, session: Any, post: PostRow, incident: Incident, now: datetime) -> None:
         """A private post goes to the one person, on the channel they came in on: a reply to their e-mail when
@@ -255,15 +224,16 @@ class Publication(UnitOfWork):
             attempts=0, next_attempt_at=now, created_at=now, log=[]))
 
     def _enqueue_emails(self, session: Any, post: PostRow, incident: Incident, now: datetime,
-                        title: str = "") -> None:
-        """One message a confirmed subscriber who follows any affected component (or all of them); `title` is
-        an internal incident's public name, which the message uses instead of the incident's own title."""
+                        titles: dict[str, str] | None = None) -> None:
+        """One message a confirmed subscriber who follows any affected component (or all of them); `titles` are
+        an internal incident's public name per locale, which the message uses instead of its own title."""
         from sqlalchemy import insert
 
         affected = set(incident.components)
-        named = {"title": title} if title else {}
+        titles = titles or {}
         rows = [{"post_id": post.id, "channel": "email:post", "target": email,
-                 "payload": json.dumps({"subscriber": sid, "locale": locale, "token": token, **named}),
+                 "payload": json.dumps({"subscriber": sid, "locale": locale, "token": token,
+                                        **({"title": titles[locale]} if titles.get(locale) else {})}),
                  "idempotency_key": f"post-{post.id}-subscriber-{sid}", "status": OutboxStatus.PENDING, "attempts": 0,
                  "next_attempt_at": now, "created_at": now, "log": []}
                 for sid, email, locale, token, components in session.execute(

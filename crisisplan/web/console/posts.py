@@ -132,9 +132,9 @@ def lint() -> Response:
         row = services().post(post_id)
         ctx = services().tone_context(services().incident(row.incident_id), locale, row.kind, channel)
     else:
-        tone = services().plan.settings.tone
+        tone, org = services().plan.settings.tone, services().plan.settings.organisation
         ctx = Context(locale=locale, kind=data.get("kind"), channel=channel, jargon=tuple(tone.jargon),
-                      block=tuple(tone.block))
+                      block=tuple(tone.block), own_contacts=(org.support_email, org.phone))
     rendering = render(text, channel)
     findings = check(text, ctx, rendering)
     return jsonify({"findings": [f.as_dict() for f in findings], "length": rendering.length,

@@ -68,7 +68,8 @@ def _message(sender: str, to: str, subject: str, when: datetime, msg_id: str, te
     name, address = parseaddr(sender)
     message["From"] = formataddr((name, address), charset="utf-8")
     message["To"] = to
-    message["Subject"] = Header(subject, UTF8 if not subject.isascii() else "us-ascii").encode()
+    # a Header, not its encoded text: folded as one, so the Subject never starts with an empty line
+    message["Subject"] = Header(subject, UTF8 if not subject.isascii() else "us-ascii", header_name="Subject")
     message["Date"] = format_datetime(when)
     message["Message-ID"] = msg_id
     message["Auto-Submitted"] = "auto-generated"  # no out-of-office replies to a status update
@@ -137,11 +138,14 @@ def post_bytes(mail: PostMail, *, sender: str, to: str, post_id: int, subscriber
 
 
 def confirmation_message(*, settings: PlanSettings, words: Mapping[str, str], sender: str, to: str, token: str,
-                         components: list[str], subscriber_id: int, now: datetime) -> MIMEMultipart:
-    """Asks the address's owner to confirm; `words` are the catalogue's `email` words in their language."""
+                         components: list[str], subscriber_id: int, now: datetime,
+                         locale: str | None = None) -> MIMEMultipart:
+    """Asks the address's owner to confirm; `words` are the catalogue's `email` words in their language, and the
+    components are named in it too."""
     w = words
     org = settings.organisation.name
-    labels = {c.name: c.label for c in settings.components}
+    labels = {c.name: c.label_in(locale or settings.default_locale, settings.fallback_locale)
+              for c in settings.components}
     what = ", ".join(labels.get(c, c) for c in components) or w["everything"]
     link = confirm_url(settings, token)
     subject = w["confirm_subject"].format(org=org)

@@ -291,14 +291,25 @@ class ToneSettings(Strict):
 
 
 class Webhook(Strict):
-    """Where published posts are POSTed: generic JSON signed with HMAC-SHA256, or a Slack-style message."""
+    """Where published posts and notices to people are POSTed: generic JSON signed with HMAC-SHA256, a
+    Slack-style message, or a PagerDuty Events API v2 event (notices only: reminders, escalations, approvals
+    waiting; https://events.pagerduty.com/v2/enqueue, the routing key from the environment)."""
 
     name: Name
     url: str = Field(pattern=r"^https?://")
-    format: Literal["json", "slack"] = "json"
+    format: Literal["json", "slack", "pagerduty"] = "json"
     # the environment variable holding the signing secret (secrets never live in plan files)
     secret_env: str = ""
+    # pagerduty: the environment variable holding the integration's routing key
+    routing_key_env: str = ""
     drills: bool = False  # a drill's posts go only to webhooks that say so
+
+    @model_validator(mode="after")
+    def _routing_key(self) -> Webhook:
+        if self.format == "pagerduty" and not self.routing_key_env:
+            raise ValueError("a pagerduty webhook needs routing_key_env: the environment variable holding the "
+                             "routing (integration) key")
+        return self
 
 
 class Delivery(Strict):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import os
 import random
 import time
@@ -85,6 +86,12 @@ def send_webhook(row: OutboxRow, settings: PlanSettings, now: datetime) -> tuple
     headers = {"Content-Type": "application/json", "User-Agent": "crisisplan",
                "Idempotency-Key": row.idempotency_key, "X-Crisisplan-Timestamp": timestamp}
     hook = next((h for h in settings.webhooks if row.channel == f"webhook:{h.name}"), None)
+    if hook and hook.format == "pagerduty":
+        # the routing key is a secret: it lives in the environment, never in the outbox row
+        key = os.environ.get(hook.routing_key_env, "")
+        if not key:
+            return False, f"the PagerDuty routing key ${hook.routing_key_env} is not set"
+        body = json.dumps({"routing_key": key, **json.loads(row.payload)}, ensure_ascii=False).encode()
     if hook and hook.secret_env:
         secret = os.environ.get(hook.secret_env, "")
         if not secret:

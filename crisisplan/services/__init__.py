@@ -14,6 +14,7 @@ from crisisplan.plan.load import load_plan
 from crisisplan.services.components import ComponentCommands
 from crisisplan.services.drills import DrillCommands
 from crisisplan.services.incidents import IncidentCommands
+from crisisplan.services.notices import NoticeCommands
 from crisisplan.services.outbox import OutboxCommands
 from crisisplan.services.posts import PostCommands
 from crisisplan.services.publication import Publication
@@ -41,7 +42,7 @@ __all__ = ["ACK_TIMER", "SYSTEM_ACTOR", "UPDATE_TIMER", "Deadline", "Drafted", "
 
 
 class Services(IncidentCommands, PostCommands, Publication, SubscriberCommands, OutboxCommands, SignalCommands,
-               DrillCommands, ComponentCommands, StatuspageCommands, ReplyReads, Reads):
+               DrillCommands, ComponentCommands, StatuspageCommands, ReplyReads, NoticeCommands, Reads):
     """Everything crisisplan does, one method a use case."""
 
     @classmethod

@@ -142,6 +142,7 @@ class UnitOfWork:
     def _finish(self, work: Work) -> None:
         """Save, then draft the posts the change asked for, then build the view: in that order."""
         self._save(work)
+        self._notify(work)  # notices.py: the reminders and escalations this change owes, into the outbox
         self._draft_requested(work)  # posts.py: rendering is its own step, after the state is safe
         work.session.flush()  # the view must show the version this change ends at
         work.view = self._view(work.row, work.incident)
@@ -198,6 +199,9 @@ class UnitOfWork:
             drill=dict(doc["drill"]) if doc.get("drill") else None,
             translations={k: dict(v) for k, v in (doc.get("translations") or {}).items()},
         )
+
+    def _notify(self, work: Work) -> None:
+        """The messages to people a change owes (notices.py); nothing without that area."""
 
     # provided by the other areas of the facade
     def _draft_requested(self, work: Work) -> None: raise NotImplementedError

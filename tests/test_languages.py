@@ -97,15 +97,25 @@ def test_editing_one_language_holds_the_post_until_the_others_are_confirmed(serv
     assert "post_locale_confirmed" in [e.kind for e in services.timeline(view.id)]
 
 
-def test_editing_the_stale_language_itself_clears_it(services) -> None:
+def test_catching_up_the_stale_language_clears_it(services) -> None:
     view = declare_both(services)
     [ack] = services.posts(view.id)
     services.edit_post(ack.id, ack.bodies["es"] + "\nGracias.", "ana", locale="es")
     assert services.post(ack.id).stale_locales == ["en"]
-    services.edit_post(ack.id, ack.bodies["en"] + "\nThank you.", "ana", locale="en")
-    assert services.post(ack.id).stale_locales == ["es"]
+    services.edit_post(ack.id, ack.bodies["en"] + "\nThank you.", "ana", locale="en")  # caught up
+    assert services.post(ack.id).stale_locales == []
     services.edit_post(ack.id, services.post(ack.id).bodies["es"] + " De verdad.", "ana", locale="es")
     assert services.post(ack.id).stale_locales == ["en"]
+    services.edit_post(ack.id, services.post(ack.id).bodies["es"], "ana", locale="es")  # no change: nothing new
+    assert services.post(ack.id).stale_locales == ["en"]
+
+
+def test_languages_edited_in_one_save_are_not_stale(services) -> None:
+    view = declare_both(services)
+    [ack] = services.posts(view.id)
+    for loc in ("en", "es"):
+        services.edit_post(ack.id, ack.bodies[loc] + "\n:)", "ana", locale=loc, together=("en", "es"))
+    assert services.post(ack.id).stale_locales == []
 
 
 def test_labels_per_language_in_the_shipped_plan(plan) -> None:

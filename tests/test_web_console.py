@@ -99,7 +99,13 @@ def test_post_editor_review_and_publish(client, services) -> None:
     assert "Saved." in edited and "[blame]" in edited and "not our fault" in edited
     refused = form(client, f"/console/posts/{ack.id}/publish", follow=True).get_data(as_text=True)
     assert "needs one approval" in refused
-    form(client, f"/console/posts/{ack.id}/edit", {"body_en": ack.bodies["en"]})
+    stale = form(client, f"/console/posts/{ack.id}/edit", {"body_en": ack.bodies["en"]}, follow=True).get_data(
+        as_text=True)
+    # the English text changed twice: the Spanish one is stale until edited or confirmed unchanged
+    assert "The es text is stale" in stale and "Confirm es unchanged" in stale
+    assert "confirmed unchanged" in form(client, f"/console/posts/{ack.id}/confirm-locale", {"locale": "es"},
+                                         follow=True).get_data(as_text=True)
+    assert services.post(ack.id).stale_locales == []
     form(client, f"/console/posts/{ack.id}/submit")
     login(client, "lena")
     assert "Approved." in form(client, f"/console/posts/{ack.id}/approve", follow=True).get_data(as_text=True)

@@ -77,13 +77,18 @@ def demo(plan_dir: str | None, as_json: bool) -> None:
         secret_file.touch(mode=0o600)
         secret_file.write_text(password + "\n", encoding="utf-8")
     if not services.status(include_closed=True):
-        view = services.declare("outage", "sev2", "Search is slow for some customers", "demo", ["website"],
-                                {"impact": "Searches take up to a minute; orders and payments work."})
+        # every public word in each language of the shipped plan (English, Spanish)
+        view = services.declare(
+            "outage", "sev2", "Search is slow for some customers", "demo", ["website"],
+            {"impact": "Searches take up to a minute; orders and payments work."},
+            translations={"es": {"title": "La búsqueda va lenta para algunos clientes",
+                                 "impact": "Las búsquedas tardan hasta un minuto; los pedidos y los pagos funcionan."}})
         ack = services.posts(view.id)[0]
         services.submit_post(ack.id, "demo")
         services.approve_post(ack.id, "admin")
         services.publish_post(ack.id, "demo")
-        services.trigger(view.id, "acknowledge", "demo")
+        if services.get(view.id).state == services.machine("outage").runbook.initial:  # the step, when not taken
+            services.trigger(view.id, "acknowledge", "demo")
         if not as_json:
             click.echo(f"declared a sample incident (#{view.id}) and published its acknowledgement")
     if as_json:

@@ -8,9 +8,10 @@ from crisisplan.plan.schema import PlanSettings, Runbook
 
 
 def stale_after_edit(locales: list[str], stale: list[str], edited: str, before: str, after: str) -> list[str]:
-    """The stale locales once `edited` changed from `before` to `after`: the edited one is up to date; every other
-    language with a text is stale when the words changed (a language without text is missing, not stale)."""
-    if before == after:
+    """The stale locales once `edited` changed from `before` to `after`: the edited one is up to date. Catching up a
+    stale language leaves the others as they were; a change in an up-to-date one leaves every other language with
+    a text stale (a language without text is missing, not stale)."""
+    if before == after or edited in stale:
         return [loc for loc in stale if loc != edited]
     return sorted({*stale, *(loc for loc in locales if loc != edited)} - {edited})
 

@@ -74,7 +74,8 @@ class Mailer:
             with self.db.read() as session:
                 post = session.get(PostRow, post_id)
                 # an internal incident's public name comes with the message; its own title never goes out
-                title = title or session.get(IncidentRow, post.incident_id).title
+                row = session.get(IncidentRow, post.incident_id)  # its title in the reader's language, if it has one
+                title = title or ((row.doc or {}).get("translations") or {}).get(locale, {}).get("title") or row.title
                 markdown = post.bodies.get(locale) or post.bodies.get(self.settings.default_locale, "")
             self.posts[key] = email.prepare_post(markdown=markdown, title=title, locale=locale,
                                                  settings=self.settings, words=self.catalogue.words(locale, "email"),
@@ -89,7 +90,7 @@ class Mailer:
                 settings=self.settings, words=self.catalogue.words(data["locale"], "email"),
                 sender=self.smtp_settings.sender, to=row.target,
                 token=data["token"], components=data.get("components", []), subscriber_id=data["subscriber"],
-                now=row.created_at)
+                now=row.created_at, locale=data["locale"])
             return message.as_bytes(policy=WIRE), message["Message-ID"]
         if row.channel in ("email:notice", "email:reply"):  # to one person: a notice, or a private reply
             message = email.notice_message(settings=self.settings, sender=self.smtp_settings.sender, to=row.target,

@@ -95,10 +95,11 @@ class PostCommands(UnitOfWork):
 
     def edit_post(self, post_id: int, text: str | None, actor: str, locale: str | None = None,
                   short: bool = False, next_update: datetime | None = None,
-                  expected_version: int | None = None) -> PostRow:
+                  expected_version: int | None = None, together: tuple[str, ...] = ()) -> PostRow:
         """Replace a post's text (or its short form), or the next-update time it promises.
 
-        Any change withdraws the approvals: what was approved is no longer what goes out.
+        Any change withdraws the approvals: what was approved is no longer what goes out. A new text leaves the
+        other languages stale (publishing waits for them) except those in `together`, edited in the same save.
         """
         locale = locale or self.plan.settings.default_locale
         if locale not in self.plan.settings.locales:
@@ -119,6 +120,7 @@ class PostCommands(UnitOfWork):
                 post.stale_locales = stale_after_edit(
                     [loc for loc in self.plan.settings.locales if (getattr(post, which).get(loc) or "").strip()],
                     list(post.stale_locales or []), locale, old, new_text)
+                post.stale_locales = [loc for loc in post.stale_locales if loc not in together]
                 label = f"post {post.id} [{locale}{', short' if short else ''}]"
                 change.update(locale=locale, short=short, diff=approval.text_diff(old, new_text, label))
                 if next_update is None:

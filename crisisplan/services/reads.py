@@ -187,8 +187,12 @@ class Reads(UnitOfWork):
             first = by_incident[row.id][0].bodies
             title = row.title if runbook.incident_audience == PUBLIC else public_title(
                 first.get(self.plan.settings.default_locale) or next(iter(first.values()), ""))
+            # the title in each other language: the incident's own translation, or (internal) its first post's
+            titles = {loc: words["title"] for loc, words in (row.doc.get("translations") or {}).items()
+                      if words.get("title")} if runbook.incident_audience == PUBLIC else {
+                loc: public_title(text) for loc, text in first.items() if text}
             result.append(PublicIncident(
-                id=row.id, title=title, impact=severity.impact if severity else "major", status=current,
+                id=row.id, title=title, titles=titles, impact=severity.impact if severity else "major", status=current,
                 declared_at=row.declared_at, updated_at=updates[0].at if updates else row.declared_at,
                 resolved_at=resolved_at if current == "resolved" else None,
                 components=list(row.components), updates=updates))

@@ -47,6 +47,12 @@ class PublicIncident:
     resolved_at: datetime | None
     components: list[str]
     updates: list[PublicUpdate]
+    # locale -> the title in that language, where the incident has one (`title` is the default locale's)
+    titles: dict[str, str] = field(default_factory=dict)
+
+    def title_in(self, locale: str, fallback: str | None = None) -> str:
+        """The title in that language, else in the fallback locale, else the default locale's."""
+        return self.titles.get(locale) or (self.titles.get(fallback) if fallback else None) or self.title
 
     @property
     def active(self) -> bool:

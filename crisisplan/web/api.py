@@ -143,7 +143,7 @@ def _post(row: Any) -> dict[str, Any]:
             "approvals": row.approvals, "bodies": row.bodies, "short_bodies": row.short_bodies or {},
             "next_update_at": iso(row.next_update_at), "publish_at": iso(row.publish_at),
             "published_at": iso(row.published_at), "channels": row.channels or {}, "version": row.version,
-            "review_comment": row.review_comment}
+            "review_comment": row.review_comment, "stale_locales": list(row.stale_locales or [])}
 
 
 # incidents -------------------------------------------------------------------
@@ -154,7 +154,9 @@ def list_incidents() -> Any:
 
 @endpoint("/incidents", "post", "responder", "Declare an incident", _object(
     ["runbook", "severity", "title"], runbook=STR, severity=STR, title=STR,
-    components={"type": "array", "items": STR}, fields=MAP, drill=BOOL), status=201)
+    components={"type": "array", "items": STR}, fields=MAP, drill=BOOL,
+    # the public words in the plan's other languages: {"es": "..."}, {"es": {"impact": "..."}}
+    titles=MAP, translations={"type": "object", "additionalProperties": MAP}), status=201)
 def declare() -> Any:
     data = body()
     components = _field(data, "components", list, default=[])
@@ -163,7 +165,22 @@ def declare() -> Any:
     return services().declare(_field(data, "runbook", str, True), _field(data, "severity", str, True),
                               _field(data, "title", str, True), g.account.name, components,
                               _field(data, "fields", dict, default={}),
-                              is_drill=bool(_field(data, "drill", bool, default=False))).as_dict()
+                              is_drill=bool(_field(data, "drill", bool, default=False)),
+                              translations=_translations(data)).as_dict()
+
+
+def _translations(data: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """`titles` ({"es": "..."}) and `translations` ({"es": {"impact": "..."}}) as one map locale -> words."""
+    result: dict[str, dict[str, str]] = {}
+    for locale, words in _field(data, "translations", dict, default={}).items():
+        if not isinstance(words, dict) or not all(isinstance(v, str) for v in words.values()):
+            raise ApiError(400, "wrong_type", "'translations' maps a locale to {field: text}", "translations")
+        result[locale] = dict(words)
+    for locale, title in _field(data, "titles", dict, default={}).items():
+        if not isinstance(title, str):
+            raise ApiError(400, "wrong_type", "'titles' maps a locale to a title", "titles")
+        result.setdefault(locale, {})["title"] = title
+    return result
 
 
 @endpoint("/incidents/<int:incident_id>", "get", "viewer", "One incident")
@@ -249,6 +266,15 @@ def edit_post(post_id: int) -> Any:
     return _post(services().edit_post(post_id, _field(data, "text", str), g.account.name, _field(data, "locale", str),
                                       bool(_field(data, "short", bool, default=False)), _time(data, "next_update_at"),
                                       _field(data, "expected_version", int)))
+
+
+@endpoint("/posts/<int:post_id>/confirm-locale", "post", "communicator",
+          "Confirm that a language left stale by an edit of another still says the same", _object(
+              ["locale"], locale=STR, expected_version=INT))
+def confirm_locale(post_id: int) -> Any:
+    data = body()
+    return _post(services().confirm_locale(post_id, _field(data, "locale", str, True), g.account.name,
+                                           _field(data, "expected_version", int)))
 
 
 @endpoint("/posts/<int:post_id>/submit", "post", "communicator", "Submit a draft for review")

@@ -71,10 +71,10 @@ def alert(incident: PublicIncident, update: PublicUpdate, drill: bool = False) -
     if index > 0:
         before = oldest_first[index - 1]
         _el(root, "references", f"{_sender()},{_identifier(before)},{_sent(before.at)}")
-    labels = {c.name: c.label for c in settings.components}
     base = (org.status_url or request.url_root).rstrip("/")
     for locale, text in update.bodies.items():
         words = _words(locale)
+        labels = {c.name: c.label_in(locale, settings.fallback_locale) for c in settings.components}
         info = ElementTree.SubElement(root, f"{{{CAP}}}info")
         _el(info, "language", locale)
         _el(info, "category", "Infra")
@@ -85,7 +85,7 @@ def alert(incident: PublicIncident, update: PublicUpdate, drill: bool = False) -
         _el(info, "severity", "Minor" if msg_type == "Cancel" else SEVERITY.get(incident.impact, "Unknown"))
         _el(info, "certainty", "Observed")
         _el(info, "senderName", org.name)
-        _el(info, "headline", incident.title[:160])
+        _el(info, "headline", incident.title_in(locale, settings.fallback_locale)[:160])
         _el(info, "description", to_text(text))
         _el(info, "web", f"{base}/incidents/{incident.id}")
         if org.support_email or org.phone:

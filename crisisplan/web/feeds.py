@@ -77,7 +77,7 @@ def atom(incidents: list[PublicIncident], title: str, self_path: str, alternate:
     _text(author, "name", settings.organisation.name)
     for incident, update in sorted(updates, key=lambda pair: pair[1].at, reverse=True)[:100]:
         entry = ElementTree.SubElement(feed, f"{{{ATOM}}}entry")
-        _text(entry, "title", words["entry_title"].format(title=incident.title,
+        _text(entry, "title", words["entry_title"].format(title=incident.title_in(locale),
                                                            status=words.get(update.status, update.status)))
         # another language's feed is another feed: its ids say which language (the default's stay as they were)
         _text(entry, "id", _tag("incident", incident.id, "update", update.id, *_language_part(locale)))
@@ -123,7 +123,7 @@ def incident_feed(incident_id: int) -> Response:
         found = [i for i in services().public_incidents() if i.id == incident_id]
         if not found:
             return ""
-        title = _words(locale)["incident_title"].format(title=found[0].title,
+        title = _words(locale)["incident_title"].format(title=found[0].title_in(locale),
                                                          org=services().plan.settings.organisation.name)
         return atom(found, title, f"/incidents/{incident_id}/feed.atom" + _query(locale),
                     f"{_base()}/incidents/{incident_id}" + _query(locale),

@@ -25,6 +25,7 @@ from crisisplan.comms import statuspage
 from crisisplan.comms.catalogue import catalogue_of
 from crisisplan.comms.markdown import to_html
 from crisisplan.comms.render import format_moment
+from crisisplan.plan.languages import public_hours
 from crisisplan.services import PublicIncident
 from crisisplan.web import services
 
@@ -158,10 +159,16 @@ def context(locale: str, chosen: bool) -> dict[str, Any]:
         units = {unit: f" {page_words['unit_' + unit]} " for unit in "dhm"}
         return re.sub(r"[dhm]", lambda m: units[m.group(0)], format_duration(delta)).strip()
 
+    fallback = settings.fallback_locale
+    groups = {c.group: c.group_in(locale, fallback) for c in settings.components}
     return {"words": page_words, "hours": hours, "within": within, "lang": locale,
             "lang_query": f"?lang={locale}" if chosen else "",
             "locales": settings.locales, "when": when, "body": body, "settings": settings,
-            "labels": {c.name: c.label for c in settings.components}}
+            # every public name in the reader's language: components, groups, support channels, titles
+            "labels": {c.name: c.label_in(locale, fallback) for c in settings.components},
+            "label": lambda item: item.label_in(locale, fallback), "group_name": lambda g: groups.get(g, g),
+            "title": lambda incident: incident.title_in(locale, fallback),
+            "phone_hours": public_hours(settings)}
 
 
 @bp.route("/")

@@ -37,8 +37,10 @@ def declare() -> Any:
     if request.method == "POST":
         form = request.form
         try:
+            impact = form.get("impact", "").strip()
             view = services().declare(form.get("runbook", ""), form.get("severity", ""), form.get("title", ""),
-                                      actor(), form.getlist("components"), is_drill=form.get("drill") == "on")
+                                      actor(), form.getlist("components"), {"impact": impact} if impact else None,
+                                      is_drill=form.get("drill") == "on", translations=_translations(plan, form))
         except CrisisplanError as error:
             flash(str(error), "error")
             return render_template("console/declare.html", plan=plan, form=form,
@@ -46,3 +48,17 @@ def declare() -> Any:
         flash(f"Incident #{view.id} declared; the acknowledgement is drafted.")
         return redirect(url_for("console.incident", incident_id=view.id))
     return render_template("console/declare.html", plan=plan, form={}, chosen=[])
+
+
+def _translations(plan: Any, form: Any) -> dict[str, dict[str, str]]:
+    """The form's `title_es` and `impact_es` (one pair a language other than the default) as translations."""
+    result: dict[str, dict[str, str]] = {}
+    for locale in plan.settings.locales:
+        if locale == plan.settings.default_locale:
+            continue
+        words = {name: form.get(f"{name}_{locale}", "").strip() for name in ("title", "impact")}
+        if words["impact"] and not form.get("impact", "").strip():
+            words["impact"] = ""  # a translation of nothing: the default language leads
+        if any(words.values()):
+            result[locale] = {k: v for k, v in words.items() if v}
+    return result

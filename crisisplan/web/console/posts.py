@@ -67,9 +67,10 @@ def edit(post_id: int) -> Any:
         if not changes and promise is None:
             flash("Nothing changed.")
             return redirect(url_for("console.post", post_id=post_id))
+        together = tuple({loc for loc, _, _ in changes})  # edited in one save: none is stale after the others
         for i, (locale, short, text) in enumerate(changes or [(None, False, None)]):
             svc.edit_post(post_id, text, actor(), locale, short, promise if i == 0 else None,
-                          expected_version=version)
+                          expected_version=version, together=together)
             version = None  # the first change checked what you saw; the rest follow it
     except CrisisplanError as error:
         flash(str(error), "error")
@@ -109,6 +110,14 @@ def publish(post_id: int) -> Response:
         services().publish_post(post_id, actor(), when(request.form.get("at", ""), "at"))
 
     return _review(post_id, go, "Published." if not request.form.get("at") else "Scheduled.")
+
+
+@bp.route("/posts/<int:post_id>/confirm-locale", methods=["POST"])
+@require("communicator")
+def confirm_locale(post_id: int) -> Response:
+    locale = request.form.get("locale", "")
+    return _review(post_id, lambda: services().confirm_locale(post_id, locale, actor()),
+                   f"The {locale} text is confirmed unchanged.")
 
 
 @bp.route("/posts/<int:post_id>/redraft", methods=["POST"])

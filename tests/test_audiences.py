@@ -233,3 +233,22 @@ def test_webhooks_hear_only_the_public_post_under_its_public_title(hooked, recei
     assert leaks(json.dumps(resolved, ensure_ascii=False)) == []
     [chat] = [json.loads(r["body"]) for r in receiver.requests if r["path"] == "/chat"]
     assert leaks(chat["text"]) == []
+
+
+def test_validate_names_an_unknown_kind_or_audience_at_its_line(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from tests.test_replies import copy_plan
+
+    plan = copy_plan(tmp_path / "plan")
+    runbook = plan / "runbooks" / "complaints.yaml"
+    text = runbook.read_text(encoding="utf-8")
+    runbook.write_text(text.replace("  holding_reply: private\n", "  holdng_reply: private\n"), encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", "--plan", str(plan)])
+    line = next(i for i, row in enumerate(runbook.read_text(encoding="utf-8").splitlines(), 1) if "holdng_reply" in row)
+    assert result.exit_code == 1 and f"complaints.yaml:{line}:" in result.output
+    assert "audiences: 'holdng_reply' is not a post kind" in result.output and "holding_reply" in result.output
+    runbook.write_text(text.replace("  holding_reply: private\n", "  holding_reply: secret\n"), encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", "--plan", str(plan)])
+    assert result.exit_code == 1 and "complaints.yaml" in result.output and "'public', 'private' or 'internal'" \
+        in result.output

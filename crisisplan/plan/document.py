@@ -75,8 +75,13 @@ def source(plan: Plan, diagram_ref: dict[str, str]) -> str:
                 _table(["Component", "Group", "Description"],
                        [[c.label, c.group, c.description] for c in s.components])]
     for rb in plan.runbooks.values():
-        out += [f"## Runbook: {rb.title}\n", f"`{rb.id}`, version {rb.version}. {rb.description}\n",
-                "### Deadlines by severity\n",
+        out += [f"## Runbook: {rb.title}\n", f"`{rb.id}`, version {rb.version}. {rb.description}\n"]
+        if rb.incident_audience != "public" or rb.audiences:
+            internal = ("The incident itself (its title, fields and people) is internal: the public sees only its "
+                        "public posts. " if rb.incident_audience != "public" else "")
+            out.append(internal + "Who reads each post: " + ", ".join(
+                f"{kind} — {who}" for kind, who in sorted(rb.audiences.items())) + "; every other post is public.\n")
+        out += ["### Deadlines by severity\n",
                 _table(["Severity", "Impact", "Acknowledge within", "Update every", "Approval", "Page"],
                        [[f"{v.label} ({v.name})", v.impact, format_duration(v.acknowledge_within),
                          format_duration(v.update_every), v.approval, ", ".join(v.page)] for v in rb.severities]),

@@ -65,6 +65,7 @@ def _show_post(services: Any, row: Any, as_json: bool) -> None:
     private = services.private_delivery(row) if audience == "private" else None
     if audience != "public":
         channels = {}  # a private or internal post goes on no public channel
+    delivery = services.post_delivery(row.id)  # published: each channel as it is, from the outbox
     if as_json:
         emit({"id": row.id, "incident": row.incident_id, "kind": row.kind, "status": row.status,
               "audience": audience, **({"private": {k: private[k] for k in ("how", "to", "channel", "status")}}
@@ -77,8 +78,9 @@ def _show_post(services: Any, row: Any, as_json: bool) -> None:
                "published_at": row.published_at.isoformat() if row.published_at else None,
                "channels": {loc: {c.channel: c.rendering.summary() for c in checks if c.locale == loc}
                             for loc in row.bodies},
-               # per channel: may it go there (or, once published, did it), and if not, why
-               "delivery": {c: {"ok": not why, "withheld": why} for c, why in channels.items()},
+               # per channel: may it go there, and if not, why; once published, its delivery state
+               "delivery": {d.channel: d.as_dict() for d in delivery} if row.status == "published" else
+               {c: {"ok": not why, "withheld": why} for c, why in channels.items()},
                "renderings": {loc: {c.channel: {"length": c.rendering.length, "limit": c.rendering.limit,
                                                 "unit": c.rendering.unit, "over_limit": c.rendering.over_limit,
                                                 "short_form": c.text != row.bodies.get(loc),
@@ -120,8 +122,20 @@ def _show_post(services: Any, row: Any, as_json: bool) -> None:
     if audience != "public":
         click.echo(f"  {audience}: for responders only, on no public channel")
         return
-    verb = "sent to" if row.status == "published" else "fits"
-    click.echo(f"  {verb}: " + (", ".join(c for c, why in channels.items() if not why) or "none"))
+    _show_channels(row, channels, delivery)
+
+
+def _show_channels(row: Any, channels: dict[str, str], delivery: list[Any]) -> None:
+    """Published: each channel as it is (published, not connected, queued, delivered, failed, withheld) — never
+    "sent" without a delivery; otherwise where it would go."""
+    if row.status == "published":
+        click.echo("  delivery:")
+        for item in delivery:
+            click.echo(f"    {item.channel}: {item.detail}")
+            if item.retry_ids:
+                click.echo(f"      retry: crisisplan outbox retry {' '.join(map(str, item.retry_ids))}")
+        return
+    click.echo("  fits: " + (", ".join(c for c, why in channels.items() if not why) or "none"))
     for channel, why in channels.items():
         if why:
             click.echo(f"  withheld from {channel}: {why}")

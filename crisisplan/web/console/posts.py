@@ -39,6 +39,7 @@ def _post_page(post_id: int, texts: dict[str, str] | None = None, status: int = 
         "console/post.html", post=row, view=view, checks=checks, channels=channels, policy=policy,
         locales=svc.plan.settings.locales, texts=texts or {}, CHANNELS=CHANNELS, PRIMARY=PRIMARY,
         private=svc.private_delivery(row), audience=svc.plan.runbook(incident_.runbook_id).audience(row.kind),
+        delivery=svc.post_delivery(row.id),  # published: each channel as it is, from the outbox
         preview={loc: Markup(to_html(text)) for loc, text in row.bodies.items()},  # noqa: S704 - nh3-sanitised
         may_approve=g.account.may("approver") and row.status == "in_review"
         and not (policy == "two" and row.author == actor()),
@@ -118,6 +119,15 @@ def confirm_locale(post_id: int) -> Response:
     locale = request.form.get("locale", "")
     return _review(post_id, lambda: services().confirm_locale(post_id, locale, actor()),
                    f"The {locale} text is confirmed unchanged.")
+
+
+@bp.route("/posts/<int:post_id>/delivery/<channel>/retry", methods=["POST"])
+@require("communicator")
+def retry_delivery(post_id: int, channel: str) -> Response:
+    ids = services().retry_delivery(post_id, channel)
+    flash(f"{len(ids)} message(s) back in the queue; the worker tries them within seconds." if ids else
+          "Nothing on that channel has failed.", "ok" if ids else "error")
+    return redirect(url_for("console.post", post_id=post_id))
 
 
 @bp.route("/posts/<int:post_id>/redraft", methods=["POST"])

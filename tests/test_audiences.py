@@ -259,3 +259,18 @@ def test_validate_names_an_unknown_kind_or_audience_at_its_line(tmp_path: Path) 
     result = CliRunner().invoke(main, ["validate", "--plan", str(plan)])
     assert result.exit_code == 1 and "complaints.yaml" in result.output and "'public', 'private' or 'internal'" \
         in result.output
+
+
+def test_the_person_behind_a_complaint_is_never_named_in_public_even_without_a_handle(services) -> None:
+    row, _ = services.receive_complaint("phone", "María López", 52_000, "Me habéis cobrado dos veces el pedido 5521")
+    assert services.get(row.incident_id).fields["complainant"] == "María López"  # private: responders only
+    post = services.draft_post(row.incident_id, "update", "carmen",
+                               text="**Update**\n\nSorry, and thank you to María López for telling us. Next update "
+                                    "by 23:30. Help: https://help.example.com")
+    findings = services.post_findings(post, services.incident(row.incident_id))["en"]
+    text = post.bodies["en"]
+    assert [(f.severity, text[f.start:f.end]) for f in findings if f.rule == "personal_data"] == [
+        ("block", "María López")]
+    [holding] = [p for p in services.posts(row.incident_id) if p.kind == "holding_reply"]
+    assert all(f.rule != "personal_data" for fs in services.post_findings(
+        holding, services.incident(row.incident_id)).values() for f in fs)  # her own reply may greet her

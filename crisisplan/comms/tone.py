@@ -57,6 +57,8 @@ class Context:
     audience: str = "public"
     # the organisation's own e-mail address and phone: a directive, never somebody's personal data
     own_contacts: tuple[str, ...] = ()
+    # the people behind the incident (a complainant's name or handle): never named in a public text
+    names: tuple[str, ...] = ()
 
 
 def _search(patterns: tuple[str, ...], text: str) -> list[tuple[int, int]]:
@@ -81,14 +83,17 @@ PERSONAL = (r"(?<![\w@.])@[A-Za-z0-9_][A-Za-z0-9_.]*[A-Za-z0-9_]", r"\b[\w.+-]+@
             r"(?<![\w/.:=-])\+?\d(?:[ ().-]{0,2}\d){8,14}(?![\w/:-])")
 
 
-def _personal(text: str, own: tuple[str, ...]) -> list[tuple[int, int]]:
-    """Spans naming a person in a text: a handle, an e-mail address or a phone number that is not ours."""
+def _personal(text: str, own: tuple[str, ...], names: tuple[str, ...] = ()) -> list[tuple[int, int]]:
+    """Spans naming a person in a text: a handle, an e-mail address or a phone number that is not ours, or the
+    name of somebody the incident is about."""
     def digits(value: str) -> str:
         return re.sub(r"\D", "", value)
 
     mine = {o.strip().lower() for o in own if o.strip()} | {digits(o) for o in own if len(digits(o)) >= 6}
-    return [(start, end) for start, end in _search(PERSONAL, text)
-            if text[start:end].lower() not in mine and digits(text[start:end]) not in mine - {""}]
+    named = tuple(rf"(?<!\w){re.escape(n.strip())}(?!\w)" for n in names if len(n.strip()) >= 3)
+    return sorted({(start, end) for start, end in _search(PERSONAL, text)
+                   if text[start:end].lower() not in mine and digits(text[start:end]) not in mine - {""}}
+                  | set(_search(named, text)))
 
 
 LOCALES: dict[str, dict[str, Words]] = {
@@ -202,7 +207,7 @@ def _spans(rule: str, text: str, words: Words, ctx: Context, rendering: Renderin
     if rule == "bare_refusal":
         return [] if _present(words.alternatives, text) else _search(words.patterns, text)
     if rule == "personal_data":
-        return _personal(text, ctx.own_contacts) if ctx.audience == "public" else []
+        return _personal(text, ctx.own_contacts, ctx.names) if ctx.audience == "public" else []
     if rule == "jargon":
         return _search(tuple(rf"(?<!\w){re.escape(term)}(?!\w)" for term in ctx.jargon), text)
     if rule == "shouting":
@@ -218,7 +223,8 @@ def check(text: str, ctx: Context, rendering: Rendering | None = None) -> list[F
     """
     locale = ctx.locale if ctx.locale in LOCALES else ctx.locale.split("_")[0]
     table = LOCALES.get(locale, LOCALES["en"])
-    findings = list(_text_findings(text, locale, ctx.kind, ctx.jargon, ctx.block, ctx.audience, ctx.own_contacts))
+    findings = list(_text_findings(text, locale, ctx.kind, ctx.jargon, ctx.block, ctx.audience, ctx.own_contacts,
+                                   ctx.names))
     if _applies("too_long", ctx.kind):
         rendering = rendering or render(text, ctx.channel)
         words = table["too_long"]
@@ -231,11 +237,12 @@ def check(text: str, ctx: Context, rendering: Rendering | None = None) -> list[F
 @functools.lru_cache(maxsize=4096)
 def _text_findings(text: str, locale: str, kind: str | None, jargon: tuple[str, ...],
                    block: tuple[str, ...], audience: str = "public",
-                   own_contacts: tuple[str, ...] = ()) -> tuple[Finding, ...]:
+                   own_contacts: tuple[str, ...] = (), names: tuple[str, ...] = ()) -> tuple[Finding, ...]:
     """The findings that depend on the words alone, not the channel: one text is checked once
     however many channels show it (the status page, e-mail, chat and long social post share it)."""
     table = LOCALES.get(locale, LOCALES["en"])
-    ctx = Context(locale=locale, kind=kind, jargon=jargon, block=block, audience=audience, own_contacts=own_contacts)
+    ctx = Context(locale=locale, kind=kind, jargon=jargon, block=block, audience=audience, own_contacts=own_contacts,
+                  names=names)
     findings = []
     for rule in RULES:
         if rule == "too_long" or not _applies(rule, kind):

@@ -15,7 +15,7 @@ from crisisplan.comms.render import TemplateError, format_moment
 from crisisplan.comms.tone import FINAL_KINDS, Context
 from crisisplan.engine import Event, Incident
 from crisisplan.errors import InvalidInput, did_you_mean
-from crisisplan.services.replies import customer_time
+from crisisplan.services.replies import COMPLAINANT, customer_time
 from crisisplan.services.unit import UnitOfWork, Work
 from crisisplan.services.views import (
     SYSTEM_ACTOR,
@@ -48,7 +48,8 @@ class PostCommands(UnitOfWork):
         block = tone.block if runbook.tone.block is None else runbook.tone.block
         return Context(locale=locale, kind=kind, channel=channel, jargon=tuple(tone.jargon), block=tuple(block),
                        audience=runbook.audience(kind) if kind else "public",
-                       own_contacts=(org.support_email, org.phone))
+                       own_contacts=(org.support_email, org.phone),
+                       names=tuple(n for n in (incident.fields.get(COMPLAINANT, ""),) if n))
 
     def draft_post(self, incident_id: int, kind: str, actor: str, text: str | None = None,
                    locale: str | None = None, next_update: datetime | None = None, step: str = "") -> PostRow:

@@ -20,6 +20,8 @@ from crisisplan.store.models import OutboxRow, PostRow, SignalRow
 
 # the incident field that holds the customer's "by when" (ISO 8601): what every reply to them names
 ANSWER_BY = "answer_by"
+# the private incident field that holds who complained (their name, handle or address): never named in public
+COMPLAINANT = "complainant"
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from crisisplan.duration import format_duration
 from crisisplan.errors import InvalidInput, NotFound
-from crisisplan.services.replies import ANSWER_BY
+from crisisplan.services.replies import ANSWER_BY, COMPLAINANT
 from crisisplan.services.unit import UnitOfWork
 from crisisplan.signals import SignalAction
 from crisisplan.store.models import (
@@ -161,6 +161,8 @@ class SignalCommands(UnitOfWork):
             fields = {"assessment": "; ".join(verdict.reasons)}
             if not burst and verdict.holding_reply:  # one person's complaint: their replies name one tracked time
                 fields[ANSWER_BY] = answer_by.isoformat()
+            if not burst and author.strip():
+                fields[COMPLAINANT] = author.strip()  # private: the personal_data rule keeps it out of public posts
             if verdict.topic != "general":
                 fields["topic"] = label
             view = self.declare(rules.runbook, severity, title, actor or "triage",

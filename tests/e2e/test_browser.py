@@ -66,6 +66,9 @@ def test_an_outage_from_declaration_to_resolution(person) -> None:
     carmen.click("button:has-text('Save and check')")
     expect(carmen.locator(".flash")).to_contain_text("Saved.")
     shot(carmen, "console-post-editor")
+    # the English text changed: the Spanish one still says the same, and she says so (else it cannot go out)
+    carmen.click("button:has-text('Confirm es unchanged')")
+    expect(carmen.locator(".flash").first).to_contain_text("The es text is confirmed unchanged.")
 
     # she cannot publish alone; a second person approves; then it is public
     review_and_publish(carmen, lena, incident_id, "acknowledge")

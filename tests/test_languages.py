@@ -3,6 +3,8 @@ in one language holds until the others are edited or confirmed, and one zone lab
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -163,3 +165,56 @@ def test_a_fallback_locale_lets_a_post_out_without_the_translation(services, clo
     review(services, ack.id, "ana")
     clock.advance(timedelta(minutes=1))
     assert services.publish_post(ack.id, "ana").status == "published"
+
+
+def test_the_api_declares_in_every_language(client, services) -> None:
+    from crisisplan.services.accounts import Accounts
+
+    token = Accounts(services.db).add_token("script", "responder")[1]
+    made = client.post("/api/v1/incidents", headers={"Authorization": f"Bearer {token}"}, json={
+        "runbook": "outage", "severity": "sev2", "title": TITLE_EN, "fields": {"impact": IMPACT_EN},
+        "titles": {"es": TITLE_ES}, "translations": {"es": {"impact": IMPACT_ES}}})
+    assert made.status_code == 201, made.get_json()
+    incident = services.incident(made.get_json()["id"])
+    assert incident.translations == {"es": {"title": TITLE_ES, "impact": IMPACT_ES}}
+    wrong = client.post("/api/v1/incidents", headers={"Authorization": f"Bearer {token}"}, json={
+        "runbook": "outage", "severity": "sev2", "title": "x", "titles": {"fr": "Panne"}})
+    assert wrong.status_code == 422 and "'fr' is not another language" in wrong.get_json()["error"]["message"]
+
+
+def test_the_cli_declares_translates_confirms_and_shows_the_zone(runner, services) -> None:
+    from crisisplan.cli import main
+
+    made = runner.invoke(main, ["declare", "outage", "--severity", "sev2", "--title", TITLE_EN,
+                                "--set", f"impact={IMPACT_EN}", "--title-in", f"es={TITLE_ES}",
+                                "--set-in", f"es:impact={IMPACT_ES}", "--json"])
+    assert made.exit_code == 0, made.output
+    incident_id = json.loads(made.output)["id"]
+    translated = runner.invoke(main, ["translate", str(incident_id), "--locale", "es", "--title", "Búsqueda lenta"])
+    assert translated.exit_code == 0, translated.output
+    shown = runner.invoke(main, ["show", str(incident_id)])
+    assert re.search(r"due: .*\d\d:\d\d UTC[+-]\d", shown.output), shown.output  # the organisation's zone, named
+    [ack] = services.posts(incident_id)
+    edited = ack.bodies["en"].replace("We are sorry", "We are very sorry")
+    result = runner.invoke(main, ["post", "edit", str(ack.id), "--file", "-", "--locale", "en"], input=edited)
+    assert result.exit_code == 0, result.output
+    stale = runner.invoke(main, ["post", "show", str(ack.id)])
+    assert "es is stale" in stale.output and f"crisisplan post confirm-locale {ack.id} --locale es" in stale.output
+    confirmed = runner.invoke(main, ["post", "confirm-locale", str(ack.id), "--locale", "es", "--json"])
+    assert confirmed.exit_code == 0, confirmed.output
+    assert json.loads(confirmed.output)["stale_locales"] == []
+
+
+def test_the_spanish_status_page_names_everything_in_spanish(client, services) -> None:
+    view = declare_both(services)
+    [ack] = services.posts(view.id)
+    review(services, ack.id, "ana")
+    services.publish_post(ack.id, "ana")
+    page = client.get("/?lang=es").get_data(as_text=True)
+    assert TITLE_ES in page and TITLE_EN not in page
+    assert "Sitio web" in page and "Tienda" in page and "Teléfono" in page and "Redes sociales" in page
+    assert "lun-vie 09:00-18:00" in page and "todos los días, a todas horas" not in page  # the footer: phone hours
+    incident = client.get(f"/incidents/{view.id}?lang=es").get_data(as_text=True)
+    assert TITLE_ES in incident and IMPACT_ES in incident and "Sitio web" in incident
+    english = client.get("/?lang=en").get_data(as_text=True)
+    assert TITLE_EN in english and "Website" in english and "Mon-Fri 09:00-18:00" in english

@@ -218,3 +218,18 @@ def test_the_spanish_status_page_names_everything_in_spanish(client, services) -
     assert TITLE_ES in incident and IMPACT_ES in incident and "Sitio web" in incident
     english = client.get("/?lang=en").get_data(as_text=True)
     assert TITLE_EN in english and "Website" in english and "Mon-Fri 09:00-18:00" in english
+
+
+def test_the_console_translates_an_incident_after_declaring_it(client, services) -> None:
+    from tests.web import form, login
+
+    view = services.declare("outage", "sev2", TITLE_EN, "ana", ["website"], {"impact": IMPACT_EN})
+    login(client, "rudi")
+    page = client.get(f"/console/incidents/{view.id}").get_data(as_text=True)
+    assert 'id="translate-es"' in page and 'name="tr_impact"' in page
+    saved = form(client, f"/console/incidents/{view.id}/translate",
+                 {"locale": "es", "tr_title": TITLE_ES, "tr_impact": IMPACT_ES, "version": view.version}, follow=True)
+    assert "Saved in es" in saved.get_data(as_text=True)
+    assert services.incident(view.id).translations == {"es": {"title": TITLE_ES, "impact": IMPACT_ES}}
+    form(client, f"/console/incidents/{view.id}/translate", {"locale": "es", "tr_impact": ""})
+    assert services.incident(view.id).translations == {"es": {"title": TITLE_ES}}  # an empty box removes it

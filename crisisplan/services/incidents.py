@@ -43,7 +43,8 @@ class IncidentCommands(UnitOfWork):
         """Give the incident's title or public fields in another of the plan's languages (an empty value removes
         it); the drafts are not rewritten: redraft them, or edit that language."""
         with self.change(incident_id, expected_version) as work:
-            given = self._translations(work.incident.runbook_id, {locale: values})[locale]
+            self._translations(work.incident.runbook_id, {locale: values})  # a language and names the plan has
+            given = {name: str(value or "").strip() for name, value in values.items()}
             kept = {**work.incident.translations.get(locale, {}), **given}
             work.incident.translations[locale] = {k: v for k, v in kept.items() if v}
             work.note("translated", actor, locale=locale, values=given)

@@ -29,7 +29,8 @@ def incident(incident_id: int) -> str:
                            components=components, injects=list(reversed(injects)),
                            live=svc.incident(incident_id).drill,
                            promises=svc.promises(incident_id), kinds=sorted(svc.plan.kinds()),
-                           fields=runbook.fields, roles=runbook.roles, ACK=ACK_TIMER, UPDATE=UPDATE_TIMER)
+                           fields=runbook.fields, roles=runbook.roles, ACK=ACK_TIMER, UPDATE=UPDATE_TIMER,
+                           translations=svc.incident(incident_id).translations, settings=svc.plan.settings)
 
 
 @bp.route("/incidents/<int:incident_id>/diagram.svg")
@@ -69,6 +70,17 @@ def fields(incident_id: int) -> Response:
               and k.startswith("field_")}
     attempt(lambda: services().set_fields(incident_id, values, actor(), expected_version=form_version()),
             "Fields saved.")
+    return back(incident_id)
+
+
+@bp.route("/incidents/<int:incident_id>/translate", methods=["POST"])
+@require("responder")
+def translate(incident_id: int) -> Response:
+    """The title and public fields in one other language of the plan (an empty box removes that translation)."""
+    locale = request.form.get("locale", "")
+    values = {k.removeprefix("tr_"): v for k, v in request.form.items() if k.startswith("tr_")}
+    attempt(lambda: services().translate(incident_id, locale, values, actor(), expected_version=form_version()),
+            f"Saved in {locale}; redraft or edit the drafts in {locale} to use it.")
     return back(incident_id)
 
 

@@ -177,6 +177,7 @@ def test_the_api_declares_in_every_language(client, services) -> None:
     assert made.status_code == 201, made.get_json()
     incident = services.incident(made.get_json()["id"])
     assert incident.translations == {"es": {"title": TITLE_ES, "impact": IMPACT_ES}}
+    assert made.get_json()["translations"] == {"es": {"title": TITLE_ES, "impact": IMPACT_ES}}
     wrong = client.post("/api/v1/incidents", headers={"Authorization": f"Bearer {token}"}, json={
         "runbook": "outage", "severity": "sev2", "title": "x", "titles": {"fr": "Panne"}})
     assert wrong.status_code == 422 and "'fr' is not another language" in wrong.get_json()["error"]["message"]
@@ -193,6 +194,7 @@ def test_the_cli_declares_translates_confirms_and_shows_the_zone(runner, service
     translated = runner.invoke(main, ["translate", str(incident_id), "--locale", "es", "--title", "Búsqueda lenta"])
     assert translated.exit_code == 0, translated.output
     shown = runner.invoke(main, ["show", str(incident_id)])
+    assert "title [es]: Búsqueda lenta" in shown.output and f"impact [es]: {IMPACT_ES}" in shown.output
     assert re.search(r"due: .*\d\d:\d\d UTC[+-]\d", shown.output), shown.output  # the organisation's zone, named
     [ack] = services.posts(incident_id)
     edited = ack.bodies["en"].replace("We are sorry", "We are very sorry")

@@ -96,6 +96,9 @@ def _show(view: Any, as_json: bool) -> None:
         click.echo(f"  components: {', '.join(view.components)}")
     for name, value in view.fields.items():
         click.echo(f"  {name}: {value}")
+    for locale, words in view.translations.items():
+        for name, value in words.items():
+            click.echo(f"  {name} [{locale}]: {value}")
     if view.roles:
         click.echo("  roles: " + ", ".join(f"{r}={p}" for r, p in view.roles.items()))
     for deadline in view.deadlines:

@@ -81,6 +81,7 @@ class Reads(UnitOfWork):
             options=machine.options(incident),
             promise=self._promise(machine, incident, UPDATE_TIMER, clock),
             acknowledgement=self._promise(machine, incident, ACK_TIMER, clock),
+            translations={k: dict(v) for k, v in incident.translations.items()},
         )
 
     def _promise(self, machine: IncidentMachine, incident: Incident, name: str, clock: Clock) -> str | None:

@@ -106,6 +106,8 @@ class IncidentView:
     # (missed, and no public post since); None while no promise runs
     promise: str | None = None
     acknowledgement: str | None = None  # the acknowledge-by promise, the same way
+    # locale -> the title and public fields in that language (the default locale's are `title` and `fields`)
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def deadline(self, timer: str) -> datetime | None:
         """When the named timer is due, or None when it is not running."""
@@ -119,6 +121,7 @@ class IncidentView:
             "public_status": self.public_status, "drill": self.is_drill, "closed": self.closed,
             "declared_at": self.declared_at.isoformat(), "version": self.version,
             "components": self.components, "fields": self.fields, "roles": self.roles,
+            "translations": self.translations,
             "checklist": [{"item": text, "done": done} for text, done in self.checklist],
             "escalations": self.escalations,
             "acknowledge_by": _iso(self.deadline(ACK_TIMER)),

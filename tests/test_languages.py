@@ -235,3 +235,13 @@ def test_the_console_translates_an_incident_after_declaring_it(client, services)
     assert services.incident(view.id).translations == {"es": {"title": TITLE_ES, "impact": IMPACT_ES}}
     form(client, f"/console/incidents/{view.id}/translate", {"locale": "es", "tr_impact": ""})
     assert services.incident(view.id).translations == {"es": {"title": TITLE_ES}}  # an empty box removes it
+
+
+def test_a_cleared_field_takes_its_translations_with_it(services) -> None:
+    from crisisplan.comms.context import localized
+
+    view = declare_both(services)
+    services.set_fields(view.id, {"impact": ""}, "ana")
+    incident = services.incident(view.id)
+    assert localized(services.plan.settings, incident, "impact", "es") == ""  # the fact is gone in every language
+    assert localized(services.plan.settings, incident, "title", "es") == TITLE_ES

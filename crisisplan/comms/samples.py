@@ -14,6 +14,9 @@ from crisisplan.plan.load import Plan
 from crisisplan.plan.schema import Runbook
 
 
+SAMPLE_WORDS = {"es": {"title": "El pago falla para algunos clientes", "field": "el dato, en palabras sencillas"}}
+
+
 def sample_incident(runbook: Runbook, plan: Plan) -> Incident:
     """A made-up incident of this runbook, with every field filled in and every checklist item done, to try its
     templates on (crisisplan.comms.claims takes one fact away at a time)."""
@@ -25,6 +28,15 @@ def sample_incident(runbook: Runbook, plan: Plan) -> Incident:
     incident.id = 42  # a stored incident has one; links to its page use it
     for field in runbook.fields:
         incident.fields[field.name] = f"the {field.label.lower()}, in plain words"
+    # the public words in every other language too, as a declared incident has them (a sample marks a language
+    # it has no words for, so a preview never passes one language's words off as another's)
+    for locale in plan.settings.locales:
+        if locale != plan.settings.default_locale:
+            words = SAMPLE_WORDS.get(locale, {})
+            incident.translations[locale] = {
+                "title": words.get("title", f"[{locale}] {incident.title}"),
+                **{f.name: words.get("field", "[{locale}] {label}").format(locale=locale, label=f.label.lower())
+                   for f in runbook.fields if f.public}}
     incident.checklist = {state.name: list(range(len(state.checklist))) for state in runbook.states if state.checklist}
     return incident
 

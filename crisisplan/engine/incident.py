@@ -63,12 +63,15 @@ class Incident:
 
     def public_text(self, name: str, locale: str, default_locale: str, fallback: str | None = None) -> str | None:
         """`title` or a public field in that language: the default locale's own words (`title`, `fields`), else
-        its translation, else the fallback locale's; None when the language lacks it and no fallback has it."""
+        its translation, else the fallback locale's; None when the language lacks it and no fallback has it, or
+        when the field itself has no value."""
         def own(lang: str) -> str | None:
             if lang == default_locale:
                 return self.title if name == "title" else self.fields.get(name)
             return (self.translations.get(lang) or {}).get(name)
 
+        if name != "title" and not (self.fields.get(name) or "").strip():
+            return None  # the field is the fact; a translation without it says nothing (it was cleared)
         found = own(locale)
         if not found and fallback and fallback != locale:
             found = own(fallback)

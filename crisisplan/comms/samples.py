@@ -13,7 +13,6 @@ from crisisplan.plan.checks import draft_sites
 from crisisplan.plan.load import Plan
 from crisisplan.plan.schema import Runbook
 
-
 SAMPLE_WORDS = {"es": {"title": "El pago falla para algunos clientes", "field": "el dato, en palabras sencillas"}}
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import markdown
 
 from crisisplan.duration import format_duration
+from crisisplan.plan.languages import public_hours
 from crisisplan.plan.load import Plan
 
 CSS = """
@@ -49,12 +50,12 @@ def source(plan: Plan, diagram_ref: dict[str, str]) -> str:
            f"it when our own systems are down.\n",
            "## Who we are and where people get help\n",
            _table(["", ""], [["Help", org.help_url], ["Status page", org.status_url], ["E-mail", org.support_email],
-                             ["Phone", org.phone], ["Support hours", org.support_hours],
+                             ["Phone", org.phone], ["Phone hours", public_hours(s)],
                              ["Time zone", org.time_zone], ["Languages", ", ".join(s.locales)]])]
     if s.support:
         out += ["## Channels: hours and first answer\n",
                 _table(["Channel", "Hours", "Time zone", "First answer within"],
-                       [[c.label, c.hours, c.time_zone or org.time_zone, format_duration(c.response)]
+                       [[_every(c.label, c.labels), c.hours, c.time_zone or org.time_zone, format_duration(c.response)]
                         for c in s.support])]
     roles = {r.name: r for rb in plan.runbooks.values() for r in rb.roles}
     out += ["## People and roles\n",
@@ -73,7 +74,8 @@ def source(plan: Plan, diagram_ref: dict[str, str]) -> str:
     if s.components:
         out += ["## Components on the status page\n",
                 _table(["Component", "Group", "Description"],
-                       [[c.label, c.group, c.description] for c in s.components])]
+                       [[_every(c.label, c.labels), _every(c.group, c.group_labels), c.description]
+                        for c in s.components])]
     for rb in plan.runbooks.values():
         out += [f"## Runbook: {rb.title}\n", f"`{rb.id}`, version {rb.version}. {rb.description}\n"]
         if rb.incident_audience != "public" or rb.audiences:
@@ -149,3 +151,8 @@ def write(plan: Plan, fmt: str, out: Path) -> list[Path]:
 
     HTML(string=page, base_url=str(plan.root)).write_pdf(out)
     return [out]
+
+
+def _every(default: str, labels: dict[str, str]) -> str:
+    """A name in each language the plan gives it: `Checkout / Pago del pedido`."""
+    return " / ".join(dict.fromkeys([default, *labels.values()]))

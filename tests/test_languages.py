@@ -245,3 +245,21 @@ def test_a_cleared_field_takes_its_translations_with_it(services) -> None:
     incident = services.incident(view.id)
     assert localized(services.plan.settings, incident, "impact", "es") == ""  # the fact is gone in every language
     assert localized(services.plan.settings, incident, "title", "es") == TITLE_ES
+
+
+def test_new_words_in_the_default_language_outdate_their_translations(strict) -> None:
+    services = strict
+    view = declare_both(services)
+    services.set_fields(view.id, {"impact": "Searches fail."}, "ana")
+    incident = services.incident(view.id)
+    assert incident.translations == {"es": {"title": TITLE_ES}}  # the Spanish impact said the old words
+    assert "translation_outdated" in [e.kind for e in services.timeline(view.id)]
+    [ack] = services.posts(view.id)
+    services.redraft_post(ack.id, "ana")
+    review(services, ack.id, "ana")
+    with pytest.raises(ReviewError, match="missing in es: impact"):
+        services.publish_post(ack.id, "ana")
+    services.translate(view.id, "es", {"impact": "Las búsquedas fallan."}, "ana")
+    services.redraft_post(ack.id, "ana")
+    review(services, ack.id, "ana")
+    assert services.publish_post(ack.id, "ana").status == "published"

@@ -25,7 +25,7 @@ from crisisplan.comms.render import Renderer
 from crisisplan.engine import Event, Incident, IncidentMachine, Outcome
 from crisisplan.errors import Conflict, CrisisplanError, NotFound
 from crisisplan.plan.load import Plan
-from crisisplan.services.views import IncidentView, _when
+from crisisplan.services.views import SYSTEM_ACTOR, IncidentView, _when
 from crisisplan.store import audit
 from crisisplan.store.db import Database
 from crisisplan.store.models import IncidentRow, PostRow
@@ -161,6 +161,8 @@ class UnitOfWork:
         row, incident, machine = work.row, work.incident, work.machine
         row.severity, row.title, row.state = incident.severity, incident.title, incident.state
         row.is_drill, row.components = incident.is_drill, list(incident.components)
+        if not work.new:
+            self._drop_outdated_translations(work, dict((row.doc or {}).get("fields") or {}))
         row.doc = incident.to_record()
         row.escalations = incident.escalations
         row.declared_at, row.state_entered_at = incident.declared_at, incident.state_entered_at
@@ -177,6 +179,17 @@ class UnitOfWork:
         incident.id = row.id  # drafts link to the incident's own page
         audit.append(work.session, row, work.events[work.saved:])
         work.saved = len(work.events)
+
+    def _drop_outdated_translations(self, work: Work, before: dict[str, str]) -> None:
+        """A field whose words changed in the default language takes its translations with it: they said the old
+        words. The language then lacks it (held, or the fallback's words) until it is given again."""
+        changed = {name for name, value in work.incident.fields.items() if before.get(name, "") != value}
+        dropped = {loc: sorted(changed & set(words)) for loc, words in work.incident.translations.items()}
+        for locale, names in dropped.items():
+            if names:
+                work.incident.translations[locale] = {k: v for k, v in work.incident.translations[locale].items()
+                                                      if k not in changed}
+                work.note("translation_outdated", SYSTEM_ACTOR, locale=locale, fields=names)
 
     def _to_engine(self, row: IncidentRow, machine: IncidentMachine) -> Incident:
         if row.state not in machine.states:

@@ -15,7 +15,7 @@ from crisisplan.cli import main
 from crisisplan.drills.scenario import check_scenarios
 from crisisplan.plan.load import load_plan
 from crisisplan.services.drill_runs import play
-from tests.walk import publish_reviewed
+from tests.walk import publish_reviewed, satisfy, take
 
 PLAN = load_plan(SHIPPED_PLAN)
 SCENARIOS, PROBLEMS = check_scenarios(PLAN)
@@ -79,7 +79,10 @@ def test_reports_in_markdown_with_an_svg_chart_and_in_html(runner, tmp_path: Pat
     assert "## What to improve" in text and "nothing: every check passed" in text
     svg = ElementTree.parse(tmp_path / "drill.svg").getroot()
     circles = svg.findall(".//{http://www.w3.org/2000/svg}circle")
-    assert len(circles) == 10  # one dot a published post
+    # one dot a published post; each public step is its post, so the script publishes: acknowledge (+6m),
+    # holding_reply (+25m), cause (+48m), five updates (+1h15m every 25m to +2h55m), the update that takes
+    # 'mitigate' (+3h12m) and resolve (+3h38m): 1 + 1 + 1 + 5 + 1 + 1 = 10
+    assert len(circles) == 10
     assert runner.invoke(main, ["drill", "run", "complaint_storm", "--report", str(page)]).exit_code == 0
     html = page.read_text(encoding="utf-8")
     assert "<h2>What to improve</h2>" in html and "around the review" in html and "<svg" in html
@@ -95,6 +98,8 @@ def test_the_history_keeps_scores_and_the_console_shows_the_trend(runner, app, c
     runner.invoke(main, ["drill", "run", "checkout_outage", "--repeat", "2"])
     login(client, "vera")
     page = client.get("/console/drills").get_data(as_text=True)
+    # complaint_storm: 9 checks, acknowledge, promises, cadence, checklists, escalations and the +0m reply pass (6),
+    # tone 1 - 1 / (2 × 6 posts) = 0.917, approval and the executive inject fail: 6.917 / 9 = 76.9, so 77
     assert "score trend: 77, 77" in page and "complaints" in page and "around the review" in page
     assert "<td>2</td><td>100</td>" in page  # the batch of two, recorded once with its mean
 
@@ -187,6 +192,11 @@ def test_a_live_drill_from_the_console(app, client, services, clock) -> None:
     assert client.get(f"/console/incidents/{incident_id}/sandbox").status_code == 404  # nothing published yet
     reply = next(p for p in services.posts(incident_id) if p.kind == "holding_reply")
     publish_reviewed(services, reply.id, "carmen")
+    # the holding reply goes to the complainant alone (a private post): still nothing public to show
+    assert client.get(f"/console/incidents/{incident_id}/sandbox").status_code == 404
+    satisfy(services, incident_id, "judge_legitimate", "carmen")
+    take(services, incident_id, "judge_legitimate", "carmen")
+    publish_reviewed(services, services.draft_post(incident_id, "update", "carmen").id, "carmen")  # in public
     sandbox = client.get(f"/console/incidents/{incident_id}/sandbox").get_data(as_text=True)
     assert "DRILL SANDBOX" in sandbox and "[DRILL]" in sandbox
     assert "delivery complaints" not in client.get("/").get_data(as_text=True)

@@ -61,12 +61,18 @@ def publish_kind(services: Services, incident_id: int, kind: str, actor: str = "
     raise AssertionError(f"no '{kind}' draft appeared")
 
 
-def take(services: Services, incident_id: int, trigger: str, actor: str = "tester") -> IncidentView:
-    """Take a runbook step as a person does: a public step by publishing its post, any other by its trigger."""
+def take(services: Services, incident_id: int, trigger: str, actor: str = "tester",
+         fields: dict[str, str] | None = None) -> IncidentView:
+    """Take a runbook step as a person does: a public step by publishing its post, any other by its trigger.
+
+    `fields` are set first, as `services.trigger(..., fields)` does: for a public step in their own change,
+    so that the post drafted for the step can say them."""
     incident = services.incident(incident_id)
     step = services.machine(incident.runbook_id).runbook.step(incident.state, trigger)
     if step is None or not step.post:
-        return services.trigger(incident_id, trigger, actor)
+        return services.trigger(incident_id, trigger, actor, fields)
+    if fields:
+        services.set_fields(incident_id, fields, actor)
     post = services.draft_for_step(incident_id, trigger, actor)
     publish_reviewed(services, post.id, actor)
     return services.get(incident_id)

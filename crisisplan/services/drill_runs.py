@@ -32,7 +32,7 @@ from crisisplan.plan.load import Plan, load_plan
 from crisisplan.services import Services
 from crisisplan.store.db import Database
 
-AUTHOR, APPROVER = "drill-comms", "drill-approver"
+AUTHOR, APPROVERS = "drill-comms", ("drill-approver", "drill-second-approver")
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # a Monday morning, always: runs are comparable
 
 _template_lock = threading.Lock()
@@ -117,6 +117,8 @@ def _run_until(services: Services, incident_id: int, moment: datetime) -> None:
 
 
 def _act(services: Services, incident_id: int, action: Action) -> None:
+    """One scripted step: set, assign, check, then the trigger (a public step by publishing its post), then
+    the post to publish (unless the trigger's step just published it), then a post around the review."""
     who = action.by
     if action.set and not action.trigger:
         services.set_fields(incident_id, action.set, who)
@@ -127,20 +129,44 @@ def _act(services: Services, incident_id: int, action: Action) -> None:
         todo = [number for number, (_, done) in enumerate(view.checklist, start=1) if not done]
         if todo:
             services.check_items(incident_id, todo, who)
-    if action.trigger:
-        services.trigger(incident_id, action.trigger, who, action.set or None)
-    if action.publish:
+    taken = _take(services, incident_id, action.trigger, action.set, who) if action.trigger else None
+    if action.publish and action.publish != taken:
         pending = [p for p in services.posts(incident_id)
                    if p.kind == action.publish and p.status != approval.PUBLISHED]
         post = pending[-1] if pending else services.draft_post(incident_id, action.publish, AUTHOR)
-        policy = services.policy(services.incident(incident_id))
-        if policy != "none" and post.status == approval.DRAFT:
-            services.submit_post(post.id, AUTHOR)
-        if policy != "none" and services.post(post.id).status == approval.IN_REVIEW:
-            services.approve_post(post.id, APPROVER)
-        services.publish_post(post.id, who)
+        _publish(services, post.id, who)
     if action.external_post:
         services.record_note(incident_id, "external_post", who, text=action.external_post)
+
+
+def _take(services: Services, incident_id: int, trigger: str, fields: dict[str, str], who: str) -> str | None:
+    """Take a runbook step; a public one (acknowledge, resolve…) by publishing its post, whose kind is returned."""
+    incident = services.incident(incident_id)
+    step = services.machine(incident.runbook_id).runbook.step(incident.state, trigger)
+    if step is None or not step.post:
+        services.trigger(incident_id, trigger, who, fields or None)
+        return None
+    if fields:
+        services.set_fields(incident_id, fields, who)  # first: the post drafted for the step says them
+    post = services.draft_for_step(incident_id, trigger, AUTHOR)
+    _publish(services, post.id, who)
+    return step.post
+
+
+def _publish(services: Services, post_id: int, who: str) -> None:
+    """Through the review the severity asks for, then publish: the drill's author submits, and the holder of
+    the role the runbook names for the kind (if assigned), then the drill's approvers, approve until it is."""
+    post = services.post(post_id)
+    incident = services.incident(post.incident_id)
+    role = services.machine(incident.runbook_id).runbook.approval_roles.get(post.kind)
+    named = incident.roles.get(role, "") if role else ""
+    if services.policy(incident) != "none" or named:
+        if post.status == approval.DRAFT:
+            services.submit_post(post.id, AUTHOR)
+        for approver in dict.fromkeys(a for a in (named, *APPROVERS) if a and a != post.author):
+            if services.post(post.id).status == approval.IN_REVIEW:
+                services.approve_post(post.id, approver)
+    services.publish_post(post.id, who)
 
 
 def _describe(action: Action) -> str:

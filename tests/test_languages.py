@@ -263,3 +263,11 @@ def test_new_words_in_the_default_language_outdate_their_translations(strict) ->
     services.redraft_post(ack.id, "ana")
     review(services, ack.id, "ana")
     assert services.publish_post(ack.id, "ana").status == "published"
+
+
+def test_a_spanish_complaint_naming_a_component_in_spanish_joins_its_incident(services) -> None:
+    view = services.declare("outage", "sev2", "Checkout fails", "ana", ["checkout"],
+                            translations={"es": {"title": "El pago falla"}})
+    signal, _ = services.receive_complaint("email", "maria@example.org", 10,
+                                           "El pago del pedido no funciona desde esta mañana", locale="es")
+    assert signal.incident_id == view.id

@@ -119,7 +119,9 @@ class SignalCommands(UnitOfWork):
         settings = self.plan.settings
         rules = settings.signals.complaints
         components = {c.name: c.label for c in settings.components}
-        known = [triage.KnownIncident(v.id, v.title, [components.get(c, c) for c in v.components] + v.components)
+        said = {c.name: [c.label, *c.labels.values()] for c in settings.components}  # in any of our languages
+        known = [triage.KnownIncident(v.id, v.title, [w for c in v.components for w in said.get(c, [c])]
+                                      + v.components)
                  for v in self.status() if not v.is_drill and v.public_status not in (None, "resolved")]
         thresholds = triage.Thresholds(rules.declare_reach, rules.high_reach, rules.burst_count,
                                        int(rules.burst_within.total_seconds() // 60))

@@ -7,13 +7,14 @@ import json
 import pytest
 
 from crisisplan.cli import main
+from tests.walk import take
 
 
 @pytest.fixture
 def chain(services):
     view = services.declare("outage", "sev1", "Checkout fails", "ana", components=["checkout"])
-    services.trigger(view.id, "acknowledge", "bob")
-    services.trigger(view.id, "identify_cause", "bob", {"cause": "Expired certificate"})
+    take(services, view.id, "acknowledge", "bob")
+    take(services, view.id, "identify_cause", "bob", {"cause": "Expired certificate"})
     other = services.declare("complaints", "high", "Angry thread", "cm")
     connection = Raw(services.db)
     yield view.id, other.id, connection

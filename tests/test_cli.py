@@ -22,6 +22,13 @@ def run(runner, *args: str, code: int = 0):
     return result
 
 
+def publish(runner, post_id: int, author: str, approver: str, code: int = 0):
+    """Through the review (sev1: one approval by somebody else), then publish."""
+    run(runner, "post", "submit", str(post_id), "--as", author)
+    run(runner, "post", "approve", str(post_id), "--as", approver)
+    return run(runner, "post", "publish", str(post_id), "--as", author, code=code)
+
+
 def test_the_flow_of_a_sev1_outage(runner) -> None:
     run(runner, "validate")
     assert "outage" in run(runner, "runbooks").output
@@ -32,9 +39,15 @@ def test_the_flow_of_a_sev1_outage(runner) -> None:
     assert declared["acknowledge_by"] is not None
     status = run(runner, "status").output
     assert "Checkout fails for EU customers" in status and "ACK BY" in status
-    run(runner, "trigger", "1", "acknowledge", "--as", "bob")
-    out = json.loads(run(runner, "trigger", "1", "identify_cause", "--set",
-                         "cause=Expired TLS certificate on the payment gateway", "--as", "bob", "--json").output)
+    # a public step is not fired by hand: it is taken by publishing its post, reviewed by a second person
+    refused = run(runner, "trigger", "1", "acknowledge", "--as", "bob", code=1).output
+    assert "'acknowledge' is taken by publishing the 'acknowledge' post, not by hand" in refused
+    publish(runner, 1, "ana", "bob")  # the acknowledgement drafted when ana declared it
+    assert json.loads(run(runner, "show", "1", "--json").output)["state"] == "acknowledged"
+    run(runner, "set", "1", "cause=Expired TLS certificate on the payment gateway", "--as", "bob")
+    cause = json.loads(run(runner, "post", "draft", "1", "cause", "--as", "bob", "--json").output)
+    publish(runner, cause["id"], "bob", "ana")
+    out = json.loads(run(runner, "show", "1", "--json").output)
     assert out["state"] == "cause_identified" and out["next_update_due"] is not None
     timeline = json.loads(run(runner, "timeline", "1", "--json").output)
     assert [e["kind"] for e in timeline if e["kind"] == "state_changed"] == ["state_changed"] * 2
@@ -66,7 +79,12 @@ def test_a_wrong_trigger_lists_what_is_allowed_and_what_blocks(runner) -> None:
     assert "allowed now: acknowledge, dismiss" in result.output
     assert "identify_cause (field 'cause' must be set)" in result.output
     result = run(runner, "trigger", "1", "identify_cause", code=1)
+    assert "'identify_cause' is taken by publishing the 'cause' post, not by hand" in result.output
+    # publishing the cause post takes the step, so its guards are what refuse it
+    cause = json.loads(run(runner, "post", "draft", "1", "cause", "--as", "bob", "--json").output)
+    result = publish(runner, cause["id"], "bob", "ana", code=1)
     assert "'identify_cause' is blocked: field 'cause' must be set" in result.output
+    assert json.loads(run(runner, "post", "show", str(cause["id"]), "--json").output)["status"] == "approved"
     assert "not a trigger" in run(runner, "trigger", "1", "explode", code=1).output
 
 

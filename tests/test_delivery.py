@@ -11,7 +11,7 @@ import pytest
 from crisisplan import SHIPPED_PLAN
 from crisisplan.cli import main
 from crisisplan.comms.approval import ReviewError
-from tests.walk import publish_reviewed
+from tests.walk import publish_reviewed, take
 
 HELP = "Help: https://help.example.com"
 
@@ -24,6 +24,7 @@ def long_update(sentences: int) -> str:
 
 def test_a_post_too_long_for_a_short_social_post_still_goes_everywhere_else(services) -> None:
     view = services.declare("outage", "sev3", "Checkout slow", "ana")  # sev3: no approval needed
+    take(services, view.id, "acknowledge", "ana")  # an update goes out once the incident is acknowledged
     post = services.draft_post(view.id, "update", "ana", text=long_update(6))
     published = services.publish_post(post.id, "ana")
     assert published.status == "published"
@@ -48,8 +49,10 @@ def test_a_blocking_finding_in_the_short_form_withholds_only_the_short_channels(
     view = services.declare("outage", "sev3", "Checkout slow", "ana")
     [ack] = services.posts(view.id)
     assert ack.short_bodies["en"] and ack.short_bodies["es"]
-    services.edit_post(ack.id, "Sorry, checkout is slow, but that is not our fault. Next update by 10:30. "
+    promised = ack.promise_text["en"]  # the short form keeps the time every other text promises
+    services.edit_post(ack.id, f"Sorry, checkout is slow, but that is not our fault. Next update by {promised}. "
                        + HELP, "ana", short=True)
+    services.confirm_locale(ack.id, "es", "ana")  # the Spanish short form still says the same
     published = services.publish_post(ack.id, "ana")
     assert published.channels["social_short"] == "en: blocking finding(s) blame"
     assert published.channels["sms"] == "en: blocking finding(s) blame"
@@ -59,6 +62,7 @@ def test_a_blocking_finding_in_the_short_form_withholds_only_the_short_channels(
 def test_the_runbook_decides_which_rules_block(services) -> None:
     jargon = f"We are sorry. The DNS change is being undone. Next update by 10:30. {HELP}"
     outage = services.declare("outage", "sev3", "Checkout slow", "ana")
+    take(services, outage.id, "acknowledge", "ana")
     post = services.draft_post(outage.id, "update", "ana", text=jargon)
     assert services.publish_post(post.id, "ana").status == "published"  # the plan only warns on jargon
     security = services.declare("security", "sev2", "Data exposed", "ana")

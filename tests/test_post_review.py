@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from crisisplan.comms.approval import ReviewError
+from crisisplan.errors import TriggerNotAllowed
 
 
 def draft(services, severity: str = "sev1", runbook: str = "outage"):
@@ -25,6 +26,13 @@ def security_under_review(services):
     return view
 
 
+def signed_off(services, view) -> None:
+    """Legal and leadership have reviewed the statement: publishing it may now take the step 'disclose'."""
+    services.set_fields(view.id, {"legal_signoff": "lena", "leadership_signoff": "eva"}, "ana")
+    for item in (1, 2, 3):
+        services.check_item(view.id, item, "ana")
+
+
 def test_two_people_the_author_cannot_approve_alone(services) -> None:
     view = security_under_review(services)
     post = next(p for p in services.posts(view.id) if p.kind == "acknowledge")
@@ -32,16 +40,24 @@ def test_two_people_the_author_cannot_approve_alone(services) -> None:
     services.submit_post(post.id, "carmen")
     with pytest.raises(ReviewError, match="cannot approve it"):
         services.approve_post(post.id, "carmen")
-    with pytest.raises(ReviewError, match="needs the approval of a second person"):
+    # two people besides the author, legal counsel one of them (the runbook's approval_roles)
+    with pytest.raises(ReviewError, match="needs the approvals of two people other than its author and the "
+                                          "approval of lena"):
         services.publish_post(post.id, "carmen")
-    assert services.approve_post(post.id, "lena").status == "approved"
+    assert services.approve_post(post.id, "lena").status == "in_review"
+    assert services.approve_post(post.id, "bob").status == "approved"
+    # approved, but the statement is the step 'disclose': it waits for the sign-offs and the review's checklist
+    with pytest.raises(TriggerNotAllowed, match="takes the step 'disclose', which cannot happen yet"):
+        services.publish_post(post.id, "carmen")
+    signed_off(services, view)
     assert services.publish_post(post.id, "carmen").status == "published"
     assert "acknowledge" in services.incident(view.id).published
+    assert services.get(view.id).state == "disclosed"
 
 
 def test_one_approval_and_none(services) -> None:
     _, post = draft(services, "sev1")
-    with pytest.raises(ReviewError, match="needs one approval"):
+    with pytest.raises(ReviewError, match="needs the approval of somebody other than its author"):
         services.publish_post(post.id, "ana")
     with pytest.raises(ReviewError, match="submit it first"):
         services.approve_post(post.id, "bob")
@@ -81,9 +97,11 @@ def test_rejection_needs_a_comment_and_goes_back_to_draft(services) -> None:
 def test_blocking_tone_findings_stop_publication(services) -> None:
     _, post = draft(services, "sev3")
     services.edit_post(post.id, post.bodies["en"] + "\nThat is not the case.\n", "ana")
+    services.confirm_locale(post.id, "es", "ana")  # the Spanish text is not where the finding is
     with pytest.raises(ReviewError, match=r"blocking tone findings: en: \[contradiction\] That is not the case"):
         services.publish_post(post.id, "ana")
     services.edit_post(post.id, post.bodies["en"], "ana")
+    services.confirm_locale(post.id, "es", "ana")
     assert services.publish_post(post.id, "ana").status == "published"
     with pytest.raises(ReviewError, match="cannot be edited"):
         services.edit_post(post.id, "x", "ana")
@@ -107,11 +125,10 @@ def test_a_timer_draft_still_needs_two_people(services, clock) -> None:
     ack = next(p for p in services.posts(view.id) if p.kind == "acknowledge")
     services.submit_post(ack.id, "carmen")
     services.approve_post(ack.id, "lena")
-    services.publish_post(ack.id, "carmen")
-    services.set_fields(view.id, {"legal_signoff": "lena", "leadership_signoff": "eva"}, "ana")
-    for item in (1, 2, 3):
-        services.check_item(view.id, item, "ana")
-    services.trigger(view.id, "disclose", "ana")
+    services.approve_post(ack.id, "bob")
+    signed_off(services, view)
+    services.publish_post(ack.id, "carmen")  # the statement goes out: the incident is disclosed with it
+    assert services.get(view.id).state == "disclosed"
     clock.advance(timedelta(hours=12))
     services.tick()
     update = next(p for p in services.posts(view.id) if p.kind == "update")

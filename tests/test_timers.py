@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from crisisplan.errors import InvalidInput
-from tests.walk import publish_kind, publish_reviewed
+from tests.walk import publish_kind, publish_reviewed, take
 
 
 def kinds(events) -> list[str]:
@@ -35,8 +35,7 @@ def test_acknowledge_deadline_escalates_when_missed(services, clock) -> None:
 def test_publishing_the_acknowledgement_meets_the_deadline(services, clock) -> None:
     view = services.declare("outage", "sev1", "Checkout down", "ana")
     clock.advance(timedelta(minutes=5))
-    publish_kind(services, view.id, "acknowledge", "ana")
-    services.trigger(view.id, "acknowledge", "ana")
+    take(services, view.id, "acknowledge", "ana")  # publishing the acknowledgement takes the step
     assert services.get(view.id).deadline("acknowledge_by") is None
     clock.advance(timedelta(minutes=20))
     fired = services.tick()
@@ -45,11 +44,11 @@ def test_publishing_the_acknowledgement_meets_the_deadline(services, clock) -> N
 
 def test_update_cadence_restarts_with_each_public_post(services, clock) -> None:
     view = services.declare("outage", "sev2", "Slow search", "ana")
-    services.trigger(view.id, "acknowledge", "ana")
+    take(services, view.id, "acknowledge", "ana")
     start = clock.now()
     assert services.get(view.id).deadline("next_update") == start + timedelta(hours=1)
     clock.advance(timedelta(minutes=40))
-    publish_kind(services, view.id, "acknowledge", "ana")
+    take(services, view.id, "post_update", "ana")  # the next public post: an update
     assert services.get(view.id).deadline("next_update") == clock.now() + timedelta(hours=1)
 
 
@@ -60,10 +59,10 @@ def test_a_drafted_promise_moves_to_publication_time(services, clock) -> None:
     [ack] = services.posts(view.id)
     assert ack.next_update_at == start + timedelta(hours=1) and not ack.promise_fixed
     assert "11:00 UTC+1" in ack.bodies["en"] and "11:00 UTC+1" in ack.short_bodies["es"]  # one zone label
-    services.trigger(view.id, "acknowledge", "ana")
     clock.advance(timedelta(minutes=40))
-    publish_reviewed(services, ack.id, "ana")
+    publish_reviewed(services, ack.id, "ana")  # takes the step 'acknowledge' with it
     published = services.post(ack.id)
+    assert services.get(view.id).state == "acknowledged"
     assert published.next_update_at == clock.now() + timedelta(hours=1)
     for text in (*published.bodies.values(), *published.short_bodies.values()):
         assert "11:40 " in text and "11:00" not in text
@@ -74,8 +73,7 @@ def test_a_drafted_promise_moves_to_publication_time(services, clock) -> None:
 
 def test_a_time_the_author_sets_is_kept(services, clock) -> None:
     view = services.declare("outage", "sev2", "Slow search", "ana")
-    publish_kind(services, view.id, "acknowledge", "ana")
-    services.trigger(view.id, "acknowledge", "ana")
+    take(services, view.id, "acknowledge", "ana")
     promised = clock.now() + timedelta(hours=3)
     post = services.draft_post(view.id, "update", "ana", next_update=promised)
     assert post.promise_fixed and "13:00 UTC+1" in post.bodies["en"]
@@ -95,6 +93,7 @@ def test_a_fixed_time_that_has_passed_cannot_go_out(services, clock) -> None:
     from crisisplan.comms.approval import ReviewError
 
     view = services.declare("outage", "sev3", "Slow search", "ana")
+    take(services, view.id, "acknowledge", "ana")  # an update goes out once the incident is acknowledged
     post = services.draft_post(view.id, "update", "ana", next_update=clock.now() + timedelta(minutes=20))
     clock.advance(timedelta(minutes=30))
     with pytest.raises(ReviewError, match="will have passed"):
@@ -109,8 +108,7 @@ def test_a_fixed_time_that_has_passed_cannot_go_out(services, clock) -> None:
 def test_a_promise_turns_at_risk_and_the_update_is_drafted_ahead(services, clock) -> None:
     view = services.declare("outage", "sev1", "Checkout down", "ana")
     services.assign_role(view.id, "communications_lead", "Carmen", "ana")
-    publish_kind(services, view.id, "acknowledge", "ana")
-    services.trigger(view.id, "acknowledge", "ana")
+    take(services, view.id, "acknowledge", "ana")
     due = services.get(view.id).deadline("next_update")
     assert services.get(view.id).promise == "on_track"
     clock.set(due - timedelta(minutes=10))  # the runbook drafts 10 minutes ahead
@@ -149,7 +147,7 @@ def test_the_acknowledgement_deadline_turns_at_risk_then_broken(services, clock)
 def test_missed_update_drafts_one_and_reminds_the_comms_lead(services, clock) -> None:
     view = services.declare("outage", "sev1", "Checkout down", "ana")
     services.assign_role(view.id, "communications_lead", "Carmen", "ana")
-    services.trigger(view.id, "acknowledge", "ana")
+    take(services, view.id, "acknowledge", "ana")
     clock.advance(timedelta(minutes=30))
     [(_, events)] = services.tick()
     reminder = next(e for e in events if e.kind == "reminder" and e.payload["timer"] == "next_update")
@@ -161,21 +159,20 @@ def test_missed_update_drafts_one_and_reminds_the_comms_lead(services, clock) ->
 
 def test_a_24_hour_sev1_incident_keeps_its_cadence(services, clock) -> None:
     view = services.declare("outage", "sev1", "Payments failing", "ana")
-    publish_kind(services, view.id, "acknowledge", "ana")
-    services.trigger(view.id, "acknowledge", "ana")
-    services.trigger(view.id, "identify_cause", "ana", {"cause": "A bad deploy"})
+    take(services, view.id, "acknowledge", "ana")
+    services.set_fields(view.id, {"cause": "A bad deploy"}, "ana")
     published = 0
     end = clock.now() + timedelta(hours=24)
     while clock.now() < end:
         clock.advance(timedelta(minutes=29))  # the team posts a minute early, every time
-        publish_kind(services, view.id, "cause" if published == 0 else "update", "ana")
+        # the cause post takes 'identify_cause', each update after it 'post_update'
+        take(services, view.id, "identify_cause" if published == 0 else "post_update", "ana")
         published += 1
-        services.trigger(view.id, "post_update", "ana")
         assert services.tick() == []  # no reminder: every promise kept
     assert published == 50
     services.set_fields(view.id, {"fix": "Rolled back"}, "ana")
-    services.trigger(view.id, "mitigate", "ana")
-    services.trigger(view.id, "resolve", "ana")
+    take(services, view.id, "mitigate", "ana")
+    take(services, view.id, "resolve", "ana")
     clock.advance(timedelta(days=2))
     [(_, events)] = services.tick()
     assert "post_drafted" in kinds(events)  # the follow-up, after a prudent delay
@@ -205,11 +202,9 @@ def test_severity_change_moves_the_deadlines(services, clock) -> None:
 
 def test_promise_kept_rate_comes_from_the_record(services, clock) -> None:
     view = services.declare("outage", "sev1", "Checkout down", "ana")
-    publish_kind(services, view.id, "acknowledge", "ana")
-    services.trigger(view.id, "acknowledge", "ana")  # promise: an update within 30 minutes
+    take(services, view.id, "acknowledge", "ana")  # promise: an update within 30 minutes
     clock.advance(timedelta(minutes=20))
-    services.trigger(view.id, "post_update", "ana")
-    publish_kind(services, view.id, "update", "ana")  # kept
+    take(services, view.id, "post_update", "ana")  # the update goes out: kept
     clock.advance(timedelta(minutes=31))
     services.tick()  # the next one is broken: the timer fires
     assert services.promises(view.id) == {"kept": 1, "broken": 1, "rate": 0.5}

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 
 from crisisplan.signals.triage import KnownIncident, Thresholds, assess, language
+from tests.walk import take
 
 COMPONENTS = {"checkout": "Checkout", "payments": "Payments", "mobile_app": "Mobile app"}
 T = Thresholds()
@@ -110,7 +111,7 @@ def test_a_holding_reply_promises_the_channels_answer_time_and_trolls_get_none(c
 
 def test_a_complaint_about_an_open_incident_joins_it(complaint, services) -> None:
     view = services.declare("outage", "sev2", "Checkout errors", "ana", ["checkout"])
-    services.trigger(view.id, "acknowledge", "ana")
+    take(services, view.id, "acknowledge", "ana")
     row, _ = complaint("Checkout does not work for me")
     assert row.action == "attached" and row.incident_id == view.id
 

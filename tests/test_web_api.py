@@ -34,11 +34,25 @@ def test_the_incident_and_post_flow(client, tokens) -> None:
     assert call(client, "POST", f"/posts/{ack['id']}/approve", tokens["approver"]).get_json()["status"] == "approved"
     published = call(client, "POST", f"/posts/{ack['id']}/publish", tokens["communicator"]).get_json()
     assert published["status"] == "published" and published["channels"]["status_page"] == ""
-    moved = call(client, "POST", f"/incidents/{incident['id']}/trigger", tokens["responder"],
-                 json={"trigger": "identify_cause", "fields": {"cause": "A full disk"}})
+    assert call(client, "GET", f"/incidents/{incident['id']}", tokens["viewer"]).get_json()["state"] == "acknowledged"
+    # a public step is not fired by hand: it is taken by publishing its post
+    refused = call(client, "POST", f"/incidents/{incident['id']}/trigger", tokens["responder"],
+                   json={"trigger": "identify_cause", "fields": {"cause": "A full disk"}})
+    assert refused.status_code == 422 and refused.get_json()["error"]["code"] == "trigger_not_allowed"
+    assert "taken by publishing the 'cause' post" in refused.get_json()["error"]["message"]
+    assert call(client, "POST", f"/incidents/{incident['id']}/fields", tokens["responder"],
+                json={"fields": {"cause": "A full disk"}}).status_code == 200
+    cause = call(client, "POST", f"/incidents/{incident['id']}/posts", tokens["communicator"], json={"kind": "cause"})
+    assert cause.status_code == 201 and "A full disk" in cause.get_json()["bodies"]["en"]
+    cause_id = cause.get_json()["id"]
+    assert call(client, "POST", f"/posts/{cause_id}/submit", tokens["communicator"]).status_code == 200
+    assert call(client, "POST", f"/posts/{cause_id}/approve", tokens["approver"]).get_json()["status"] == "approved"
+    assert call(client, "POST", f"/posts/{cause_id}/publish", tokens["communicator"]).status_code == 200
+    moved = call(client, "GET", f"/incidents/{incident['id']}", tokens["viewer"])
     assert moved.status_code == 200 and moved.get_json()["state"] == "cause_identified"
     timeline = call(client, "GET", f"/incidents/{incident['id']}/timeline", tokens["viewer"]).get_json()
-    assert [e["kind"] for e in timeline].count("state_changed") == 1 and len(timeline[0]["hash"]) == 64
+    # two moves, each with its post: detected → acknowledged, acknowledged → cause_identified
+    assert [e["kind"] for e in timeline].count("state_changed") == 2 and len(timeline[0]["hash"]) == 64
     components = call(client, "GET", "/components", tokens["viewer"]).get_json()
     assert {"name": "website", "label": "Website", "group": "Storefront", "status": "partial_outage"} in components
 

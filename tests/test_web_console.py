@@ -59,19 +59,34 @@ def test_declare_trigger_and_blocked_triggers(client, services) -> None:
     page = client.get(f"/console/incidents/{incident_id}").get_data(as_text=True)
     assert "acknowledge → acknowledged" in page
     assert "<strong>identify_cause</strong> is blocked: field &#39;cause&#39; must be set" in page
-    assert f'src="/console/incidents/{incident_id}/diagram.svg"' in page
+    # the diagram's address names the version shown: a new state is a new image, never a cached one
+    assert f'src="/console/incidents/{incident_id}/diagram.svg?v={services.get(incident_id).version}"' in page
     [ack] = services.posts(incident_id)  # the acknowledgement is drafted by the time the page opens
     assert ack.kind == "acknowledge"
     version = services.get(incident_id).version
-    done = form(client, f"/console/incidents/{incident_id}/trigger",
-                {"trigger": "acknowledge", "version": version}, follow=True)
-    assert "Done: acknowledge." in done.get_data(as_text=True)
+    # a public step is not fired by hand: it is taken by publishing its post
+    refused = form(client, f"/console/incidents/{incident_id}/trigger",
+                   {"trigger": "acknowledge", "version": version}, follow=True).get_data(as_text=True)
+    assert "&#39;acknowledge&#39; is taken by publishing the &#39;acknowledge&#39; post, not by hand" in refused
+    assert services.get(incident_id).version == version
+    assert form(client, f"/console/incidents/{incident_id}/step", {"trigger": "acknowledge"}).status_code == 403
+    login(client, "carmen")  # the step's button opens the acknowledgement drafted on declaring
+    opened = form(client, f"/console/incidents/{incident_id}/step", {"trigger": "acknowledge"})
+    assert opened.headers["Location"].endswith(f"/console/posts/{ack.id}")
+    assert "the incident moves when it goes out" in client.get(opened.headers["Location"]).get_data(as_text=True)
+    form(client, f"/console/posts/{ack.id}/submit")
+    login(client, "lena")
+    form(client, f"/console/posts/{ack.id}/approve")
+    login(client, "carmen")
+    done = form(client, f"/console/posts/{ack.id}/publish", follow=True)
+    assert "Published." in done.get_data(as_text=True)
     stale = form(client, f"/console/incidents/{incident_id}/trigger",
                  {"trigger": "dismiss", "version": version}, follow=True)
     assert "changed since you loaded it" in stale.get_data(as_text=True)
     assert services.get(incident_id).state == "acknowledged"
     svg = client.get(f"/console/incidents/{incident_id}/diagram.svg")
     assert svg.content_type == "image/svg+xml" and b"<svg" in svg.data and b"acknowledged" in svg.data
+    assert svg.headers["Cache-Control"] == "no-cache"
 
 
 def test_a_viewer_sees_but_cannot_act(client) -> None:
@@ -98,7 +113,7 @@ def test_post_editor_review_and_publish(client, services) -> None:
                   follow=True).get_data(as_text=True)
     assert "Saved." in edited and "[blame]" in edited and "not our fault" in edited
     refused = form(client, f"/console/posts/{ack.id}/publish", follow=True).get_data(as_text=True)
-    assert "needs one approval" in refused
+    assert "needs the approval of somebody other than its author" in refused
     stale = form(client, f"/console/posts/{ack.id}/edit", {"body_en": ack.bodies["en"]}, follow=True).get_data(
         as_text=True)
     # the English text changed twice: the Spanish one is stale until edited or confirmed unchanged

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.walk import publish_reviewed
+from tests.walk import publish_reviewed, take
 
 XSS = '<script>alert(1)</script><img src=x onerror="alert(2)"> [click](javascript:alert(3))'
 
@@ -61,6 +61,7 @@ def test_drills_never_appear(client, services) -> None:
 
 def test_user_text_is_never_active_on_the_public_page(client, services) -> None:
     view = services.declare("outage", "sev3", 'Checkout <b onmouseover="x()">fails</b>', "ana", ["checkout"])
+    take(services, view.id, "acknowledge", "ana")  # an update goes out once the incident is acknowledged
     post = services.draft_post(view.id, "update", "ana",
                                text=f"We are sorry. {XSS} Next update by 10:30. https://help.example.com")
     services.publish_post(post.id, "ana")
@@ -71,14 +72,12 @@ def test_user_text_is_never_active_on_the_public_page(client, services) -> None:
 
 
 def test_history_lists_resolved_incidents(client, services) -> None:
-    from tests.walk import publish_kind, satisfy
+    from tests.walk import satisfy
 
-    incident_id = public_incident(services, "Old outage")
-    services.trigger(incident_id, "acknowledge", "ana")
-    services.trigger(incident_id, "identify_cause", "ana", {"cause": "A broken card reader"})
+    incident_id = public_incident(services, "Old outage")  # publishing the acknowledgement takes 'acknowledge'
+    take(services, incident_id, "identify_cause", "ana", {"cause": "A broken card reader"})
     satisfy(services, incident_id, "resolve")
-    services.trigger(incident_id, "resolve", "ana")
-    publish_kind(services, incident_id, "resolve", "ana")
+    take(services, incident_id, "resolve", "ana")  # by publishing the resolve post
     page = client.get("/").get_data(as_text=True)
     assert "All systems operational" in page
     history = page.split("Past incidents (90 days)")[1]

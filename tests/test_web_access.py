@@ -15,7 +15,7 @@ PUBLIC = {"public.status_page", "public.incident_page", "static", "auth.login", 
           "hooks.alertmanager"}  # its own token from the environment: tests/test_alertmanager.py
 SAMPLE = {"incident_id": "1", "post_id": "1", "runbook_id": "outage", "name": "en/update.md.j2",
           "filename": "style.css", "token": "t0ken", "message_id": "1", "page_id": "p", "component_id": "c",
-          "signal_id": "1"}
+          "signal_id": "1", "channel": "email"}
 TOKEN_GUARDED = ("api.", "manageapi.")  # bearer / OAuth tokens, no session
 
 
@@ -98,7 +98,9 @@ def test_each_api_route_refuses_the_role_below(app, client, services, seeded) ->
                 checked += 1
             bad = client.open(url, method=method.upper(), headers={"Authorization": "Bearer cp_nope"})
             assert bad.status_code == 401
-    assert checked == 10  # every API route that changes something
+    # every API route that changes something: declare, trigger, fields, signals, draft, edit, confirm-locale,
+    # submit, approve, reject, publish
+    assert checked == 11
 
 
 def test_every_page_renders_for_an_admin(app, client, seeded) -> None:

@@ -173,11 +173,12 @@ def main() -> None:
     if args.http_sink:
         return http_sink(args.http_sink)
 
-    server, started_pg = os.environ.get("CRISISPLAN_TEST_POSTGRES", ""), False
+    server, started_pg = os.environ.get("CRISISPLAN_TEST_POSTGRES", ""), ""
     if "postgresql" in args.database and not server:
         out = subprocess.run(["bash", str(ROOT / "scripts/postgres.sh"), "start"], check=True, capture_output=True,
                              text=True).stdout
-        server, started_pg = out.strip().split("=", 1)[1], True
+        exported = dict(line.removeprefix("export ").split("=", 1) for line in out.strip().splitlines())
+        server, started_pg = exported["CRISISPLAN_TEST_POSTGRES"], exported["CRISISPLAN_PG_DIR"]
     scratch = Path(tempfile.mkdtemp(prefix="crisisplan-fanout-"))
     rows = []
     try:
@@ -196,7 +197,7 @@ def main() -> None:
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
         if started_pg:
-            subprocess.run(["bash", str(ROOT / "scripts/postgres.sh"), "stop"], check=False)
+            subprocess.run(["bash", str(ROOT / "scripts/postgres.sh"), "stop", started_pg], check=False)
 
     print(f"\n{'channel':<8} {'database':<10} {'workers':>7} {'messages':>8} {'received':>8} {'publish':>9} "
           f"{'all sent':>9} {'msg/s':>7} {'target':>8}")

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # A throw-away PostgreSQL cluster on a loopback port, for the test suite and the benchmarks.
 #   eval "$(bash scripts/postgres.sh start)"   installs PostgreSQL with apt-get when missing, starts a cluster
-#                                              in a temporary folder, exports CRISISPLAN_TEST_POSTGRES (a URL)
-#   bash scripts/postgres.sh stop              stops it and removes the folder
+#                                              in a temporary folder of its own, exports CRISISPLAN_TEST_POSTGRES
+#                                              (a URL) and CRISISPLAN_PG_DIR (that folder)
+#   bash scripts/postgres.sh stop [DIR]        stops the cluster in DIR (default $CRISISPLAN_PG_DIR), removes it
+# Each start has its own folder and port: two runs on one machine never stop each other's servers.
 # The cluster trades durability for speed (fsync off): it holds nothing worth keeping.
 set -euo pipefail
-state=${TMPDIR:-/tmp}/crisisplan-postgres.dir
 
 bindir() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1; }
 
@@ -23,7 +24,6 @@ case "${1:-}" in
         { echo "could not install postgresql" >&2; exit 1; }
     fi
     bin=$(bindir)
-    [ -f "$state" ] && bash "$0" stop >/dev/null 2>&1 || true
     dir=$(mktemp -d "${TMPDIR:-/tmp}/crisisplan-pg.XXXXXX")
     [ "$(id -u)" -eq 0 ] && chown postgres: "$dir"
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -32,14 +32,15 @@ case "${1:-}" in
     as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -o \
       "-h 127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
       start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
-    echo "$dir" > "$state"
     echo "export CRISISPLAN_TEST_POSTGRES=postgresql+psycopg://postgres@127.0.0.1:$port/postgres"
+    echo "export CRISISPLAN_PG_DIR=$dir"
     ;;
   stop)
-    [ -f "$state" ] || exit 0
-    dir=$(cat "$state")
+    dir=${2:-${CRISISPLAN_PG_DIR:-}}
+    case "$dir" in ""|/) exit 0 ;; esac
+    [ -d "$dir/data" ] || exit 0
     as_owner "$(bindir)/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
-    rm -rf "$dir" "$state"
+    rm -rf "$dir"
     ;;
   *) echo "usage: $0 start|stop" >&2; exit 2 ;;
 esac

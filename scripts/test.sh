@@ -15,8 +15,8 @@ for database in $databases; do
     postgresql)
       echo "== the test suite on PostgreSQL" >&2
       started=$(bash scripts/postgres.sh start)
-      trap 'bash scripts/postgres.sh stop' EXIT
       eval "$started"
+      trap 'bash scripts/postgres.sh stop "$CRISISPLAN_PG_DIR"' EXIT
       .venv/bin/python -m pytest "$@" ;;
     *) echo "unknown database '$database' in CRISISPLAN_TEST_DATABASES (sqlite, postgresql)" >&2; exit 2 ;;
   esac

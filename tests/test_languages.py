@@ -132,7 +132,9 @@ def _copy_plan(tmp_path: Path, change) -> Path:
     import shutil
 
     root = tmp_path / "plan"
-    shutil.copytree(SHIPPED_PLAN, root, ignore=shutil.ignore_patterns("instance", "*.db"))
+    for name in ("runbooks", "templates"):  # the plan alone: not the checkout's .git, .venv or instance
+        shutil.copytree(SHIPPED_PLAN / name, root / name)
+    shutil.copy(SHIPPED_PLAN / "plan.yaml", root / "plan.yaml")
     data = yaml.safe_load((root / "plan.yaml").read_text())
     change(data)
     (root / "plan.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))

@@ -119,7 +119,7 @@ def test_the_spanish_page_of_an_incident_declared_in_both_languages_has_no_engli
         public.goto(path)
         # the browser tests share this server: incidents other tests declared in English alone show in
         # English (the plan's fallback); this test judges its own incident and the page around it
-        public.evaluate("""id => document.querySelectorAll('article.incident, section p').forEach(node => {
+        public.evaluate(r"""id => document.querySelectorAll('article.incident, section p').forEach(node => {
             const link = node.querySelector('a[href*="/incidents/"]');
             if (link && link.getAttribute('href').match(/incidents\/(\d+)/)[1] !== String(id)) node.remove(); })""",
                         incident_id)

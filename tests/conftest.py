@@ -80,3 +80,15 @@ def app(services: Services):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def smtp(monkeypatch: pytest.MonkeyPatch):
+    """A real SMTP server on loopback (aiosmtpd), with crisisplan's SMTP settings pointing at it."""
+    from tests.mailbox import SmtpServer
+
+    server = SmtpServer()
+    for name, value in server.env().items():
+        monkeypatch.setenv(name, value)
+    yield server
+    server.stop()

@@ -8,17 +8,7 @@ import pytest
 
 from crisisplan.comms.approval import ReviewError
 from crisisplan.publish import outbox
-from tests.mailbox import SmtpServer
 from tests.test_outbox import hooked, receiver  # noqa: F401 - the fixtures: a plan with webhooks, an HTTP receiver
-
-
-@pytest.fixture
-def smtp(monkeypatch):
-    server = SmtpServer()
-    for name, value in server.env().items():
-        monkeypatch.setenv(name, value)
-    yield server
-    server.stop()
 
 
 def test_under_policy_one_the_author_cannot_approve_alone(services) -> None:

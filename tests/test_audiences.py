@@ -15,7 +15,6 @@ import pytest
 from crisisplan.cli import main
 from crisisplan.comms import approval
 from crisisplan.comms.render import format_moment
-from tests.mailbox import SmtpServer
 from tests.test_email import confirmed, deliver, link, subscribe
 from tests.test_outbox import hooked, receiver  # noqa: F401,F811 - the fixtures: a plan with webhooks, an HTTP receiver
 from tests.walk import publish_reviewed, satisfy, take
@@ -25,15 +24,6 @@ HANDLE, ADDRESS, PHONE = "@maria", "maria.lopez@example.net", "+34 612 345 678"
 TEXT = (f"Soy {HANDLE} en redes. Me habéis cobrado dos veces el pedido y nadie me responde. Escribidme a {ADDRESS} "
         f"o llamad al {PHONE}.")
 TZ = "Europe/Madrid"
-
-
-@pytest.fixture
-def smtp(monkeypatch):
-    server = SmtpServer()
-    for name, value in server.env().items():
-        monkeypatch.setenv(name, value)
-    yield server
-    server.stop()
 
 
 def leaks(text: str) -> list[str]:

@@ -7,21 +7,10 @@ import re
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-import pytest
 from sqlalchemy import select
 
 from crisisplan.publish import outbox
 from crisisplan.store.models import OutboxRow
-from tests.mailbox import SmtpServer
-
-
-@pytest.fixture
-def smtp(monkeypatch):
-    server = SmtpServer()
-    for name, value in server.env().items():
-        monkeypatch.setenv(name, value)
-    yield server
-    server.stop()
 
 
 def deliver(services) -> outbox.Result:

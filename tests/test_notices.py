@@ -16,18 +16,8 @@ from crisisplan import SHIPPED_PLAN
 from crisisplan.plan.load import load_plan
 from crisisplan.publish import outbox
 from crisisplan.services import Services
-from tests.mailbox import SmtpServer
 from tests.test_outbox import Receiver
 from tests.walk import satisfy, take
-
-
-@pytest.fixture
-def smtp(monkeypatch):
-    server = SmtpServer()
-    for name, value in server.env().items():
-        monkeypatch.setenv(name, value)
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -104,10 +104,14 @@ class UnitOfWork:
             post = session.get(PostRow, post_id)
             if post is None:
                 raise NotFound(f"no post {post_id}; `crisisplan posts INCIDENT` lists them")
+            row = self._locked(session, post.incident_id)
+            # read the post again under its incident's lock: whoever held the lock first has committed by now
+            # (on PostgreSQL the first read can predate it), so two people publishing at once find it out
+            session.refresh(post)
             if expected_version is not None and post.version != expected_version:
                 raise Conflict(f"post {post_id} changed since you opened it (version {expected_version}, "
                                f"now {post.version}); nothing of your change was applied — reload and compare")
-            work = self._open(session, self._locked(session, post.incident_id))
+            work = self._open(session, row)
             yield work, post
             post.updated_at = work.clock.now()
             self._finish(work)

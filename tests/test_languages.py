@@ -9,13 +9,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import yaml
 
 from crisisplan import SHIPPED_PLAN
 from crisisplan.comms.approval import ReviewError
 from crisisplan.comms.render import format_moment
 from crisisplan.errors import InvalidInput
 from crisisplan.plan.load import check_plan
+from tests.plans import plan_copy
 from tests.walk import review
 
 TITLE_EN, TITLE_ES = "Search is slow for some customers", "La búsqueda va lenta para algunos clientes"
@@ -129,16 +129,8 @@ def test_labels_per_language_in_the_shipped_plan(plan) -> None:
 
 
 def _copy_plan(tmp_path: Path, change) -> Path:
-    import shutil
 
-    root = tmp_path / "plan"
-    for name in ("runbooks", "templates"):  # the plan alone: not the checkout's .git, .venv or instance
-        shutil.copytree(SHIPPED_PLAN / name, root / name)
-    shutil.copy(SHIPPED_PLAN / "plan.yaml", root / "plan.yaml")
-    data = yaml.safe_load((root / "plan.yaml").read_text())
-    change(data)
-    (root / "plan.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
-    return root
+    return plan_copy(tmp_path / "plan", change)  # the plan alone: not the checkout's .git, .venv or instance
 
 
 def test_validate_warns_when_the_support_hours_contradict_the_phone_channel(tmp_path) -> None:

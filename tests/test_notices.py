@@ -5,17 +5,15 @@ over, the same dedup_key is resolved. Everything goes through the outbox, writte
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import yaml
 
-from crisisplan import SHIPPED_PLAN
 from crisisplan.plan.load import load_plan
 from crisisplan.publish import outbox
 from crisisplan.services import Services
+from tests.plans import plan_copy
 from tests.test_outbox import Receiver
 from tests.walk import satisfy, take
 
@@ -30,14 +28,9 @@ def receiver():
 @pytest.fixture
 def paged(tmp_path: Path, db, clock, receiver, monkeypatch) -> Services:
     """The shipped plan with a PagerDuty webhook (routing key from the environment) and a JSON one."""
-    plan = tmp_path / "plan"
-    for name in ("runbooks", "templates"):
-        shutil.copytree(SHIPPED_PLAN / name, plan / name)
-    settings = yaml.safe_load((SHIPPED_PLAN / "plan.yaml").read_text(encoding="utf-8"))
-    settings["webhooks"] = [
+    plan = plan_copy(tmp_path / "plan", lambda settings: settings.update(webhooks=[
         {"name": "oncall", "url": receiver.url + "/v2/enqueue", "format": "pagerduty", "routing_key_env": "PD_KEY"},
-        {"name": "ops", "url": receiver.url + "/ops"}]
-    (plan / "plan.yaml").write_text(yaml.safe_dump(settings), encoding="utf-8")
+        {"name": "ops", "url": receiver.url + "/ops"}]))
     monkeypatch.setenv("PD_KEY", "R0UT1NGKEY0000000000000000000000")
     return Services(load_plan(plan), db, clock)
 

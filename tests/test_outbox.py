@@ -18,6 +18,7 @@ from crisisplan import SHIPPED_PLAN
 from crisisplan.plan.load import load_plan
 from crisisplan.publish import outbox
 from crisisplan.services import Services
+from tests.plans import plan_copy
 
 
 class Receiver:
@@ -54,14 +55,10 @@ def receiver():
 
 @pytest.fixture
 def hooked(tmp_path: Path, db, clock, receiver, monkeypatch) -> Services:
-    plan = tmp_path / "plan"
-    for name in ("runbooks", "templates"):
-        shutil.copytree(SHIPPED_PLAN / name, plan / name)
-    settings = yaml.safe_load((SHIPPED_PLAN / "plan.yaml").read_text(encoding="utf-8"))
-    settings["webhooks"] = [{"name": "ops", "url": receiver.url + "/ops", "secret_env": "OPS_SECRET"},
-                            {"name": "chat", "url": receiver.url + "/chat", "format": "slack", "drills": True}]
-    settings["delivery"] = {"give_up_after": "1h"}
-    (plan / "plan.yaml").write_text(yaml.safe_dump(settings), encoding="utf-8")
+    plan = plan_copy(tmp_path / "plan", lambda settings: settings.update(
+        webhooks=[{"name": "ops", "url": receiver.url + "/ops", "secret_env": "OPS_SECRET"},
+                  {"name": "chat", "url": receiver.url + "/chat", "format": "slack", "drills": True}],
+        delivery={"give_up_after": "1h"}))
     monkeypatch.setenv("OPS_SECRET", "s3cret")
     return Services(load_plan(plan), db, clock)
 

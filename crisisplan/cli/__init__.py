@@ -7,7 +7,8 @@ one clear message on stderr and a non-zero exit, never a traceback.
 registers its commands on `main`.
 """
 
-from crisisplan.cli import accounts, audit, delivery, drills, incidents, plan, posts, serve, signals
+from crisisplan.cli import accounts, audit, delivery, drills, incidents, plan, posts, review, serve, signals
 from crisisplan.cli.shared import main
 
-__all__ = ["accounts", "audit", "delivery", "drills", "incidents", "main", "plan", "posts", "serve", "signals"]
+__all__ = ["accounts", "audit", "delivery", "drills", "incidents", "main", "plan", "posts", "review", "serve",
+           "signals"]

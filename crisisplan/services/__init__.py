@@ -11,6 +11,7 @@ import os
 
 from crisisplan.clock import Clock
 from crisisplan.plan.load import load_plan
+from crisisplan.services.actions import ActionCommands
 from crisisplan.services.components import ComponentCommands
 from crisisplan.services.drills import DrillCommands
 from crisisplan.services.incidents import IncidentCommands
@@ -20,6 +21,7 @@ from crisisplan.services.posts import PostCommands
 from crisisplan.services.publication import Publication
 from crisisplan.services.reads import Reads
 from crisisplan.services.replies import ReplyReads
+from crisisplan.services.review import ReviewCommands
 from crisisplan.services.signals import SignalCommands
 from crisisplan.services.statuspage import StatuspageChange, StatuspageCommands, StatuspageResult
 from crisisplan.services.subscribers import SubscriberCommands
@@ -42,7 +44,8 @@ __all__ = ["ACK_TIMER", "SYSTEM_ACTOR", "UPDATE_TIMER", "Deadline", "Drafted", "
 
 
 class Services(IncidentCommands, PostCommands, Publication, SubscriberCommands, OutboxCommands, SignalCommands,
-               DrillCommands, ComponentCommands, StatuspageCommands, ReplyReads, NoticeCommands, Reads):
+               DrillCommands, ComponentCommands, StatuspageCommands, ReplyReads, NoticeCommands, ReviewCommands,
+               ActionCommands, Reads):
     """Everything crisisplan does, one method a use case."""
 
     @classmethod

@@ -155,4 +155,5 @@ class IncidentCommands(UnitOfWork):
                 continue  # somebody changed it meanwhile; the next tick sees the new state
             if work.events:
                 fired.append((incident_id, work.events))
+        self.remind_actions(moment)  # actions.py: follow-up actions due tomorrow or overdue
         return fired

@@ -1,0 +1,133 @@
+"""The post-incident review: its figures read from the audit chain, the team's sections, its state.
+
+The figures are computed each time from the chain and the published posts (comms/review.py), never stored,
+so the review cannot say anything the record does not. What the team writes and each move of the review
+(draft → in review → final) is recorded in the incident's audit chain.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import func, select
+
+from crisisplan.comms import approval
+from crisisplan.comms.audience import PUBLIC
+from crisisplan.comms.review import (
+    DRAFT,
+    FINAL,
+    IN_REVIEW,
+    SECTIONS,
+    STATES,
+    ActionLine,
+    Entry,
+    PostFacts,
+    Review,
+    figures,
+)
+from crisisplan.errors import InvalidInput, did_you_mean
+from crisisplan.services.accounts import ROLES
+from crisisplan.services.unit import UnitOfWork
+from crisisplan.store.followup import ActionRow, ReviewRow
+from crisisplan.store.models import AuditEventRow, IncidentRow, PostRow, SignalRow
+
+# who may move a review where: (from, to) -> the least role
+MOVES = {(DRAFT, IN_REVIEW): "responder", (IN_REVIEW, DRAFT): "responder", (IN_REVIEW, FINAL): "approver"}
+
+
+class ReviewCommands(UnitOfWork):
+    """Post-incident reviews: read, written, moved through draft → in review → final."""
+
+    def review(self, incident_id: int) -> Review:
+        """The incident's review: figures from its audit chain, the team's sections and its follow-up actions."""
+        view = self.get(incident_id)  # type: ignore[attr-defined]
+        runbook = self.plan.runbook(view.runbook_id)
+        with self.db.read() as session:
+            row = session.get(IncidentRow, incident_id)
+            entries = [Entry(e.seq, e.at, e.actor, e.kind, json.loads(e.payload)) for e in session.scalars(
+                select(AuditEventRow).where(AuditEventRow.incident_id == incident_id).order_by(AuditEventRow.seq))]
+            posts = list(session.scalars(select(PostRow).where(
+                PostRow.incident_id == incident_id, PostRow.status == approval.PUBLISHED)))
+            complaints = session.scalar(select(func.count(SignalRow.id)).where(
+                SignalRow.incident_id == incident_id, SignalRow.source == "complaint")) or 0
+            stored = session.get(ReviewRow, incident_id)
+            actions = list(session.scalars(select(ActionRow).where(ActionRow.incident_id == incident_id)
+                                           .order_by(ActionRow.due_on, ActionRow.id)))
+            incident = self._to_engine(row, self.machine(row.runbook_id))
+        facts = [self._facts(post, incident, runbook) for post in posts]
+        labels = {c.name: c.label for c in self.plan.settings.components}
+        return Review(
+            incident_id=incident_id, title=view.title, runbook_id=runbook.id, runbook_title=runbook.title,
+            severity=view.severity, state_label=view.state_label, is_drill=view.is_drill,
+            components=[labels.get(c, c) for c in view.components], complaints=complaints,
+            fields={k: v for k, v in view.fields.items() if v}, review_state=stored.state if stored else DRAFT,
+            sections=dict(stored.sections) if stored else {},
+            figures=figures(entries, facts, runbook, self.clock.now()),
+            now=self.clock.now(), time_zone=self.plan.settings.organisation.time_zone,
+            actions=[action_line(a) for a in actions],
+            updated_by=stored.updated_by if stored else "", updated_at=stored.updated_at if stored else None)
+
+    def _facts(self, post: PostRow, incident: Any, runbook: Any) -> PostFacts:
+        """A published post as the review reads it, with the tone warnings it went out with (a blocking
+        finding never goes out, so what is left are warnings the team chose to publish over)."""
+        locale = self.plan.settings.default_locale
+        findings = self.post_findings(post, incident)  # type: ignore[attr-defined]
+        rules = tuple(sorted({f.rule for found in findings.values() for f in found if f.severity != "block"}))
+        return PostFacts(post.id, post.kind, runbook.audience(post.kind) == PUBLIC, post.published_at,
+                         post.bodies.get(locale) or next(iter(post.bodies.values()), ""), rules)
+
+    def write_review(self, incident_id: int, sections: dict[str, str], actor: str) -> Review:
+        """Save the team's own sections of the review (what went well, what did not, why); a final review is
+        not edited."""
+        unknown = sorted(set(sections) - set(SECTIONS))
+        if unknown:
+            raise InvalidInput(f"no review section '{unknown[0]}'; {did_you_mean(unknown[0], SECTIONS)}", unknown[0])
+        with self.change(incident_id) as work:
+            stored = self._stored(work, actor)
+            if stored.state == FINAL:
+                raise InvalidInput(f"the review of incident {incident_id} is final; it is not edited any more",
+                                   "review")
+            changed = {k: v.strip() for k, v in sections.items() if v.strip() != stored.sections.get(k, "")}
+            if changed:
+                stored.sections = {**stored.sections, **changed}
+                stored.updated_at, stored.updated_by = work.clock.now(), actor
+                for name, text in changed.items():
+                    work.note("review_section_written", actor, section=name, text=text)
+        return self.review(incident_id)
+
+    def move_review(self, incident_id: int, to: str, actor: str, role: str | None = None) -> Review:
+        """Move the review: draft → in review → final (or back to draft from review). Final needs the
+        incident resolved, and with `role` given (the console's), an approver."""
+        if to not in STATES:
+            raise InvalidInput(f"a review is {', '.join(STATES)}; not '{to}'", "state")
+        with self.change(incident_id) as work:
+            stored = self._stored(work, actor)
+            least = MOVES.get((stored.state, to))
+            if least is None:
+                raise InvalidInput(f"the review of incident {incident_id} is {STATES[stored.state].lower()}; "
+                                   f"it cannot become {STATES[to].lower()}", "state")
+            if role is not None and ROLES.index(role) < ROLES.index(least):
+                raise InvalidInput(f"making a review {STATES[to].lower()} needs the role {least}", "state")
+            state = work.machine.states[work.incident.state]
+            if to == FINAL and not (state.final or state.public_status == "resolved"):
+                raise InvalidInput(f"incident {incident_id} is {state.label.lower()}; a review is final only "
+                                   "once the incident is resolved", "state")
+            work.note("review_state_changed", actor, **{"from": stored.state, "to": to})
+            stored.state, stored.updated_at, stored.updated_by = to, work.clock.now(), actor
+        return self.review(incident_id)
+
+    def _stored(self, work: Any, actor: str) -> ReviewRow:
+        stored = work.session.get(ReviewRow, work.row.id)
+        if stored is None:
+            stored = ReviewRow(incident_id=work.row.id, state=DRAFT, sections={}, updated_at=work.clock.now(),
+                               updated_by=actor)
+            work.session.add(stored)
+            work.note("review_started", actor)
+        return stored
+
+
+def action_line(row: ActionRow) -> ActionLine:
+    """A follow-up action as reviews, lists and exports show it."""
+    return ActionLine(row.id, row.incident_id, row.title, row.owner, row.due_on, row.state, row.created_at,
+                      row.created_by)

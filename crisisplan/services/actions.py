@@ -76,7 +76,7 @@ class ActionCommands(UnitOfWork):
                 if "due_on" in changes or "owner" in changes:  # a new date or owner: remind again
                     row.reminded_at = row.overdue_sent_at = None
                 row.updated_at = work.clock.now()
-                work.note("action_changed", actor, id=row.id, title=row.title, state=row.state, **changes)
+                work.note("action_changed", actor, **{"id": row.id, "title": row.title, "state": row.state, **changes})
             line = action_line(row)
         return line
 

@@ -28,6 +28,12 @@ def databases(tmp_path_factory: pytest.TempPathFactory) -> Databases:
     pool.close()
 
 
+@pytest.fixture(autouse=True)
+def _instance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test's own instance folder (audit keys, checkpoints), also for the processes it starts."""
+    monkeypatch.setenv("CRISISPLAN_INSTANCE", str(tmp_path))
+
+
 @pytest.fixture
 def db_url(tmp_path: Path, databases: Databases) -> str:
     url = databases.fresh(tmp_path)
@@ -36,8 +42,8 @@ def db_url(tmp_path: Path, databases: Databases) -> str:
 
 
 @pytest.fixture
-def db(db_url: str) -> Database:
-    database = Database(db_url)
+def db(db_url: str, tmp_path: Path) -> Database:
+    database = Database(db_url, instance=tmp_path)  # the audit keys and checkpoints: this test's own
     yield database
     database.dispose()
 

@@ -16,12 +16,12 @@ INCIDENTS = 40
 RACES = 60
 
 
-def _worker(name: str, url: str, barrier, results) -> None:
+def _worker(name: str, url: str, instance, barrier, results) -> None:
     from crisisplan.plan.load import load_plan
     from crisisplan.services import Services
     from crisisplan.store.db import Database
 
-    services = Services(load_plan(SHIPPED_PLAN), Database(url))
+    services = Services(load_plan(SHIPPED_PLAN), Database(url, instance))  # the test's audit keys
     barrier.wait()
     acknowledged, refused, by_hand = [], [], []
     # 1. Both acknowledge every incident: a bare trigger is refused (the step is taken by publishing the
@@ -60,7 +60,8 @@ def test_conflicting_triggers_have_exactly_one_winner(services) -> None:
     url = services.db.url
     context = mp.get_context("spawn")
     barrier, results = context.Barrier(2), context.Queue()
-    workers = [context.Process(target=_worker, args=(n, url, barrier, results)) for n in ("alpha", "beta")]
+    workers = [context.Process(target=_worker, args=(n, url, services.db.instance, barrier, results))
+               for n in ("alpha", "beta")]
     for w in workers:
         w.start()
     outcomes = [results.get(timeout=240) for _ in workers]

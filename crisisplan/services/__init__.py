@@ -12,6 +12,7 @@ import os
 from crisisplan.clock import Clock
 from crisisplan.plan.load import load_plan
 from crisisplan.services.actions import ActionCommands
+from crisisplan.services.audit_trail import AuditReport, AuditTrail
 from crisisplan.services.components import ComponentCommands
 from crisisplan.services.drills import DrillCommands
 from crisisplan.services.incidents import IncidentCommands
@@ -40,12 +41,13 @@ from crisisplan.services.views import (
 from crisisplan.store.db import Database, default_url
 
 __all__ = ["ACK_TIMER", "SYSTEM_ACTOR", "UPDATE_TIMER", "Deadline", "Drafted", "IncidentView", "PublicIncident",
-           "PublicUpdate", "Services", "StatuspageChange", "StatuspageResult", "default_actor", "instance_dir"]
+           "AuditReport", "PublicUpdate", "Services", "StatuspageChange", "StatuspageResult", "default_actor",
+           "instance_dir"]
 
 
 class Services(IncidentCommands, PostCommands, Publication, SubscriberCommands, OutboxCommands, SignalCommands,
                DrillCommands, ComponentCommands, StatuspageCommands, ReplyReads, NoticeCommands, ReviewCommands,
-               ActionCommands, Reads):
+               ActionCommands, Reads, AuditTrail):
     """Everything crisisplan does, one method a use case."""
 
     @classmethod
@@ -54,4 +56,4 @@ class Services(IncidentCommands, PostCommands, Publication, SubscriberCommands, 
         """Load the plan and open (creating or migrating) its database."""
         plan = load_plan(plan_dir)
         url = database_url or default_url(instance_dir(plan.root))
-        return cls(plan, Database(url).ensure_schema(), clock)
+        return cls(plan, Database(url, instance_dir(plan.root)).ensure_schema(), clock)

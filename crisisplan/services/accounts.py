@@ -13,12 +13,16 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from crisisplan.clock import Clock, SystemClock
 from crisisplan.errors import Conflict, CrisisplanError, InvalidInput, NotFound, did_you_mean
+from crisisplan.services.audit_trail import note_admin_in
+from crisisplan.services.views import SYSTEM_ACTOR
 from crisisplan.store.db import Database
 from crisisplan.store.models import TokenRow, UserRow
 
@@ -63,13 +67,18 @@ class Accounts:
         self.db = db
         self.clock = clock or SystemClock()
 
+    def note_admin(self, session: Session, actor: str, action: str, /, **payload: Any) -> None:
+        """Record an admin action on people or tokens in the admin chain, in the same transaction."""
+        note_admin_in(session, self.db, self.clock.now(), actor, action, payload)
+
     # people ------------------------------------------------------------------
     def has_users(self) -> bool:
         """Whether anybody has an account yet (until then, the first admin has to be created)."""
         with self.db.read() as session:
             return session.scalars(select(UserRow.id).limit(1)).first() is not None
 
-    def add_user(self, name: str, role: str, password: str | None = None) -> tuple[Account, str]:
+    def add_user(self, name: str, role: str, password: str | None = None,
+                 actor: str = SYSTEM_ACTOR) -> tuple[Account, str]:
         """Create a person; returns the account and the password (generated when not given)."""
         name, role = name.strip(), check_role(role)
         if not name:
@@ -84,6 +93,7 @@ class Accounts:
                           created_at=self.clock.now(), failed_logins=0, active=True)
             session.add(row)
             session.flush()
+            self.note_admin(session, actor, "user_added", user=row.id, name=row.name, role=row.role)
             return Account(row.id, row.name, row.role), password
 
     def users(self) -> list[UserRow]:
@@ -118,7 +128,7 @@ class Accounts:
         raise refused
 
     # tokens ------------------------------------------------------------------
-    def add_token(self, name: str, role: str) -> tuple[int, str]:
+    def add_token(self, name: str, role: str, actor: str = SYSTEM_ACTOR) -> tuple[int, str]:
         """A new API token: (id, the token). The token is not kept and cannot be shown again."""
         role = check_role(role)
         if not name.strip():
@@ -129,15 +139,17 @@ class Accounts:
                            revoked=False)
             session.add(row)
             session.flush()
+            self.note_admin(session, actor, "token_added", token=row.id, name=row.name, role=row.role)
             return row.id, token
 
-    def revoke_token(self, token_id: int) -> None:
+    def revoke_token(self, token_id: int, actor: str = SYSTEM_ACTOR) -> None:
         """Stop an API token from working, for good."""
         with self.db.write() as session:
             row = session.get(TokenRow, token_id)
             if row is None:
                 raise NotFound(f"no token {token_id}")
             row.revoked = True
+            self.note_admin(session, actor, "token_revoked", token=row.id, name=row.name)
 
     def tokens(self) -> list[TokenRow]:
         """Every API token made, revoked ones too, oldest first (never the token itself: it is not kept)."""

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from crisisplan.comms.statuspage import WORST_FIRST, ComponentStatus
 from crisisplan.errors import InvalidInput, NotFound
+from crisisplan.services.audit_trail import note_admin_in
 from crisisplan.services.unit import UnitOfWork
 from crisisplan.store.models import (
     ComponentStatusRow,
@@ -30,6 +31,8 @@ class ComponentCommands(UnitOfWork):
         if status not in self.COMPONENT_STATUSES:
             raise InvalidInput(f"status must be one of {', '.join(self.COMPONENT_STATUSES)}", field="status")
         with self.db.write() as session:
+            note_admin_in(session, self.db, self.clock.now(), actor, "component_status_set", {"component": name,
+                                                                                           "status": status})
             row = session.get(ComponentStatusRow, name)
             if status == ComponentStatus.OPERATIONAL:
                 if row is not None:

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from crisisplan.duration import format_duration
 from crisisplan.errors import InvalidInput, NotFound
+from crisisplan.services.audit_trail import note_admin_in
 from crisisplan.services.replies import ANSWER_BY, COMPLAINANT
 from crisisplan.services.unit import UnitOfWork
 from crisisplan.signals import SignalAction
@@ -318,6 +319,7 @@ class SignalCommands(UnitOfWork):
             if row is None or row.source != "complaint":
                 raise NotFound(f"no complaint {signal_id}")
             override = {**row.data.get("override", {}), **changes, "by": actor, "at": self.clock.now().isoformat()}
+            note_admin_in(session, self.db, self.clock.now(), actor, "triage_overridden", {"signal": row.id, **changes})
             row.data = {**row.data, "override": override}
             return row
 

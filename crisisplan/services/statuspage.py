@@ -20,6 +20,7 @@ from crisisplan.comms.tone import FINAL_KINDS
 from crisisplan.engine.paths import path_to_status
 from crisisplan.errors import InvalidInput, NotFound
 from crisisplan.plan.schema import Transition
+from crisisplan.services.audit_trail import note_admin_in
 from crisisplan.services.unit import UnitOfWork, Work
 from crisisplan.services.views import Drafted, IncidentView
 from crisisplan.store.models import ComponentStatusRow, PostRow
@@ -183,3 +184,5 @@ class StatuspageCommands(UnitOfWork):
             else:
                 row.status, row.updated_at, row.actor = status, self.clock.now(), actor
             work.note("component_status_set", actor, component=name, status=status)
+            note_admin_in(work.session, self.db, self.clock.now(), actor, "component_status_set",
+                          {"component": name, "status": status, "incident": work.row.id})

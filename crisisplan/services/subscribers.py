@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from crisisplan.errors import InvalidInput, NotFound
 from crisisplan.publish.outbox import OutboxStatus
+from crisisplan.services.audit_trail import note_admin_in
 from crisisplan.services.unit import UnitOfWork
 from crisisplan.store.models import (
     OutboxRow,
@@ -100,12 +101,14 @@ class SubscriberCommands(UnitOfWork):
                 row.status, row.unsubscribed_at = SubscriberStatus.UNSUBSCRIBED, self.clock.now()
             return row
 
-    def remove_subscriber(self, subscriber_id: int) -> SubscriberRow:
-        """Take someone off the list by hand: they get no more posts."""
+    def remove_subscriber(self, subscriber_id: int, actor: str) -> SubscriberRow:
+        """Take someone off the list by hand: they get no more posts (the admin chain keeps who did it)."""
         with self.db.write() as session:
             row = session.get(SubscriberRow, subscriber_id)
             if row is None:
                 raise NotFound(f"no subscriber {subscriber_id}")
+            # the subscriber's id only: an address is personal data, and the chain can never forget it
+            note_admin_in(session, self.db, self.clock.now(), actor, "subscriber_removed", {"subscriber": row.id})
             if row.status != SubscriberStatus.UNSUBSCRIBED:
                 row.status, row.unsubscribed_at = SubscriberStatus.UNSUBSCRIBED, self.clock.now()
             return row

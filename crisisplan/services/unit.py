@@ -181,7 +181,7 @@ class UnitOfWork:
             work.session.add(row)
         work.session.flush()
         incident.id = row.id  # drafts link to the incident's own page
-        audit.append(work.session, row, work.events[work.saved:])
+        audit.append(work.session, row, work.events[work.saved:], self.db.audit_keys)
         work.saved = len(work.events)
 
     def _drop_outdated_translations(self, work: Work, before: dict[str, str]) -> None:

@@ -22,6 +22,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from crisisplan.errors import Conflict, CrisisplanError
+from crisisplan.store.checkpoints import FILE_NAME as CHECKPOINTS_FILE
+from crisisplan.store.checkpoints import CheckpointLog
+from crisisplan.store.keys import AuditKeys
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -77,8 +80,12 @@ class _Checkpointer(threading.Thread):
 
 
 class Database:
-    def __init__(self, url: str):
+    def __init__(self, url: str, instance: Path | None = None):
         self.url = url
+        # the audit keys and the checkpoint file live here, outside the database (None: in memory, no file)
+        self.instance = instance
+        self._audit_keys: AuditKeys | None = None
+        self._checkpoints: CheckpointLog | None = None
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
             path = url.split("///", 1)[-1]
@@ -92,6 +99,30 @@ class Database:
         self._reads = sessionmaker(self.engine, expire_on_commit=False)
         self._writes = sessionmaker(self.engine.execution_options(crisisplan_write=True),
                                     expire_on_commit=False)
+        event.listen(self._writes, "after_commit", self._anchor)
+        event.listen(self._writes, "after_soft_rollback", lambda session, _previous: session.info.clear())
+
+    @property
+    def audit_keys(self) -> AuditKeys:
+        """The keys of the audit chains (store/keys.py), loaded (or created) on first use."""
+        if self._audit_keys is None:
+            self._audit_keys = AuditKeys.load(self.instance)
+        return self._audit_keys
+
+    @property
+    def checkpoints(self) -> CheckpointLog | None:
+        """The signed checkpoint file written after every change of a chain; None for a scratch database."""
+        configured = os.environ.get("CRISISPLAN_AUDIT_CHECKPOINTS", "").strip()
+        if self._checkpoints is None and (configured or self.instance is not None):
+            path = Path(configured) if configured else self.instance / CHECKPOINTS_FILE  # type: ignore[operator]
+            self._checkpoints = CheckpointLog(path, self.audit_keys)
+        return self._checkpoints
+
+    def _anchor(self, session: Session) -> None:
+        """After a commit that grew chains: their new heads go into a signed checkpoint outside the database."""
+        heads = session.info.pop("audit_heads", None)
+        if heads and self.checkpoints is not None:
+            self.checkpoints.safely(heads)
 
     def migrate(self) -> None:
         """Bring the schema to the newest migration (creates the database on first use)."""

@@ -83,6 +83,8 @@ class AuditEventRow(Base):
     payload: Mapped[str] = mapped_column(Text)  # canonical JSON, exactly as hashed
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # the HMAC key the hash was made with (store/keys.py); "" for an event from before keys
+    key_id: Mapped[str] = mapped_column(String(32), default="", server_default="")
 
     __table_args__ = (UniqueConstraint("incident_id", "seq", name="uq_audit_incident_seq"),)
 

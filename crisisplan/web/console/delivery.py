@@ -10,7 +10,7 @@ from crisisplan.duration import format_duration
 from crisisplan.errors import CrisisplanError
 from crisisplan.web import services
 from crisisplan.web.auth import require
-from crisisplan.web.console import bp
+from crisisplan.web.console import actor, bp
 
 
 @bp.route("/delivery")
@@ -36,7 +36,7 @@ def subscribers() -> Any:
         form = request.form
         try:
             if form.get("remove"):
-                row = services().remove_subscriber(int(form["remove"]))
+                row = services().remove_subscriber(int(form["remove"]), actor())
                 flash(f"{row.email} gets no more e-mails.", "ok")
             else:
                 services().subscribe(form.get("email", ""), form.getlist("components"), form.get("locale", ""))

@@ -10,7 +10,7 @@ from crisisplan.errors import CrisisplanError
 from crisisplan.services.accounts import ROLES
 from crisisplan.web import accounts
 from crisisplan.web.auth import require
-from crisisplan.web.console import bp
+from crisisplan.web.console import actor, bp
 
 
 @bp.route("/people", methods=["GET", "POST"])
@@ -21,11 +21,11 @@ def people() -> Any:
         form = request.form
         try:
             if form.get("what") == "token":
-                _, token = accounts().add_token(form.get("name", ""), form.get("role", ""))
+                _, token = accounts().add_token(form.get("name", ""), form.get("role", ""), actor())
                 shown = {"token": token}
             else:
                 account, password = accounts().add_user(form.get("name", ""), form.get("role", ""),
-                                                        form.get("password") or None)
+                                                        form.get("password") or None, actor())
                 shown = {"user": account.name, "password": password if not form.get("password") else ""}
         except CrisisplanError as error:
             flash(str(error), "error")

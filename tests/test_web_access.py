@@ -15,7 +15,7 @@ PUBLIC = {"public.status_page", "public.incident_page", "static", "auth.login", 
           "hooks.alertmanager"}  # its own token from the environment: tests/test_alertmanager.py
 SAMPLE = {"incident_id": "1", "post_id": "1", "runbook_id": "outage", "name": "en/update.md.j2",
           "filename": "style.css", "token": "t0ken", "message_id": "1", "page_id": "p", "component_id": "c",
-          "signal_id": "1", "channel": "email"}
+          "signal_id": "1", "channel": "email", "action_id": "1"}
 TOKEN_GUARDED = ("api.", "manageapi.")  # bearer / OAuth tokens, no session
 
 
@@ -114,5 +114,6 @@ def test_every_page_renders_for_an_admin(app, client, seeded) -> None:
             assert response.status_code == wanted, (path, response.status_code)
             pages += 1
     # login, dashboard, declare, incident (+ diagram, sandbox, injects), timeline (+ .md), post (+ CAP),
-    # plan (+ diagram, template), drills, people
-    assert pages == 19
+    # plan (+ diagram, template), drills, people; review (+ .md, .html, .pdf, .json), actions (+ .csv, .json),
+    # metrics (+ .csv)
+    assert pages == 29

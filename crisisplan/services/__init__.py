@@ -22,7 +22,7 @@ from crisisplan.services.posts import PostCommands
 from crisisplan.services.publication import Publication
 from crisisplan.services.reads import Reads
 from crisisplan.services.replies import ReplyReads
-from crisisplan.services.review import ReviewCommands
+from crisisplan.services.review import MetricsReads, ReviewCommands
 from crisisplan.services.signals import SignalCommands
 from crisisplan.services.statuspage import StatuspageChange, StatuspageCommands, StatuspageResult
 from crisisplan.services.subscribers import SubscriberCommands
@@ -47,7 +47,7 @@ __all__ = ["ACK_TIMER", "SYSTEM_ACTOR", "UPDATE_TIMER", "Deadline", "Drafted", "
 
 class Services(IncidentCommands, PostCommands, Publication, SubscriberCommands, OutboxCommands, SignalCommands,
                DrillCommands, ComponentCommands, StatuspageCommands, ReplyReads, NoticeCommands, ReviewCommands,
-               ActionCommands, Reads, AuditTrail):
+               ActionCommands, MetricsReads, Reads, AuditTrail):
     """Everything crisisplan does, one method a use case."""
 
     @classmethod

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from crisisplan.comms import approval
 from crisisplan.comms.audience import PUBLIC
+from crisisplan.comms.metrics import DURATIONS, IncidentMetrics, minutes, of_incident
 from crisisplan.comms.review import (
     DRAFT,
     FINAL,
@@ -131,3 +132,49 @@ def action_line(row: ActionRow) -> ActionLine:
     """A follow-up action as reviews, lists and exports show it."""
     return ActionLine(row.id, row.incident_id, row.title, row.owner, row.due_on, row.state, row.created_at,
                       row.created_by)
+
+
+class MetricsReads(UnitOfWork):
+    """Response metrics across real incidents (drills have their own scores)."""
+
+    def response_metrics(self) -> list[IncidentMetrics]:
+        """Every real incident's response figures, oldest first: three queries whatever their number."""
+        tz = self.plan.settings.organisation.time_zone
+        with self.db.read() as session:
+            rows = list(session.scalars(select(IncidentRow).where(IncidentRow.is_drill.is_(False))
+                                        .order_by(IncidentRow.declared_at)))
+            ids = [r.id for r in rows]
+            entries: dict[int, list[Entry]] = {}
+            for e in session.scalars(select(AuditEventRow).where(AuditEventRow.incident_id.in_(ids))
+                                     .order_by(AuditEventRow.incident_id, AuditEventRow.seq)):
+                entries.setdefault(e.incident_id, []).append(Entry(e.seq, e.at, e.actor, e.kind, json.loads(e.payload)))
+            posts: dict[int, list[PostRow]] = {}
+            for post in session.scalars(select(PostRow).where(PostRow.incident_id.in_(ids),
+                                                              PostRow.status == approval.PUBLISHED)):
+                posts.setdefault(post.incident_id, []).append(post)
+        result = []
+        now = self.clock.now()
+        for row in rows:
+            runbook = self.plan.runbooks.get(row.runbook_id)
+            if runbook is None or row.id not in entries:
+                continue  # a runbook since removed from the plan: nothing to read its states by
+            facts = [PostFacts(p.id, p.kind, runbook.audience(p.kind) == PUBLIC, p.published_at, "")
+                     for p in posts.get(row.id, [])]
+            result.append(of_incident(row.id, row.title, row.runbook_id, row.severity,
+                                      figures(entries[row.id], facts, runbook, now), tz))
+        return result
+
+    def metrics_csv(self) -> str:
+        """One row an incident: its runbook, severity, month and figures (minutes), for a spreadsheet."""
+        import csv
+        import io
+
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["incident", "title", "runbook", "severity", "month", *(f"{k}_minutes" for k, _ in DURATIONS),
+                         "promises_kept", "promises_broken"])
+        for m in self.response_metrics():
+            writer.writerow([m.id, m.title, m.runbook, m.severity, m.month,
+                             *("" if (v := minutes(getattr(m, k))) is None else v for k, _ in DURATIONS),
+                             m.kept, m.broken])
+        return out.getvalue()

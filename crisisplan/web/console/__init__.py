@@ -114,8 +114,10 @@ from crisisplan.web.console import (  # noqa: E402
     people,
     plan,
     posts,
+    review,
     signals,
     timeline,
 )
 
-__all__ = ["bp", "dashboard", "delivery", "drills", "incidents", "people", "plan", "posts", "signals", "timeline"]
+__all__ = ["bp", "dashboard", "delivery", "drills", "incidents", "people", "plan", "posts", "review", "signals",
+           "timeline"]

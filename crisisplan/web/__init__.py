@@ -25,7 +25,7 @@ CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src '
        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 
 
-SESSIONLESS = ("public", "feeds", "statusapi", "cap", "api", "subscribe", "manageapi", "hooks")
+SESSIONLESS = ("public", "feeds", "statusapi", "cap", "api", "subscribe", "manageapi", "hooks", "checkpoints")
 
 
 class _Sessions(SecureCookieSessionInterface):
@@ -69,6 +69,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     app.config.update(config)
     app.config.setdefault("TICK_SECONDS", float(os.environ.get("CRISISPLAN_TICK_SECONDS", "0")))
+    app.config.setdefault("PUBLISH_CHECKPOINTS", os.environ.get("CRISISPLAN_PUBLISH_CHECKPOINTS") == "1")
     app.extensions["crisisplan"] = services
     if app.config["TICK_SECONDS"] > 0:
         _start_ticker(app, services, app.config["TICK_SECONDS"])
@@ -76,10 +77,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     csrf.init_app(app)
     from crisisplan.web import api, auth, cap, console, feeds, hooks, manageapi, public, statusapi, subscribe
+    from crisisplan.web.checkpoints import bp as checkpoints_bp
 
     auth.init_app(app)
     for blueprint in (auth.bp, console.bp, public.bp, subscribe.bp, feeds.bp, statusapi.bp, cap.bp, api.bp,
-                      manageapi.bp, hooks.bp):
+                      manageapi.bp, hooks.bp, checkpoints_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)  # tokens, not cookies: no CSRF to fear there
     csrf.exempt(subscribe.bp)  # no session to ride on; see subscribe.py

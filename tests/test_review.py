@@ -148,3 +148,19 @@ def test_cli_draft_json_and_files(services, clock, runner, tmp_path) -> None:
     assert out.read_bytes().startswith(b"%PDF")
     result = runner.invoke(main, ["review", "draft", "999"])
     assert result.exit_code == 1 and "no incident 999" in result.output
+
+
+def test_the_demo_has_a_past_incident_with_a_final_review_and_actions(services, runner, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("CRISISPLAN_INSTANCE", str(tmp_path))
+    result = runner.invoke(main, ["demo"])
+    assert result.exit_code == 0 and "played a past incident (#2)" in result.output, result.output
+    past = services.review(2)
+    assert past.review_state == "final" and past.state_label == "Followed up and closed"
+    assert all(past.sections.get(name) for name in ("went_well", "went_badly", "why"))
+    f = past.figures
+    # the script in crisisplan/services/sample.py: acknowledgement out 14m after declaring, the cause 25m after it
+    # was recorded, the update promised for 09:55 UTC out at 10:15 UTC
+    assert f.time_to_first_public == timedelta(minutes=14) and f.causes[0].delay == timedelta(minutes=25)
+    assert (f.kept, f.broken) == (2, 1)
+    assert sorted(a.state for a in services.actions(2)) == ["done", "open", "open"]
+    assert services.verify_incident_audit(2)[1] is None

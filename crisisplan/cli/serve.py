@@ -91,6 +91,11 @@ def demo(plan_dir: str | None, as_json: bool) -> None:
             services.trigger(view.id, "acknowledge", "demo")
         if not as_json:
             click.echo(f"declared a sample incident (#{view.id}) and published its acknowledgement")
+        from crisisplan.services.sample import past_incident
+
+        done = past_incident(services)
+        if not as_json:
+            click.echo(f"played a past incident (#{done}) with its post-incident review and follow-up actions")
     if as_json:
         emit({"admin_password_file": str(secret_file) if secret_file.exists() else None,
                "incidents": len(services.status(include_closed=True))})

@@ -58,7 +58,7 @@ def sections(review: Review) -> list[tuple[str, list[Block]]]:
     def at(moment: datetime | None) -> str:
         return format_moment(moment, "en", review.time_zone) if moment else "—"
 
-    resolved = f"resolved {at(f.resolved_at)}" if f.resolved_at else "not resolved yet"
+    resolved = at(f.resolved_at) if f.resolved_at else "not resolved yet"
     summary = [
         Block("p", f"Incident #{review.incident_id} “{review.title}” ({review.runbook_title}, {review.severity}"
                    f"{', a drill' if review.is_drill else ''}), now {review.state_label.lower()}. "

@@ -4,12 +4,14 @@ the copy fresh. Drills never appear in it."""
 from __future__ import annotations
 
 import functools
+import gzip
 import json
 import threading
 import urllib.request
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import brotli
 import feedparser
 
 from crisisplan.cli import main
@@ -35,8 +37,14 @@ def test_the_export_is_the_public_site_in_files(runner, services, tmp_path: Path
     assert [i["name"] for i in summary["incidents"]] == ["Search is slow"]
     feed = feedparser.parse((out / "feed.atom").read_bytes())
     assert not feed.bozo and feed.entries
-    everything = "".join(p.read_text(encoding="utf-8") for p in out.rglob("*") if p.is_file())
+    plain = [p for p in out.rglob("*") if p.is_file() and p.suffix not in (".gz", ".br")]
+    everything = "".join(p.read_text(encoding="utf-8") for p in plain)
     assert "Rehearsal outage" not in everything
+    # beside every file its gzip and brotli forms, which a web server sends as they are: they decode to its bytes
+    for path in plain:
+        assert gzip.decompress(path.with_name(path.name + ".gz").read_bytes()) == path.read_bytes(), path
+        assert brotli.decompress(path.with_name(path.name + ".br").read_bytes()) == path.read_bytes(), path
+    assert len((out / "index.html.br").read_bytes()) < len((out / "index.html").read_bytes()) / 2
 
     handler = functools.partial(SimpleHTTPRequestHandler, directory=str(out))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)

@@ -35,6 +35,9 @@ CATALOGUE_SECTIONS: dict[str, dict[str, tuple[str, ...]]] = {
             "left", "bad_link", "bad_link_text", "bad_email", "bad_components", "too_many")},
         "confirm_text": ("email",), "confirmed_text": ("email",), "leave_text": ("email",),
         "left_text": ("email",),
+        # the history: the status page's link to it, and /history?month=YYYY-MM
+        **{key: () for key in ("all_history", "none_month", "newer", "older", "month_before", "month_after")},
+        "more_active": ("count",), "history_of": ("month",),
     },
     "email": {
         "why": ("org",), "leave": (), "page": (), "list_name": ("org",), "confirm_subject": ("org",),

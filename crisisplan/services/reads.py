@@ -133,7 +133,10 @@ class Reads(UnitOfWork):
                 raise NotFound(f"no post {post_id}; `crisisplan posts INCIDENT` lists them")
             return post
 
-    def public_incidents(self, days: int = 90, drill_id: int | None = None) -> list[PublicIncident]:
+    def public_incidents(self, days: int = 90, drill_id: int | None = None, *, which: str = "all",
+                         limit: int | None = None, offset: int = 0,
+                         between: tuple[datetime, datetime] | None = None,
+                         incident_id: int | None = None) -> list[PublicIncident]:
         """What the public may see: real incidents with a published public post, open or from the last `days`.
 
         Every public output (page, feeds, CAP, v2 JSON, export) reads this, so this is where a private or
@@ -143,16 +146,19 @@ class Reads(UnitOfWork):
         Drills never appear; `drill_id` asks for one drill alone, for its sandbox page.
         Each update carries the public status the incident had when it went out,
         read from the audit trail.
+
+        So that a page costs the same at any size of history, callers bound what they read:
+        `which` is "all" (open, or declared in the last `days`), "open" or "closed" (closed and
+        declared in the last `days`); `between` (start, end) asks for those declared in that span
+        instead; `limit` and `offset` page through them, newest declared first. `incident_id` asks for
+        that one public incident, whatever its age.
         """
-        since = self.clock.now() - timedelta(days=days)
         with self.db.read() as session:
-            query = select(IncidentRow).where(IncidentRow.last_published_at.is_not(None))
-            if drill_id is None:
-                query = query.where(IncidentRow.is_drill.is_(False)).where(
-                    (IncidentRow.closed.is_(False)) | (IncidentRow.declared_at >= since))
-            else:
-                query = query.where(IncidentRow.id == drill_id, IncidentRow.is_drill.is_(True))
-            rows = list(session.scalars(query.order_by(IncidentRow.declared_at.desc())))
+            query = self._public_query(days, drill_id, which, between, incident_id).order_by(
+                IncidentRow.declared_at.desc(), IncidentRow.id.desc())
+            if limit is not None:
+                query = query.limit(limit).offset(offset)
+            rows = list(session.scalars(query))
             ids = [r.id for r in rows]
             posts = list(session.scalars(select(PostRow).where(
                 PostRow.incident_id.in_(ids), PostRow.status == approval.PUBLISHED).order_by(PostRow.published_at)))
@@ -199,11 +205,40 @@ class Reads(UnitOfWork):
                 components=list(row.components), updates=updates))
         return result
 
+    def _public_query(self, days: int, drill_id: int | None, which: str,
+                      between: tuple[datetime, datetime] | None, incident_id: int | None) -> Any:
+        query = select(IncidentRow).where(IncidentRow.last_published_at.is_not(None))
+        if drill_id is not None:
+            return query.where(IncidentRow.id == drill_id, IncidentRow.is_drill.is_(True))
+        query = query.where(IncidentRow.is_drill.is_(False))
+        if incident_id is not None:
+            return query.where(IncidentRow.id == incident_id)
+        if between is not None:
+            return query.where(IncidentRow.declared_at >= between[0], IncidentRow.declared_at < between[1])
+        recent = IncidentRow.declared_at >= self.clock.now() - timedelta(days=days)
+        if which == "open":
+            return query.where(IncidentRow.closed.is_(False))
+        if which == "closed":
+            return query.where(IncidentRow.closed.is_(True), recent)
+        return query.where(IncidentRow.closed.is_(False) | recent)
+
+    def public_recent(self, limit: int = 50) -> list[PublicIncident]:
+        """Every open public incident and the `limit` most recently declared others, newest first.
+
+        What a feed or a JSON document shows: its cost grows with what is going on now, not with history.
+        """
+        found = {i.id: i for i in self.public_incidents(which="open")}
+        for incident in self.public_incidents(which="closed", limit=limit):
+            found.setdefault(incident.id, incident)
+        return sorted(found.values(), key=lambda i: (i.declared_at, i.id), reverse=True)
+
     def public_stamp(self) -> tuple[Any, ...]:
         """Changes whenever anything the public page shows may have changed."""
         with self.db.read() as session:
-            return (session.scalar(select(func.max(PostRow.published_at))),
-                    session.scalar(select(func.max(IncidentRow.updated_at)).where(IncidentRow.is_drill.is_(False))),
+            # times alone miss two changes within one tick of the clock: the counts and versions catch them
+            return (*session.execute(select(func.max(PostRow.published_at), func.count(PostRow.published_at))).one(),
+                    *session.execute(select(func.max(IncidentRow.updated_at), func.sum(IncidentRow.version))
+                                     .where(IncidentRow.is_drill.is_(False))).one(),
                     # the few statuses set by hand themselves: a change of one shows at once
                     tuple((name, status) for name, status in session.execute(
                         select(ComponentStatusRow.name, ComponentStatusRow.status).order_by(ComponentStatusRow.name))))

@@ -68,7 +68,8 @@ class IncidentRow(Base):
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
-    __table_args__ = (Index("ix_incidents_closed_drill", "closed", "is_drill"),)
+    __table_args__ = (Index("ix_incidents_closed_drill", "closed", "is_drill"),
+                      Index("ix_incidents_public_declared", "is_drill", "declared_at"))
 
 
 class AuditEventRow(Base):

@@ -87,7 +87,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.exempt(subscribe.bp)  # no session to ride on; see subscribe.py
     csrf.exempt(manageapi.bp)  # tokens, like the API
     csrf.exempt(hooks.bp)
-    app.wsgi_app = public.FastPath(app.wsgi_app, lambda: public.cache(app))  # type: ignore[method-assign]
+    # without organisation.status_url, the hosts the feeds may name (a forged Host is refused, never cached)
+    app.config.setdefault("PUBLIC_HOSTS", [h.strip().lower() for h in
+                                           os.environ.get("CRISISPLAN_PUBLIC_HOSTS", "").split(",") if h.strip()])
+    app.wsgi_app = public.FastPath(  # type: ignore[method-assign]
+        app.wsgi_app, lambda: public.cache(app), lambda: not services.plan.settings.organisation.status_url)
 
     @app.after_request
     def _headers(response: Response) -> Response:

@@ -304,7 +304,7 @@ def publish_post(post_id: int) -> Any:
 def components() -> Any:
     from crisisplan.web.public import component_statuses
 
-    statuses = component_statuses(services().public_incidents())
+    statuses = component_statuses(services().public_incidents(which="open"))
     return [{"name": c.name, "label": c.label, "group": c.group, "status": statuses.get(c.name, "operational")}
             for c in services().plan.settings.components]
 

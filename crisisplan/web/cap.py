@@ -13,13 +13,14 @@ import xml.etree.ElementTree as ElementTree
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, abort
 
 from crisisplan.comms.catalogue import catalogue_of
 from crisisplan.comms.markdown import to_text
+from crisisplan.errors import NotFound
 from crisisplan.services import PublicIncident, PublicUpdate
 from crisisplan.web import services
-from crisisplan.web.public import cache, send
+from crisisplan.web.public import cache, public_base, send
 
 bp = Blueprint("cap", __name__)
 CAP = "urn:oasis:names:tc:emergency:cap:1.2"
@@ -30,7 +31,7 @@ CONTENT_TYPE = "application/cap+xml; charset=utf-8"
 
 def _sender() -> str:
     org = services().plan.settings.organisation
-    return org.support_email or (org.status_url or request.url_root).split("//", 1)[-1].strip("/")
+    return org.support_email or public_base().split("//", 1)[-1].strip("/")
 
 
 def _sent(moment: datetime) -> str:
@@ -71,7 +72,7 @@ def alert(incident: PublicIncident, update: PublicUpdate, drill: bool = False) -
     if index > 0:
         before = oldest_first[index - 1]
         _el(root, "references", f"{_sender()},{_identifier(before)},{_sent(before.at)}")
-    base = (org.status_url or request.url_root).rstrip("/")
+    base = public_base()
     for locale, text in update.bodies.items():
         words = _words(locale)
         labels = {c.name: c.label_in(locale, settings.fallback_locale) for c in settings.components}
@@ -97,7 +98,14 @@ def alert(incident: PublicIncident, update: PublicUpdate, drill: bool = False) -
 
 
 def find(post_id: int, drill_id: int | None = None) -> tuple[PublicIncident, PublicUpdate] | None:
-    for incident in services().public_incidents(drill_id=drill_id):
+    if drill_id is None:
+        try:
+            incidents = services().public_incidents(incident_id=services().post(post_id).incident_id)
+        except NotFound:
+            return None
+    else:
+        incidents = services().public_incidents(drill_id=drill_id)
+    for incident in incidents:
         for update in incident.updates:
             if update.id == post_id:
                 return incident, update
@@ -112,10 +120,10 @@ def cap_index() -> Response:
         feed = ElementTree.Element(f"{{{ATOM}}}feed")
         org = services().plan.settings.organisation
         words = _words(services().plan.settings.default_locale)
-        base = (org.status_url or request.url_root).rstrip("/")
+        base = public_base()
         ElementTree.SubElement(feed, f"{{{ATOM}}}title").text = words["index_title"].format(org=org.name)
         ElementTree.SubElement(feed, f"{{{ATOM}}}id").text = f"{base}/cap.xml"
-        pairs = sorted(((i, u) for i in services().public_incidents() for u in i.updates),
+        pairs = sorted(((i, u) for i in services().public_recent(100) for u in i.updates),
                        key=lambda p: p[1].at, reverse=True)[:100]
         newest = pairs[0][1].at.isoformat(timespec="seconds") if pairs else "2026-01-01T00:00:00+00:00"
         ElementTree.SubElement(feed, f"{{{ATOM}}}updated").text = newest
@@ -132,16 +140,18 @@ def cap_index() -> Response:
                                                                "href": f"{base}/cap/{update.id}.xml"})
         return ElementTree.tostring(feed, encoding="utf-8", xml_declaration=True).decode()
 
-    return send(cache().page(("cap",), build), False, "application/atom+xml; charset=utf-8")
+    page = cache().page(("cap", public_base()), build)
+    assert page is not None  # noqa: S101 - the index always renders
+    return send(page, False, "application/atom+xml; charset=utf-8")
 
 
 @bp.route("/cap/<int:post_id>.xml")
 def cap_alert(post_id: int) -> Response:
-    def build() -> str:
+    def build() -> str | None:
         found = find(post_id)
-        return alert(*found).decode() if found else ""
+        return alert(*found).decode() if found else None
 
-    page = cache().page(("cap", post_id), build)
-    if not page.body:
+    page = cache().page(("cap", post_id, public_base()), build)
+    if page is None:
         abort(404)
     return send(page, False, CONTENT_TYPE)

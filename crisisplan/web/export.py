@@ -2,7 +2,8 @@
 by the same views as the live site, for any web server or CDN to serve when the app is down or far away.
 
 Pages go to `index.html` files (`/incidents/7` → `incidents/7/index.html`), other languages under
-`/<lang>/`; language links are rewritten to those folders. Each file is replaced atomically, so a
+`/<lang>/`; language links are rewritten to those folders. Each file has its `.gz` and `.br` beside it,
+compressed once at export. Each file is replaced atomically, so a
 reader never sees half a page while the worker refreshes the export.
 """
 
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from crisisplan.web.pagecache import compressed
 from crisisplan.web.statusapi import DOCUMENTS
 
 
@@ -39,12 +41,17 @@ def _static_links(html: str, path: str, default: str, app_url: str) -> str:
 
 
 def _write(out: Path, name: str, body: bytes) -> None:
+    """The file and, beside it, its `.gz` and `.br` (nginx `gzip_static`/`brotli_static`, a CDN's precompressed
+    files); the plain one last, so a server never offers a compressed file older than it."""
     target = out / name
     target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as temporary:
-        temporary.write(body)
-    os.chmod(temporary.name, 0o644)
-    os.replace(temporary.name, target)
+    gz, br = compressed(body)
+    for path, data in ((target.with_name(target.name + ".gz"), gz), (target.with_name(target.name + ".br"), br),
+                       (target, body)):
+        with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as temporary:
+            temporary.write(data)
+        os.chmod(temporary.name, 0o644)
+        os.replace(temporary.name, path)
 
 
 def export_site(app: Flask, out: Path, app_url: str = "") -> list[str]:

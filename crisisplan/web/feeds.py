@@ -17,7 +17,7 @@ from crisisplan.comms.catalogue import catalogue_of
 from crisisplan.comms.markdown import to_html
 from crisisplan.services import PublicIncident
 from crisisplan.web import services
-from crisisplan.web.public import cache, send
+from crisisplan.web.public import cache, public_base, send
 
 bp = Blueprint("feeds", __name__)
 ATOM = "http://www.w3.org/2005/Atom"
@@ -37,8 +37,7 @@ def _words(locale: str) -> dict[str, str]:
 
 
 def _base() -> str:
-    org = services().plan.settings.organisation
-    return (org.status_url or request.url_root).rstrip("/")
+    return public_base()
 
 
 def _tag(*parts: object) -> str:
@@ -108,28 +107,30 @@ def page_feed() -> Response:
     locale = _locale()
 
     def build() -> str:
-        return atom(services().public_incidents(), _words(locale)["title"].format(org=org.name),
+        return atom(services().public_recent(), _words(locale)["title"].format(org=org.name),
                     "/feed.atom" + _query(locale), _base() + "/" + _query(locale),
                     _tag("feed", *_language_part(locale)), locale).decode()
 
-    return send(cache().page(("feed", locale), build), False, CONTENT_TYPE)
+    page = cache().page(("feed", locale, _base()), build)
+    assert page is not None  # noqa: S101 - the page's feed always renders
+    return send(page, False, CONTENT_TYPE)
 
 
 @bp.route("/incidents/<int:incident_id>/feed.atom")
 def incident_feed(incident_id: int) -> Response:
     locale = _locale()
 
-    def build() -> str:
-        found = [i for i in services().public_incidents() if i.id == incident_id]
+    def build() -> str | None:
+        found = services().public_incidents(incident_id=incident_id)
         if not found:
-            return ""
+            return None
         title = _words(locale)["incident_title"].format(title=found[0].title_in(locale),
                                                          org=services().plan.settings.organisation.name)
         return atom(found, title, f"/incidents/{incident_id}/feed.atom" + _query(locale),
                     f"{_base()}/incidents/{incident_id}" + _query(locale),
                     _tag("incident", incident_id, *_language_part(locale)), locale).decode()
 
-    page = cache().page(("feed", incident_id, locale), build)
-    if not page.body:
+    page = cache().page(("feed", incident_id, locale, _base()), build)
+    if page is None:
         abort(404)
     return send(page, False, CONTENT_TYPE)

@@ -8,16 +8,13 @@ of the database at most once a second per process.
 
 from __future__ import annotations
 
-import hashlib
 import re
-import threading
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
-from email.utils import format_datetime
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from markupsafe import Markup
 
@@ -28,10 +25,18 @@ from crisisplan.comms.render import format_moment
 from crisisplan.plan.languages import public_hours
 from crisisplan.services import PublicIncident
 from crisisplan.web import services
+from crisisplan.web.fastpath import PAGE_KEY, FastPath
+from crisisplan.web.pagecache import DEFAULT_MAX_BYTES, Page, PageCache
+
+__all__ = ["FastPath", "Page", "PageCache", "cache", "public_base", "send"]
 
 bp = Blueprint("public", __name__)
 
 CACHE_CONTROL = "public, max-age=10, s-maxage=10, stale-while-revalidate=30, stale-if-error=600"
+
+PAGE_ACTIVE = 25  # current incidents shown in full on the status page; the rest are on /history
+PAGE_PAST = 50  # past incidents listed on the status page, grouped by day
+HISTORY_PAGE = 100  # incidents on one page of /history
 
 # how plan.yaml writes support hours ("Mon-Fri 08:00-20:00"); the page shows the days in the reader's words
 PLAN_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -42,60 +47,28 @@ def words(locale: str) -> dict[str, str]:
     return catalogue_of(services().plan).words(locale, "page")
 
 
-@dataclass(frozen=True)
-class Page:
-    body: bytes
-    etag: str
-    last_modified: str
-
-
-class PageCache:
-    """Rendered pages by key, dropped all at once when the public stamp changes."""
-
-    def __init__(self, stamp: Callable[[], Any], ttl: float = 1.0):
-        self._stamp_of = stamp
-        self._ttl = ttl
-        self._stamp: Any = object()
-        self._checked = 0.0
-        self._changed_at = time.time()
-        self._pages: dict[Any, Page] = {}
-        # whole responses by raw request (path, query, Accept-Language), for the WSGI fast path
-        self.responses: dict[tuple[str, str, str], tuple[list[tuple[str, str]], bytes, bytes]] = {}
-        self.generation = 0
-        self._lock = threading.Lock()
-
-    def fresh(self) -> None:
-        now = time.monotonic()
-        if now - self._checked < self._ttl:
-            return
-        stamp = self._stamp_of()
-        with self._lock:
-            self._checked = now
-            if stamp != self._stamp:
-                self._stamp, self._pages, self.responses = stamp, {}, {}
-                self._changed_at, self.generation = time.time(), self.generation + 1
-
-    def invalidate(self) -> None:
-        with self._lock:
-            self._checked = 0.0
-
-    def page(self, key: Any, build: Callable[[], str]) -> Page:
-        self.fresh()
-        page = self._pages.get(key)
-        if page is None:
-            body = build().encode()
-            page = Page(body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"',
-                        format_datetime(datetime.fromtimestamp(int(self._changed_at)).astimezone(), usegmt=False))
-            self._pages[key] = page
-        return page
-
-
 def cache(app: Any = None) -> PageCache:
     app = app or current_app
     if "page_cache" not in app.extensions:
         app.extensions["page_cache"] = PageCache(app.extensions["crisisplan"].public_stamp,
-                                                 app.config.get("PUBLIC_CACHE_SECONDS", 1.0))
+                                                 app.config.get("PUBLIC_CACHE_SECONDS", 1.0),
+                                                 app.config.get("PUBLIC_CACHE_BYTES", DEFAULT_MAX_BYTES))
     return app.extensions["page_cache"]
+
+
+def public_base() -> str:
+    """The address the feeds, CAP and JSON put in their links: `organisation.status_url`, never a stranger's Host.
+
+    Without a status_url the request's Host serves only when it is one of `PUBLIC_HOSTS`
+    (CRISISPLAN_PUBLIC_HOSTS); any other is refused, so a forged Host never reaches a cached answer.
+    """
+    org = services().plan.settings.organisation
+    if org.status_url:
+        return org.status_url.rstrip("/")
+    if request.host.lower() in current_app.config.get("PUBLIC_HOSTS", ()):
+        return request.url_root.rstrip("/")
+    abort(421, description="this document needs the status page's address: set organisation.status_url in "
+                           "plan.yaml, or list this host in CRISISPLAN_PUBLIC_HOSTS")
 
 
 def language() -> tuple[str, bool]:
@@ -109,13 +82,17 @@ def language() -> tuple[str, bool]:
 
 
 def send(page: Page, vary: bool, content_type: str = "text/html; charset=utf-8") -> Response:
-    """A cached page with its validators; 304 when the client has it already."""
-    headers = {"ETag": page.etag, "Last-Modified": page.last_modified, "Cache-Control": CACHE_CONTROL}
-    if vary:
-        headers["Vary"] = "Accept-Language"
-    if page.etag in request.headers.get("If-None-Match", ""):
+    """A cached page in the encoding the client accepts (brotli, gzip, none), with its validators; 304 when
+    the client has it already."""
+    body, coding, etag = page.encoded(request.headers.get("Accept-Encoding", ""))
+    request.environ[PAGE_KEY] = page  # for the FastPath middleware to keep
+    headers = {"ETag": etag, "Last-Modified": page.last_modified, "Cache-Control": CACHE_CONTROL,
+               "Vary": "Accept-Language, Accept-Encoding" if vary else "Accept-Encoding"}
+    if coding:
+        headers["Content-Encoding"] = coding
+    if etag in request.headers.get("If-None-Match", ""):
         return Response(status=304, headers=headers)
-    return Response(page.body, 200, headers, content_type=content_type)
+    return Response(body, 200, headers, content_type=content_type)
 
 
 def component_statuses(incidents: list[PublicIncident]) -> dict[str, str]:
@@ -171,89 +148,105 @@ def context(locale: str, chosen: bool) -> dict[str, Any]:
             "phone_hours": public_hours(settings)}
 
 
+def fragments(ctx: dict[str, Any], locale: str, chosen: bool) -> Callable[..., Markup]:
+    """`fragment(name, **data)` for the page templates: `public/fragments/<name>.html` rendered once while its
+    data stays the same, so a change re-renders only the pieces it touches (one incident, the banner, the
+    components). Any new section of the page can be one more fragment."""
+    zone = ZoneInfo(services().plan.settings.organisation.time_zone)
+    today = services().clock.now().astimezone(zone).date()  # times say the day unless it is today
+
+    def fragment(name: str, **data: Any) -> Markup:
+        key = ("fragment", name, locale, chosen, today, repr(sorted(data.items())))
+        return Markup(cache().fragment(key, lambda: render_template(f"public/fragments/{name}.html",  # noqa: S704
+                                                                    **{**ctx, **data})))
+    return fragment
+
+
+def by_day(incidents: list[PublicIncident], locale: str) -> list[tuple[str, list[PublicIncident]]]:
+    """Incidents grouped by the day they started (in the organisation's zone), newest day first."""
+    zone = ZoneInfo(services().plan.settings.organisation.time_zone)
+    days: dict[date, list[PublicIncident]] = {}
+    for incident in sorted(incidents, key=lambda i: (i.declared_at, i.id), reverse=True):
+        days.setdefault(incident.declared_at.astimezone(zone).date(), []).append(incident)
+    return [(format_date(day, "d MMMM y", locale=locale), items) for day, items in days.items()]
+
+
+def render_status(locale: str, chosen: bool) -> str:
+    """The status page: every current incident up to PAGE_ACTIVE, the components, and at most PAGE_PAST past
+    incidents grouped by day; the rest is on /history. Its cost follows what is going on, not the history."""
+    svc = services()
+    current = svc.public_incidents(which="open")
+    active = [i for i in current if i.active]
+    past = [i for i in current if not i.active] + svc.public_incidents(which="closed", limit=PAGE_PAST)
+    past = sorted(past, key=lambda i: (i.declared_at, i.id), reverse=True)[:PAGE_PAST]
+    statuses = component_statuses(active)
+    groups: dict[str, list[Any]] = {}
+    for component in svc.plan.settings.components:
+        groups.setdefault(component.group, []).append(component)
+    ctx = context(locale, chosen)
+    ctx.update(statuses=statuses, groups=groups, worst=statuspage.worst(statuses.values()))
+    return render_template("public/status.html", **ctx, fragment=fragments(ctx, locale, chosen),
+                           active=active[:PAGE_ACTIVE], more_active=max(0, len(active) - PAGE_ACTIVE),
+                           past_days=by_day(past, locale))
+
+
 @bp.route("/")
 def status_page() -> Response:
     locale, chosen = language()
-
-    def build() -> str:
-        incidents = services().public_incidents()
-        statuses = component_statuses(incidents)
-        worst = statuspage.worst(statuses.values())
-        groups: dict[str, list[Any]] = {}
-        for component in services().plan.settings.components:
-            groups.setdefault(component.group, []).append(component)
-        return render_template("public/status.html", **context(locale, chosen), statuses=statuses, worst=worst,
-                               groups=groups, active=[i for i in incidents if i.active],
-                               past=[i for i in incidents if not i.active])
-
-    return send(cache().page(("status", locale, chosen), build), not chosen)
+    page = cache().page(("status", locale, chosen), lambda: render_status(locale, chosen))
+    assert page is not None  # noqa: S101 - the status page always renders
+    return send(page, not chosen)
 
 
 @bp.route("/incidents/<int:incident_id>")
 def incident_page(incident_id: int) -> Response:
     locale, chosen = language()
 
-    def build() -> str:
-        found = [i for i in services().public_incidents() if i.id == incident_id]
-        return render_template("public/incident.html", **context(locale, chosen), incident=found[0]) if found else ""
+    def build() -> str | None:
+        found = services().public_incidents(incident_id=incident_id)
+        return render_template("public/incident.html", **context(locale, chosen), incident=found[0]) \
+            if found else None
 
     page = cache().page(("incident", incident_id, locale, chosen), build)
-    if not page.body:
-        abort(404)
+    if page is None:
+        abort(404)  # never kept: a stranger asking for every id fills nothing
     return send(page, not chosen)
 
 
-CACHEABLE = re.compile(r"^/(?:incidents/\d+)?$|^(?:/incidents/\d+)?/feed\.atom$|^/api/v2/[\w/-]+\.json$"
-                       r"|^/cap(?:/\d+)?\.xml$")
+def _month(text: str) -> tuple[datetime, datetime]:
+    """`YYYY-MM` as the start of that month and of the next, in the organisation's zone."""
+    found = re.fullmatch(r"(\d{4})-(\d{2})", text)
+    if not found or not 1970 <= int(found.group(1)) <= 9998 or not 1 <= int(found.group(2)) <= 12:
+        abort(400, description="month: give it as YYYY-MM, for example 2026-01")
+    year, month = int(found.group(1)), int(found.group(2))
+    zone = ZoneInfo(services().plan.settings.organisation.time_zone)
+    start = datetime(year, month, 1, tzinfo=zone)
+    end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=zone)
+    return start, end
 
 
-class FastPath:
-    """WSGI middleware: a status page already rendered is answered without entering Flask at all.
+@bp.route("/history")
+def history() -> Response:
+    """Every public incident of one month (`?month=YYYY-MM`, this month by default), HISTORY_PAGE a page."""
+    locale, chosen = language()
+    zone = ZoneInfo(services().plan.settings.organisation.time_zone)
+    month = request.args.get("month") or services().clock.now().astimezone(zone).strftime("%Y-%m")
+    number = request.args.get("page", "1")
+    if not (number.isascii() and number.isdigit() and 1 <= int(number) <= 100_000):
+        abort(400, description="page: a whole number from 1")
+    start, end = _month(month)
+    page_no = int(number)
 
-    The first request for a (path, query, Accept-Language) goes through Flask and
-    its whole response is kept; the next ones only compare the ETag or copy bytes.
-    Everything is dropped when the public stamp changes (checked once a second).
-    """
+    def build() -> str:
+        found = services().public_incidents(between=(start, end), limit=HISTORY_PAGE + 1,
+                                            offset=(page_no - 1) * HISTORY_PAGE)
+        before = (start - timedelta(days=1)).strftime("%Y-%m")
+        after = end.strftime("%Y-%m") if end <= services().clock.now() else ""
+        return render_template("public/history.html", **context(locale, chosen), month=month,
+                               month_name=format_date(start.date(), "LLLL y", locale=locale),
+                               days=by_day(found[:HISTORY_PAGE], locale), before=before, after=after,
+                               page_no=page_no, more=len(found) > HISTORY_PAGE)
 
-    def __init__(self, wsgi_app: Callable[..., Any], cache: Callable[[], PageCache]):
-        self.wsgi_app = wsgi_app
-        self.cache = cache
-
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        path = environ.get("PATH_INFO", "")
-        if environ.get("REQUEST_METHOD") != "GET" or not CACHEABLE.match(path):
-            return self.wsgi_app(environ, start_response)
-        cache = self.cache()
-        cache.fresh()
-        key = (path, environ.get("QUERY_STRING", ""), environ.get("HTTP_ACCEPT_LANGUAGE", ""))
-        hit = cache.responses.get(key)
-        if hit is None:
-            return self._through(environ, start_response, cache, key)
-        headers, etag, body = hit
-        if etag in environ.get("HTTP_IF_NONE_MATCH", "").encode():
-            start_response("304 Not Modified", [h for h in headers if h[0] != "Content-Length"])
-            return [b""]
-        start_response("200 OK", headers)
-        return [body]
-
-    def _through(self, environ: dict[str, Any], start_response: Callable[..., Any], cache: PageCache,
-                 key: tuple[str, str, str]) -> Any:
-        generation = cache.generation
-        seen: dict[str, Any] = {}
-
-        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            seen.update(status=status, headers=headers)
-            return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
-
-        chunks = self.wsgi_app(environ, capture)
-        try:
-            body = b"".join(chunks)
-        finally:
-            if hasattr(chunks, "close"):
-                chunks.close()
-        etag = dict(seen.get("headers", [])).get("ETag", "")
-        # bounded: odd Accept-Language values must not grow memory without end
-        if (seen.get("status", "").startswith("200") and etag and cache.generation == generation
-                and len(cache.responses) < 1000):
-            cache.responses[key] = (list(seen["headers"]), etag.encode(), body)
-        return [body]
+    page = cache().page(("history", month, page_no, locale, chosen), build)
+    assert page is not None  # noqa: S101 - a month with nothing in it is a page too
+    return send(page, not chosen)

@@ -10,13 +10,13 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response
 
 from crisisplan.comms import statuspage
 from crisisplan.comms.catalogue import catalogue_of
 from crisisplan.services import PublicIncident
 from crisisplan.web import services
-from crisisplan.web.public import cache, component_statuses, send
+from crisisplan.web.public import cache, component_statuses, public_base, send
 
 bp = Blueprint("statusapi", __name__, url_prefix="/api/v2")
 
@@ -34,10 +34,10 @@ class _View:
         self.org = settings.organisation
         self.tz = ZoneInfo(self.org.time_zone)
         self.page_id = _id("page", self.org.name)
-        self.incidents = services().public_incidents()
+        self.incidents = services().public_recent(50)  # every open one and the 50 newest: Statuspage's limit
         self.statuses = component_statuses(self.incidents)
         self.components = settings.components
-        self.base = (self.org.status_url or request.url_root).rstrip("/")
+        self.base = public_base()
         self.epoch = services().plan.root.joinpath("plan.yaml").stat().st_mtime
         moments = [u.at for i in self.incidents for u in i.updates]
         self.updated = max(moments, default=datetime.fromtimestamp(self.epoch, UTC))
@@ -124,7 +124,9 @@ DOCUMENTS = {
 
 
 def _serve(name: str) -> Response:
-    page = cache().page(("v2", name), lambda: json.dumps(DOCUMENTS[name](_View()), ensure_ascii=False))
+    page = cache().page(("v2", name, public_base()),
+                        lambda: json.dumps(DOCUMENTS[name](_View()), ensure_ascii=False))
+    assert page is not None  # noqa: S101 - the documents always render
     response = send(page, False, "application/json; charset=utf-8")
     response.headers["Access-Control-Allow-Origin"] = "*"  # widgets on other sites read it
     return response

@@ -21,7 +21,7 @@ def incident(incident_id: int) -> str:
     svc = services()
     view = svc.get(incident_id)
     runbook = svc.plan.runbook(view.runbook_id)
-    statuses = component_statuses(svc.public_incidents())
+    statuses = component_statuses(svc.public_incidents(which="open"))
     labels = {c.name: c.label for c in svc.plan.settings.components}
     components = [(labels.get(c, c), statuses.get(c, "operational")) for c in view.components]
     injects = [json.loads(e.payload) | {"at": e.at} for e in svc.timeline(incident_id) if e.kind == "drill_inject"]

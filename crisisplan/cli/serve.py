@@ -55,8 +55,38 @@ def serve(host: str, port: int, workers: int, server: str, threads: int, backpre
     # Measured (benchmarks/status_page.py): granian's default of hundreds of Python threads a worker
     # fights over the GIL (p99 250 ms at 256 connections); two threads and at most 64 requests
     # inside Python a worker keep p99 under 10 ms, with the rest queued in granian's Rust side.
-    Granian("crisisplan.web:create_app", address=host, port=port, workers=workers, interface=Interfaces.WSGI,
+    os.environ[MASTER_ENV] = str(os.getpid())  # each worker ties its life to this process (worker_app)
+    Granian("crisisplan.cli.serve:worker_app", address=host, port=port, workers=workers, interface=Interfaces.WSGI,
             factory=True, log_level="warning", blocking_threads=threads, backpressure=backpressure).serve()
+
+
+MASTER_ENV = "CRISISPLAN_SERVE_MASTER"
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def worker_app():  # noqa: ANN201 - a Flask app, built in each granian worker process
+    """The app of one `serve` worker, which dies with its master: a master killed outright (kill -9) must not
+    leave workers serving the port with the old code and secrets."""
+    die_with_master()
+    from crisisplan.web import create_app
+
+    return create_app()
+
+
+def die_with_master() -> None:
+    """Ask Linux to SIGKILL this process when its parent dies (PR_SET_PDEATHSIG); if the master is already
+    gone, leave now."""
+    import ctypes
+    import signal
+
+    master = os.environ.get(MASTER_ENV, "")
+    if not master.isdigit() or not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+    if os.getppid() != int(master):  # the master died before the line above: nobody would signal us
+        os._exit(1)
 
 
 @main.command()

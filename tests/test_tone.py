@@ -42,6 +42,27 @@ FIRES = {
                     "es": ("update", GOOD["es"] + " Hola [nombre].", "[nombre]")},
     "personal_data": {"en": ("update", GOOD["en"] + " Thanks to @maria for the report.", "@maria"),
                       "es": ("update", GOOD["es"] + " Gracias a @maria por avisar.", "@maria")},
+    "dismissive": {"en": ("update", GOOD["en"] + " Your complaint is noted.", "Your complaint is noted"),
+                   "es": ("update", GOOD["es"] + " Tomamos nota de su queja.", "Tomamos nota de su queja")},
+    "apology_first": {"en": ("acknowledge", "**Payments**\n\nThank you for telling us about the failed payments. "
+                             "We are sorry. Next update by 10:30. https://h.example", "sorry"),
+                      "es": ("acknowledge", "**Pagos**\n\nGracias por avisarnos de los pagos fallidos. Lo sentimos. "
+                             "Próxima actualización a las 10:30. https://h.example", "sentimos")},
+    "one_apology": {"en": ("update", GOOD["en"] + " Sorry again.", "Sorry"),
+                    "es": ("update", GOOD["es"] + " Perdón otra vez.", "Perdón")},
+    "passive_evasion": {"en": ("update", GOOD["en"] + " Mistakes were made.", "Mistakes were made"),
+                        "es": ("update", GOOD["es"] + " Se cometieron errores.", "Se cometieron errores")},
+    "vague_promise": {"en": ("update", GOOD["en"] + " We will fix it soon.", "soon"),
+                      "es": ("update", GOOD["es"] + " Lo arreglaremos pronto.", "pronto")},
+    "spelling": {"en": ("update", GOOD["en"] + " The servise works again.", "servise"),
+                 "es": ("update", GOOD["es"] + " El servisio ya funciona.", "servisio")},
+    "readability": {"en": ("update", GOOD["en"] + " Notwithstanding the aforementioned considerations, our "
+                           "infrastructure experienced intermittent degradation attributable to misconfigured "
+                           "authentication intermediaries.", "Notwithstanding"),
+                    "es": ("update", GOOD["es"] + " No obstante las consideraciones anteriormente mencionadas, "
+                           "nuestra infraestructura experimentó degradaciones intermitentes atribuibles a "
+                           "intermediarios de autenticación configurados incorrectamente.", "No obstante")},
+    "wrong_language": {"en": ("update", GOOD["es"], ""), "es": ("update", GOOD["en"], "")},
 }
 # what keeps each rule quiet though the text is close to firing it
 QUIET = {
@@ -66,11 +87,11 @@ def test_every_rule_has_cases() -> None:
 def test_rule_fires(rule: str, locale: str) -> None:
     kind, text, fragment = FIRES[rule][locale]
     channel = "social_short" if rule == "too_long" else "status_page"
-    found = [f for f in check(text, Context(locale=locale, kind=kind, channel=channel, jargon=("rollback",)))
-             if f.rule == rule]
+    found = [f for f in check(text, Context(locale=locale, kind=kind, channel=channel, jargon=("rollback",),
+                                            languages=("en", "es"))) if f.rule == rule]
     assert found, (rule, locale)
     if fragment:
-        assert text[found[0].start:found[0].end] == fragment
+        assert fragment in text[found[0].start:found[0].end]
     assert found[0].message and found[0].suggestion
     assert found[0].message.startswith(LOCALES[locale][rule].message)  # in the reader's language
     other = "es" if locale == "en" else "en"
@@ -82,7 +103,7 @@ def test_rule_fires(rule: str, locale: str) -> None:
 def test_rule_stays_quiet(rule: str, locale: str) -> None:
     text = QUIET.get(rule, {}).get(locale, GOOD[locale])
     kind = "cause" if rule == "speculation" else "update"
-    findings = check(text, Context(locale=locale, kind=kind, jargon=("rollback",)))
+    findings = check(text, Context(locale=locale, kind=kind, jargon=("rollback",), languages=("en", "es")))
     assert [f for f in findings if f.rule == rule] == []
 
 

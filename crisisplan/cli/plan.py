@@ -139,6 +139,7 @@ def lint(file: str | None, post_id: int | None, incident_id: int | None, locale:
     from crisisplan.comms.channels import CHANNELS
     from crisisplan.comms.delivery import text_for
     from crisisplan.comms.tone import Context, blocking, check
+    from crisisplan.comms.tone_plan import plan_tone
     from crisisplan.errors import did_you_mean
     from crisisplan.plan.load import load_plan
 
@@ -181,7 +182,8 @@ def lint(file: str | None, post_id: int | None, incident_id: int | None, locale:
     org = settings.organisation  # the organisation's own e-mail and phone are nobody's personal data
     findings = check(text, context or Context(locale=locale, kind=post_kind, channel=channel,
                                               jargon=tuple(settings.tone.jargon), block=tuple(settings.tone.block),
-                                              own_contacts=(org.support_email, org.phone)))
+                                              own_contacts=(org.support_email, org.phone),
+                                              **plan_tone(settings)))
     if as_json:
         emit({"findings": [{k: v for k, v in f.as_dict().items()} for f in findings]})
     else:

@@ -1,8 +1,10 @@
 """Tone checks: COMMS-PRINCIPLES.md as rules with ids, per locale (en, es).
 
-Each rule finds spans in a post's text and says why it matters and what to do
-instead. Whether a finding only warns or blocks publishing is the plan's
-choice (plan.yaml `tone.block`), not the rule's.
+Each rule finds spans in a post's text and says why it matters and what to do instead. Rules about words
+compare lemmas against the plan's phrases (templates/<locale>/tone.yaml, crisisplan.comms.phrases), so word
+order, inflection and contractions do not defeat them; spelling, readability and the language of the text are
+checked by their own modules. Whether a finding only warns or blocks publishing is the plan's choice
+(plan.yaml `tone.block`), not the rule's.
 """
 
 from __future__ import annotations
@@ -11,11 +13,19 @@ import functools
 import re
 from dataclasses import asdict, dataclass
 
+from crisisplan.comms import language, readability, spelling
 from crisisplan.comms.channels import Rendering, render
-from crisisplan.plan.schema import TONE_RULES
+from crisisplan.comms.lemmas import tokenise
+from crisisplan.comms.phrases import matches
+from crisisplan.comms.tone_personal import personal
+from crisisplan.comms.tone_words import LOCALES, Words
+from crisisplan.plan.tone_phrases import TONE_RULES, ToneBook, shipped_book
+
+__all__ = ["DEFAULT_BLOCK", "FINAL_KINDS", "LOCALES", "RULES", "Context", "Finding", "Words", "blocking", "check"]
 
 FINAL_KINDS = {"resolve", "follow_up"}
 DEFAULT_BLOCK = ("contradiction", "blame", "bare_refusal", "placeholder", "too_long", "personal_data")
+RULES = TONE_RULES
 
 
 @dataclass(frozen=True)
@@ -35,159 +45,54 @@ class Finding:
 
 
 @dataclass(frozen=True)
-class Words:
-    """A rule's wording and patterns in one locale."""
-
-    message: str
-    suggestion: str
-    patterns: tuple[str, ...] = ()
-    alternatives: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
 class Context:
-    """What the tone rules need to know about a post: locale, kind, channel, the plan's jargon and which rules block."""
+    """What the tone rules need to know about a post: locale, kind, channel, the plan's words and which rules
+    block."""
 
     locale: str = "en"
     kind: str | None = None
     channel: str = "status_page"
     jargon: tuple[str, ...] = ()
     block: tuple[str, ...] = DEFAULT_BLOCK
-    # who reads the post (the runbook's `audiences`): personal data is only a finding in a public text
+    # who reads the post (the runbook's `audiences`): personal data and spelling matter in a public text
     audience: str = "public"
     # the organisation's own e-mail address and phone: a directive, never somebody's personal data
     own_contacts: tuple[str, ...] = ()
     # the people behind the incident (a complainant's name or handle): never named in a public text
     names: tuple[str, ...] = ()
-
-
-def _search(patterns: tuple[str, ...], text: str) -> list[tuple[int, int]]:
-    spans = []
-    for pattern in patterns:
-        spans += [m.span() for m in re.finditer(pattern, text, flags=re.IGNORECASE | re.MULTILINE)]
-    return sorted(spans)
-
-
-def _present(patterns: tuple[str, ...], text: str) -> bool:
-    return any(re.search(p, text, flags=re.IGNORECASE | re.MULTILINE) for p in patterns)
+    # the plan's phrases (templates/<locale>/tone.yaml); None: the shipped plan's
+    phrases: ToneBook | None = None
+    # the plan's own words, spelt right whatever the dictionary says: products, components, people
+    vocabulary: tuple[str, ...] = ()
+    # the plan's languages: a text in another of them than `locale` is a finding (none: not checked)
+    languages: tuple[str, ...] = ()
+    # channel -> lowest reading ease (plan.yaml tone.readability); the rest: readability.DEFAULT_TARGETS
+    readability: tuple[tuple[str, float], ...] = ()
 
 
 WHOLE = (0, 0)  # a finding about the whole post (something missing) has an empty span at 0
 
 URL_OR_CONTACT = (r"https?://\S+", r"\b[\w.+-]+@[\w-]+\.[\w.]+\b", r"\+?\d[\d ()-]{6,}\d", r"\bwww\.\S+")
-TIME = (r"\b\d{1,2}:\d{2}\b", r"\b\d{1,2}\s?(?:am|pm|a\.m\.|p\.m\.|h)\b",
-        r"\b(?:in|within|en|dentro de)\s+(?:\d+|una?|an?)\s+(?:minutes?|hours?|minutos?|horas?)\b")
+TIME = re.compile(r"\b\d{1,2}:\d{2}\b|\b\d{1,2}\s?(?:am|pm|a\.m\.|p\.m\.|h)\b"
+                  r"|\b(?:in|within|en|dentro de)\s+(?:\d+|una?|an?)\s+(?:minutes?|hours?|minutos?|horas?)\b",
+                  re.IGNORECASE)
+TITLE = re.compile(r"\W*(?:\w+[ \t]+){0,2}\w+:\s")  # "Resolved: …", "Security notice: …"
+CAPS = re.compile(r"\b[A-ZÁÉÍÓÚÑÜ]{2,}(?:[ \t]+[A-ZÁÉÍÓÚÑÜ]{2,}){2,}\b")
 
-# somebody's handle (@maria, not the @ of an e-mail address), e-mail address, or phone number (9 to 15 digits)
-PERSONAL = (r"(?<![\w@.])@[A-Za-z0-9_][A-Za-z0-9_.]*[A-Za-z0-9_]", r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b",
-            r"(?<![\w/.:=-])\+?\d(?:[ ().-]{0,2}\d){8,14}(?![\w/:-])")
-
-
-def _personal(text: str, own: tuple[str, ...], names: tuple[str, ...] = ()) -> list[tuple[int, int]]:
-    """Spans naming a person in a text: a handle, an e-mail address or a phone number that is not ours, or the
-    name of somebody the incident is about."""
-    def digits(value: str) -> str:
-        return re.sub(r"\D", "", value)
-
-    mine = {o.strip().lower() for o in own if o.strip()} | {digits(o) for o in own if len(digits(o)) >= 6}
-    named = tuple(rf"(?<!\w){re.escape(n.strip())}(?!\w)" for n in names if len(n.strip()) >= 3)
-    return sorted({(start, end) for start, end in _search(PERSONAL, text)
-                   if text[start:end].lower() not in mine and digits(text[start:end]) not in mine - {""}}
-                  | set(_search(named, text)))
-
-
-LOCALES: dict[str, dict[str, Words]] = {
-    "en": {
-        "apology": Words("No apology: say sorry for the experience, first and publicly.",
-                         "Open with \"We are sorry for …\".",
-                         (r"\bsorry\b", r"\bapologi[sz]e", r"\bapologies\b", r"\bregret\b")),
-        "thanks": Words("No thanks: thank people for telling you or for their patience.",
-                        "Add \"Thank you for …\".", (r"\bthank", r"\bgrateful\b", r"\bappreciate")),
-        "next_update": Words("No next-update promise with a time: say when people will hear from you.",
-                             "End with \"Next update by 10:30 CET\".",
-                             (r"\bupdate\b", r"\bback to you\b", r"\breply\b", r"\banswer\b", r"\btell you more\b",
-                              r"\bhear from us\b", r"\bcheck back\b", r"\bget back to you\b")),
-        "directive": Words("No directive: tell readers where to get help (a link, an e-mail, a phone).",
-                           "Add the help page, e.g. \"Help: https://help.example.com\"."),
-        "contradiction": Words("Contradicts the reader in public.",
-                               "Acknowledge their experience instead; take the detail to a private channel.",
-                               (r"\byou(?:'re| are) (?:wrong|mistaken|confused)\b", r"\bthat(?:'s| is) not (?:the case|true)\b",
-                                r"\bthat(?:'s| is) not how (?:it|this) (?:works|happens)\b", r"\bthis is not true\b",
-                                r"\bno,? it (?:does|did)n't\b")),
-        "blame": Words("Blames the customer.", "Take responsibility; describe what we will do.",
-                       (r"\byour fault\b", r"\buser error\b", r"\byou should have\b", r"\byou failed to\b",
-                        r"\bbecause you\b", r"\bnot our fault\b")),
-        "bare_refusal": Words("A refusal without a reason and an alternative.",
-                              "Say why, and what you can do instead.",
-                              (r"\b(?:i'?m|i am|we'?re|we are) not (?:authori[sz]ed|allowed)\b", r"\bnot up to (?:me|us)\b",
-                               r"\bwe (?:can'?t|cannot) do (?:that|this)\b", r"\bnothing we can do\b", r"\bnot possible\b"),
-                              (r"\binstead\b", r"\bwhat we can do\b", r"\balternative", r"\bwe can offer\b",
-                               r"\byou can\b")),
-        "problem_word": Words("\"Problem\" sounds heavier than it needs to.", "Say \"issue\" or \"situation\".",
-                              (r"\bproblems?\b",)),
-        "speculation": Words("Speculation in a cause post: only confirmed causes go out.",
-                             "State what is confirmed, or say the cause is still being investigated.",
-                             (r"\bmaybe\b", r"\bperhaps\b", r"\bpossibly\b", r"\bprobably\b", r"\bmight\b",
-                              r"\bwe (?:think|believe|suspect)\b", r"\bseems?\b", r"\blikely\b", r"\bcould be\b")),
-        "jargon": Words("Jargon readers may not know.", "Say what it means for them, in plain words."),
-        "shouting": Words("Shouting: capitals or several exclamation marks.", "Write in sentence case, calmly."),
-        "too_long": Words("Too long for the channel.", "Cut it down; link to the status page for detail."),
-        "placeholder": Words("Unfilled placeholder text.", "Replace it with the real words.",
-                             (r"\{\{.*?\}\}", r"\{%.*?%\}", r"\bTODO\b", r"\bTBD\b", r"\bXXX+\b", r"<insert[^>]*>",
-                              r"\[(?:name|date|time|link|customer)\]", r"\blorem ipsum\b")),
-        "personal_data": Words("Names a person in public: a handle, an e-mail address or a phone number.",
-                               "Say what happened without naming who told us; answer the person in private."),
-    },
-    "es": {
-        "apology": Words("Sin disculpa: pide perdón por la experiencia, primero y en público.",
-                         "Empieza con \"Lamentamos …\" o \"Sentimos …\".",
-                         (r"\blo sentimos\b", r"\bsentimos\b", r"\blamentamos\b", r"\bperd[oó]n", r"\bdisculpa")),
-        "thanks": Words("Sin agradecimiento: da las gracias por el aviso o la paciencia.",
-                        "Añade \"Gracias por …\".", (r"\bgracias\b", r"\bagradec")),
-        "next_update": Words("Sin promesa de próxima actualización con hora.",
-                             "Termina con \"Próxima actualización antes de las 10:30 CET\".",
-                             (r"\bactualizaci[oó]n\b", r"\bresponderemos\b", r"\bte contaremos\b", r"\bvolveremos\b",
-                              r"\bte responderemos\b", r"\bresponder[aá]\b", r"\bllegar[aá]\b")),
-        "directive": Words("Sin indicación de dónde pedir ayuda (enlace, correo o teléfono).",
-                           "Añade la página de ayuda, p. ej. \"Ayuda: https://ayuda.example.com\"."),
-        "contradiction": Words("Contradice en público a quien se queja.",
-                               "Reconoce su experiencia; lleva el detalle a un canal privado.",
-                               (r"\best[aá]s? equivocad[oa]s?\b", r"\bse equivoca\b", r"\beso no es as[ií]\b",
-                                r"\bno es cierto\b", r"\beso no es verdad\b", r"\bas[ií] no funciona\b")),
-        "blame": Words("Culpa al cliente.", "Asume la responsabilidad; di qué vamos a hacer.",
-                       (r"\b(?:es|fue) (?:tu|su) culpa\b", r"\bpor (?:tu|su) culpa\b", r"\berror del usuario\b",
-                        r"\bdeber[ií]as? haber\b", r"\bno (?:has|ha) seguido\b", r"\bno es culpa nuestra\b")),
-        "bare_refusal": Words("Una negativa sin motivo ni alternativa.", "Di por qué y qué puedes ofrecer a cambio.",
-                              (r"\bno (?:estoy|estamos) autorizad[oa]s?\b", r"\bno depende de (?:m[ií]|nosotros)\b",
-                               r"\bno podemos hacer (?:eso|esto)\b", r"\bno hay nada que (?:podamos|pueda) hacer\b",
-                               r"\bno es posible\b"),
-                              (r"\ben su lugar\b", r"\blo que s[ií] podemos\b", r"\balternativa", r"\bpodemos ofrecer",
-                               r"\bpuedes\b")),
-        "problem_word": Words("\"Problema\" suena más grave de lo necesario.", "Di \"incidencia\" o \"situación\".",
-                              (r"\bproblemas?\b",)),
-        "speculation": Words("Especulación en un mensaje de causa: solo se publican causas confirmadas.",
-                             "Di lo confirmado, o que la causa sigue en investigación.",
-                             (r"\bquiz[aá]s?\b", r"\btal vez\b", r"\bposiblemente\b", r"\bprobablemente\b",
-                              r"\bparece\b", r"\bcreemos\b", r"\bpodr[ií]a\b", r"\bsospechamos\b")),
-        "jargon": Words("Jerga que el lector quizá no conozca.", "Explica qué significa para él, con palabras sencillas."),
-        "shouting": Words("Gritos: mayúsculas o varias exclamaciones.", "Escribe con calma y sin mayúsculas sostenidas."),
-        "too_long": Words("Demasiado largo para el canal.", "Acórtalo; enlaza a la página de estado para el detalle."),
-        "placeholder": Words("Texto de relleno sin completar.", "Sustitúyelo por el texto real.",
-                             (r"\{\{.*?\}\}", r"\{%.*?%\}", r"\bTODO\b", r"\bPENDIENTE\b", r"\bXXX+\b",
-                              r"<insertar[^>]*>", r"\[(?:nombre|fecha|hora|enlace|cliente)\]")),
-        "personal_data": Words("Nombra a una persona en público: un usuario, un correo o un teléfono.",
-                               "Cuenta lo ocurrido sin nombrar a quien nos avisó; responde a esa persona en privado."),
-    },
-}
-
-# Which post kinds each "must contain" rule applies to (None: every kind).
+# Which post kinds each rule applies to (None: every kind).
 APPLIES: dict[str, set[str] | None] = {
     "apology": {"acknowledge", "cause", "resolve", "holding_reply", "escalation_notice"},
+    # news first in a resolve post ("It works again."), the apology first everywhere else it belongs
+    "apology_first": {"acknowledge", "cause", "holding_reply", "escalation_notice", "refusal_with_alternative"},
     "thanks": {"resolve", "follow_up", "holding_reply", "private_channel_invite", "escalation_notice",
                "refusal_with_alternative"},
     "speculation": {"cause"},
 }
-RULES = TONE_RULES
+CHANNEL_RULES = ("too_long", "readability")  # depend on the channel, not only on the words
+
+
+def _search(patterns: tuple[str, ...], text: str) -> list[tuple[int, int]]:
+    return sorted(m.span() for p in patterns for m in re.finditer(p, text, flags=re.IGNORECASE | re.MULTILINE))
 
 
 def _applies(rule: str, kind: str | None) -> bool:
@@ -197,23 +102,65 @@ def _applies(rule: str, kind: str | None) -> bool:
     return kinds is None or kind is None or kind in kinds
 
 
-def _spans(rule: str, text: str, words: Words, ctx: Context, rendering: Rendering | None) -> list[tuple[int, int]]:
+def _apology_first(book: ToneBook, locale: str, text: str) -> list[tuple[int, int]]:
+    """The first apology, when a sentence of substance (not a heading, a title such as "Security notice: …" or a
+    greeting) comes before it."""
+    found = matches(book, locale, "apology", text)
+    if not found:
+        return []
+    _, sentences = tokenise(text, locale.split("_")[0])
+    before = [s for s in sentences if s.end <= found[0][0] and not s.heading and s.words > 3
+              and not TITLE.match(text, s.start)]
+    return [found[0]] if before else []
+
+
+def _one_apology(book: ToneBook, locale: str, text: str) -> list[tuple[int, int]]:
+    """Every apology after the first in the body (a heading that says sorry does not count)."""
+    _, sentences = tokenise(text, locale.split("_")[0])
+    heads = [(s.start, s.end) for s in sentences if s.heading]
+    body = [m for m in matches(book, locale, "apology", text) if not any(a <= m[0] < b for a, b in heads)]
+    return body[1:]
+
+
+def _vague(book: ToneBook, locale: str, text: str) -> list[tuple[int, int]]:
+    """Vague promises ("soon") in sentences that name no time."""
+    _, sentences = tokenise(text, locale.split("_")[0])
+    spans = []
+    for start, end in matches(book, locale, "vague_promise", text):
+        sentence = next((s for s in sentences if s.start <= start < max(s.end, start + 1)), None)
+        where = text[sentence.start:sentence.end] if sentence else text
+        if not TIME.search(where):
+            spans.append((start, end))
+    return spans
+
+
+def _spans(rule: str, text: str, ctx: Context, book: ToneBook) -> list[tuple[int, int]]:  # noqa: C901 - a dispatch
+    locale = ctx.locale
     if rule in ("apology", "thanks"):
-        return [] if _present(words.patterns, text) else [WHOLE]
+        return [] if matches(book, locale, rule, text) else [WHOLE]
     if rule == "next_update":
-        return [] if _present(words.patterns, text) and _present(TIME, text) else [WHOLE]
+        return [] if matches(book, locale, rule, text) and TIME.search(text) else [WHOLE]
     if rule == "directive":
-        return [] if _present(URL_OR_CONTACT, text) else [WHOLE]
-    if rule == "bare_refusal":
-        return [] if _present(words.alternatives, text) else _search(words.patterns, text)
+        return [] if _search(URL_OR_CONTACT, text) else [WHOLE]
+    if rule == "apology_first":
+        return _apology_first(book, locale, text)
+    if rule == "one_apology":
+        return _one_apology(book, locale, text)
+    if rule == "vague_promise":
+        return _vague(book, locale, text)
     if rule == "personal_data":
-        return _personal(text, ctx.own_contacts, ctx.names) if ctx.audience == "public" else []
+        return personal(text, ctx.own_contacts, ctx.names) if ctx.audience == "public" else []
     if rule == "jargon":
         return _search(tuple(rf"(?<!\w){re.escape(term)}(?!\w)" for term in ctx.jargon), text)
     if rule == "shouting":
-        caps = r"\b[A-ZÁÉÍÓÚÑÜ]{2,}(?:[ \t]+[A-ZÁÉÍÓÚÑÜ]{2,}){2,}\b"
-        return [m.span() for m in re.finditer(caps, text)] + [m.span() for m in re.finditer(r"[!¡]{2,}", text)]
-    return _search(words.patterns, text)
+        return [m.span() for m in CAPS.finditer(text)] + [m.span() for m in re.finditer(r"[!¡]{2,}", text)]
+    if rule == "placeholder":
+        return _search(LOCALES[locale]["placeholder"].patterns, text)
+    return matches(book, locale, rule, text)
+
+
+def _locale(locale: str) -> str:
+    return locale if locale in LOCALES else locale.split("_")[0] if locale.split("_")[0] in LOCALES else "en"
 
 
 def check(text: str, ctx: Context, rendering: Rendering | None = None) -> list[Finding]:
@@ -221,36 +168,64 @@ def check(text: str, ctx: Context, rendering: Rendering | None = None) -> list[F
 
     Pass the text's `rendering` for `ctx.channel` when you have it already.
     """
-    locale = ctx.locale if ctx.locale in LOCALES else ctx.locale.split("_")[0]
-    table = LOCALES.get(locale, LOCALES["en"])
-    findings = list(_text_findings(text, locale, ctx.kind, ctx.jargon, ctx.block, ctx.audience, ctx.own_contacts,
-                                   ctx.names))
+    locale = _locale(ctx.locale)
+    table = LOCALES[locale]
+    findings = list(_text_findings(text, Context(**{**asdict_shallow(ctx), "locale": locale, "channel": ""})))
+    severity = {rule: "block" if rule in ctx.block else "warn" for rule in CHANNEL_RULES}
     if _applies("too_long", ctx.kind):
         rendering = rendering or render(text, ctx.channel)
-        words = table["too_long"]
         if rendering.over_limit:
-            findings.append(Finding("too_long", "block" if "too_long" in ctx.block else "warn",
-                                    words.message + " " + rendering.summary(), 0, len(text), words.suggestion))
+            words = table["too_long"]
+            findings.append(Finding("too_long", severity["too_long"], words.message + " " + rendering.summary(), 0,
+                                    len(text), words.suggestion))
+    hard = readability.hard_to_read(text, locale, ctx.channel, ctx.readability)
+    if hard is not None:
+        found, wanted, (start, end) = hard
+        words = table["readability"]
+        findings.append(Finding("readability", severity["readability"],
+                                f"{words.message} ({found:.0f}, below {wanted:.0f} for {ctx.channel})", start, end,
+                                f"{words.suggestion}: “{text[start:end].strip()}”"))
     return sorted(findings, key=lambda f: (f.start, f.rule))
 
 
+def asdict_shallow(ctx: Context) -> dict[str, object]:
+    """The context's fields as they are (dataclasses.asdict would copy the phrase book)."""
+    return {name: getattr(ctx, name) for name in ctx.__dataclass_fields__}
+
+
+def _word_findings(text: str, ctx: Context, severity: str) -> list[Finding]:
+    """Spelling and language: a public text's unknown words, and a text in another of the plan's languages."""
+    table = LOCALES[ctx.locale]
+    found = []
+    if ctx.audience == "public" and _applies("spelling", ctx.kind):
+        words = table["spelling"]
+        for start, end, better in spelling.misspelt(text, ctx.locale.split("_")[0], (*ctx.vocabulary, *ctx.jargon)):
+            hint = f"{words.suggestion}: “{text[start:end]}”" + (f" → {', '.join(better)}?" if better else ".")
+            found.append(Finding("spelling", severity if "spelling" in ctx.block else "warn",
+                                 f"{words.message} “{text[start:end]}”", start, end, hint))
+    other = language.other_language(text, ctx.locale, ctx.languages) if ctx.languages else None
+    if other:
+        words = table["wrong_language"]
+        found.append(Finding("wrong_language", severity if "wrong_language" in ctx.block else "warn",
+                             f"{words.message} ({other}, not {ctx.locale})", 0, len(text), words.suggestion + "."))
+    return found
+
+
 @functools.lru_cache(maxsize=4096)
-def _text_findings(text: str, locale: str, kind: str | None, jargon: tuple[str, ...],
-                   block: tuple[str, ...], audience: str = "public",
-                   own_contacts: tuple[str, ...] = (), names: tuple[str, ...] = ()) -> tuple[Finding, ...]:
+def _text_findings(text: str, ctx: Context) -> tuple[Finding, ...]:
     """The findings that depend on the words alone, not the channel: one text is checked once
     however many channels show it (the status page, e-mail, chat and long social post share it)."""
-    table = LOCALES.get(locale, LOCALES["en"])
-    ctx = Context(locale=locale, kind=kind, jargon=jargon, block=block, audience=audience, own_contacts=own_contacts,
-                  names=names)
+    table = LOCALES[ctx.locale]
+    book = ctx.phrases or shipped_book()
     findings = []
     for rule in RULES:
-        if rule == "too_long" or not _applies(rule, kind):
+        if rule in CHANNEL_RULES or rule in ("spelling", "wrong_language") or not _applies(rule, ctx.kind):
             continue
         words = table[rule]
-        severity = "block" if rule in block else "warn"
-        for start, end in _spans(rule, text, words, ctx, None):
+        severity = "block" if rule in ctx.block else "warn"
+        for start, end in _spans(rule, text, ctx, book):
             findings.append(Finding(rule, severity, words.message, start, end, words.suggestion))
+    findings += _word_findings(text, ctx, "block")
     return tuple(findings)
 
 

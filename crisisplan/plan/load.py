@@ -23,6 +23,7 @@ from crisisplan.plan.languages import language_problems
 from crisisplan.plan.schema import TONE_RULES, PlanSettings, Runbook
 from crisisplan.plan.source import Located, read_yaml
 from crisisplan.plan.steps import step_problems
+from crisisplan.plan.tone_phrases import ToneBook, read_tone
 
 TEMPLATE_SUFFIX = ".md.j2"
 M = TypeVar("M", bound=BaseModel)
@@ -39,6 +40,7 @@ class LoadedSettings(PlanSettings):
     worker's mailer) finds the words there."""
 
     _catalogue: CatalogueFiles | None = PrivateAttr(default=None)
+    _tone: ToneBook | None = PrivateAttr(default=None)
 
 
 def catalogue_files(settings: PlanSettings) -> CatalogueFiles:
@@ -48,6 +50,11 @@ def catalogue_files(settings: PlanSettings) -> CatalogueFiles:
         raise CrisisplanError("these settings were not loaded from a plan, so they carry no catalogue of words; "
                               "load the plan with load_plan()")
     return catalogue
+
+
+def tone_book(settings: PlanSettings) -> ToneBook | None:
+    """The tone phrases of the plan these settings were loaded with (None: the shipped plan's are used)."""
+    return getattr(settings, "_tone", None)
 
 
 @dataclass
@@ -60,6 +67,8 @@ class Plan:
     templates: dict[tuple[str, str, str], Path] = field(default_factory=dict)
     # the words around the posts (status page, e-mails, feeds), per locale: templates/<locale>/catalogue.yaml
     catalogue: CatalogueFiles = field(default_factory=lambda: CatalogueFiles("en"))
+    # the tone rules' phrases, per locale: templates/<locale>/tone.yaml
+    tone: ToneBook = field(default_factory=ToneBook)
 
     def runbook(self, runbook_id: str) -> Runbook:
         from crisisplan.errors import NotFound
@@ -190,6 +199,9 @@ def check_plan(root: Path) -> tuple[Plan | None, list[Problem]]:
                                                lambda path: _relative(root, path))
         problems.extend(found)
         settings._catalogue = plan.catalogue
+        plan.tone, found = read_tone(root / "templates", settings.locales, lambda path: _relative(root, path))
+        problems.extend(found)
+        settings._tone = plan.tone
 
     runbook_dir = root / "runbooks"
     files = sorted(runbook_dir.glob("*.yaml")) + sorted(runbook_dir.glob("*.yml"))

@@ -13,6 +13,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 
 from crisisplan.duration import parse_duration
 from crisisplan.errors import InvalidInput, did_you_mean
+from crisisplan.plan.tone_phrases import TONE_RULES  # noqa: F401 - the rules a plan may name (tone.block, drills)
 
 PublicStatus = Literal["investigating", "identified", "monitoring", "resolved"]
 Approval = Literal["none", "one", "two"]
@@ -28,10 +29,6 @@ def _duration(value: object) -> timedelta:
 
 Duration = Annotated[timedelta, BeforeValidator(_duration)]
 
-
-# the tone rules a plan may name (tone.block, drill expectations); crisisplan.comms.tone implements them
-TONE_RULES = ("apology", "thanks", "next_update", "directive", "contradiction", "blame", "bare_refusal",
-              "problem_word", "speculation", "jargon", "shouting", "too_long", "placeholder", "personal_data")
 
 # who a post is for: everyone (status page, feeds, CAP, v2 JSON, subscribers, webhooks), one person on the channel
 # they came in on, or the responders only
@@ -288,6 +285,7 @@ class ToneSettings(Strict):
     # rule ids (crisisplan.comms.tone.RULES) whose findings block publishing; the rest warn
     block: list[str] = ["contradiction", "blame", "bare_refusal", "placeholder", "too_long", "personal_data"]
     jargon: list[str] = []
+    readability: dict[str, float] = {}  # channel -> lowest reading ease (0-100); defaults: comms/readability.py
 
 
 class Webhook(Strict):

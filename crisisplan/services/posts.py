@@ -13,6 +13,7 @@ from crisisplan.comms.context import template_context
 from crisisplan.comms.languages import stale_after_edit
 from crisisplan.comms.render import TemplateError, format_moment
 from crisisplan.comms.tone import FINAL_KINDS, Context
+from crisisplan.comms.tone_plan import plan_tone
 from crisisplan.engine import Event, Incident
 from crisisplan.errors import InvalidInput, did_you_mean
 from crisisplan.services.replies import COMPLAINANT, customer_time
@@ -49,7 +50,8 @@ class PostCommands(UnitOfWork):
         return Context(locale=locale, kind=kind, channel=channel, jargon=tuple(tone.jargon), block=tuple(block),
                        audience=runbook.audience(kind) if kind else "public",
                        own_contacts=(org.support_email, org.phone),
-                       names=tuple(n for n in (incident.fields.get(COMPLAINANT, ""),) if n))
+                       names=tuple(n for n in (incident.fields.get(COMPLAINANT, ""),) if n),
+                       **plan_tone(self.plan.settings))
 
     def draft_post(self, incident_id: int, kind: str, actor: str, text: str | None = None,
                    locale: str | None = None, next_update: datetime | None = None, step: str = "") -> PostRow:

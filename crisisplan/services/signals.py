@@ -277,6 +277,7 @@ class SignalCommands(UnitOfWork):
         from crisisplan.comms.context import reply_context
         from crisisplan.comms.render import TemplateError
         from crisisplan.comms.tone import Context, check
+        from crisisplan.comms.tone_plan import plan_tone
         from crisisplan.plan.load import REPLY_KINDS
 
         if not verdict.holding_reply:
@@ -304,7 +305,8 @@ class SignalCommands(UnitOfWork):
                        jargon=tuple(settings.tone.jargon),
                        block=tuple(settings.tone.block if override is None else override),
                        audience=audience,
-                       own_contacts=(settings.organisation.support_email, settings.organisation.phone))
+                       own_contacts=(settings.organisation.support_email, settings.organisation.phone),
+                       **plan_tone(settings))
         return {"reply": text.strip(), "reply_kind": kind, "reply_locale": locale,
                 "reply_tone": [f.as_dict() for f in check(text.strip(), tone)]}
 

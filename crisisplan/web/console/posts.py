@@ -11,6 +11,7 @@ from crisisplan.comms.channels import CHANNELS, render
 from crisisplan.comms.delivery import PRIMARY, verdict
 from crisisplan.comms.markdown import to_html
 from crisisplan.comms.tone import Context, check
+from crisisplan.comms.tone_plan import plan_tone
 from crisisplan.errors import CrisisplanError
 from crisisplan.web import cap, services
 from crisisplan.web.auth import require
@@ -153,7 +154,8 @@ def lint() -> Response:
     else:
         tone, org = services().plan.settings.tone, services().plan.settings.organisation
         ctx = Context(locale=locale, kind=data.get("kind"), channel=channel, jargon=tuple(tone.jargon),
-                      block=tuple(tone.block), own_contacts=(org.support_email, org.phone))
+                      block=tuple(tone.block), own_contacts=(org.support_email, org.phone),
+                      **plan_tone(services().plan.settings))
     rendering = render(text, channel)
     findings = check(text, ctx, rendering)
     return jsonify({"findings": [f.as_dict() for f in findings], "length": rendering.length,

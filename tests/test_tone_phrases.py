@@ -1,0 +1,134 @@
+"""The tone rules read the plan's phrases (templates/<locale>/tone.yaml) as lemmas: word order, inflection and
+contractions do not defeat them, each file's own examples hold, and a broken file is reported with file:line."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from crisisplan import SHIPPED_PLAN
+from crisisplan.comms.tone import Context, check
+from crisisplan.comms.tone_plan import plan_tone
+from crisisplan.plan.load import check_plan, load_plan
+from crisisplan.plan.tone_phrases import PHRASE_RULES
+
+PLAN = load_plan(SHIPPED_PLAN)
+
+
+def rules(text: str, locale: str = "en", kind: str = "update", **extra: object) -> set[str]:
+    ctx = Context(locale=locale, kind=kind, **{**plan_tone(PLAN.settings), **extra})
+    return {f.rule for f in check(text, ctx)}
+
+
+# The texts of the issue that passed with no finding at all, and the rule each must now fire.
+@pytest.mark.parametrize(("locale", "text", "rule"), [
+    ("en", "You're completely wrong about this.", "contradiction"),
+    ("en", "That's simply not true.", "contradiction"),
+    ("en", "This is your own fault.", "blame"),
+    ("en", "We won't refund you.", "bare_refusal"),
+    ("en", "Sorry, that is impossible.", "bare_refusal"),
+    ("en", "We do not offer that.", "bare_refusal"),
+    ("en", "The problem is on your side.", "blame"),
+    ("en", "Your complaint is noted.", "dismissive"),
+    ("en", "As previously stated, the fee applies.", "dismissive"),
+    ("en", "Per our policy, the order stands.", "dismissive"),
+    ("en", "Mistakes were made.", "passive_evasion"),
+    ("es", "No es nuestra culpa.", "blame"),
+    ("es", "No es culpa nuestra.", "blame"),
+    ("es", "La culpa no es nuestra.", "blame"),
+    ("es", "El problema es suyo.", "blame"),
+    ("es", "No fue nuestra culpa.", "blame"),
+    ("es", "Se cometieron errores.", "passive_evasion"),
+])
+def test_the_paraphrases_of_the_issue_fire(locale: str, text: str, rule: str) -> None:
+    assert rule in rules(text, locale)
+
+
+def test_contractions_and_inflections_read_alike() -> None:
+    for text in ("You are wrong.", "You're wrong.", "You were wrong.", "YOU ARE WRONG."):
+        assert "contradiction" in rules(text), text
+    assert "contradiction" not in rules("You were right to tell us.")
+
+
+@pytest.mark.parametrize("locale", ["en", "es"])
+@pytest.mark.parametrize("rule", PHRASE_RULES)
+def test_each_rule_keeps_its_own_examples(rule: str, locale: str) -> None:
+    """The examples the comms team wrote beside the phrases: `fires` are flagged, `quiet` are not."""
+    phrases = PLAN.tone.locale(locale)[rule]
+    kind = {"speculation": "cause", "thanks": "resolve"}.get(rule, "acknowledge")
+    assert phrases.fires and phrases.quiet, (rule, locale)
+    for text in phrases.fires:
+        assert rule in rules(text, locale, kind), (rule, locale, text)
+    for text in phrases.quiet:
+        assert rule not in rules(text, locale, kind), (rule, locale, text)
+
+
+def test_the_apology_comes_first_and_once() -> None:
+    late = "Thank you for telling us about the failed payments this morning. We are sorry."
+    assert "apology_first" in rules(late, kind="acknowledge")
+    assert "apology_first" not in rules("**Payments**\n\nAlex, we are sorry. Thank you for telling us.",
+                                        kind="holding_reply")
+    assert "one_apology" in rules("We are sorry. We apologise for the trouble. Sorry again.")
+    assert "one_apology" not in rules("**We are sorry: payments fail**\n\nWe are sorry for the trouble.")
+
+
+def test_a_promise_with_a_time_is_no_vague_promise() -> None:
+    assert "vague_promise" in rules("We will fix it soon.")
+    assert "vague_promise" not in rules("We will fix it soon, by 18:00 CET at the latest.")
+
+
+def test_an_order_number_is_personal_data_in_public_only() -> None:
+    assert "personal_data" in rules("We refunded order #48213 this morning.")
+    assert "personal_data" in rules("Tu pedido n.º 4821399 ya está en camino.", "es")
+    assert "personal_data" not in rules("We refunded order #48213 this morning.", audience="private")
+    assert "personal_data" not in rules("Details: https://status.example.com/incidents/48213")
+
+
+def test_a_plan_adds_its_own_phrases(tmp_path: Path) -> None:
+    root = tmp_path / "plan"
+    shutil.copytree(SHIPPED_PLAN / "templates", root / "templates")
+    shutil.copytree(SHIPPED_PLAN / "runbooks", root / "runbooks")
+    shutil.copy(SHIPPED_PLAN / "plan.yaml", root / "plan.yaml")
+    tone = root / "templates" / "en" / "tone.yaml"
+    tone.write_text(tone.read_text(encoding="utf-8").replace("    - calm down\n",
+                                                             "    - calm down\n    - we stand by our decision\n"),
+                    encoding="utf-8")
+    plan = load_plan(root)
+    text = "We stood by our decision."
+    assert "dismissive" in {f.rule for f in check(text, Context(**plan_tone(plan.settings)))}
+    assert "dismissive" not in rules(text)
+
+
+@pytest.mark.parametrize(("bad", "line", "words"), [
+    ("blame:\n  phrases:\n    - you are\n    - .. wrong\n", 4, "stands between two words"),
+    ("blame:\n  phrase:\n    - your fault\n", 2, "unknown key 'blame.phrase'"),
+    ("blam:\n  phrases: [your fault]\n", 1, "unknown rule 'blam'"),
+    ("blame:\n  phrases: your fault\n", 2, "must be a list"),
+    ("blame:\n  phrases:\n    - no + .. culpa\n", 3, "single words"),
+    ("blame:\n  fires: [x]\n", 1, "has no phrases"),
+])
+def test_a_broken_tone_file_is_reported_with_its_line(tmp_path: Path, bad: str, line: int, words: str) -> None:
+    root = tmp_path / "plan"
+    shutil.copytree(SHIPPED_PLAN / "templates", root / "templates")
+    shutil.copytree(SHIPPED_PLAN / "runbooks", root / "runbooks")
+    shutil.copy(SHIPPED_PLAN / "plan.yaml", root / "plan.yaml")
+    (root / "templates" / "en" / "tone.yaml").write_text(bad, encoding="utf-8")
+    _, problems = check_plan(root)
+    found = [p for p in problems if p.file.endswith("en/tone.yaml") and words in p.message]
+    assert found, [str(p) for p in problems]
+    assert found[0].line == line and found[0].severity == "error"
+
+
+def test_a_plan_without_tone_files_keeps_the_shipped_phrases(tmp_path: Path) -> None:
+    root = tmp_path / "plan"
+    shutil.copytree(SHIPPED_PLAN / "templates", root / "templates")
+    shutil.copytree(SHIPPED_PLAN / "runbooks", root / "runbooks")
+    shutil.copy(SHIPPED_PLAN / "plan.yaml", root / "plan.yaml")
+    (root / "templates" / "es" / "tone.yaml").unlink()
+    plan, problems = check_plan(root)
+    assert plan is not None
+    assert [p.severity for p in problems if p.file.endswith("es/tone.yaml")] == ["warning"]
+    assert "blame" in {f.rule for f in check("La culpa no es nuestra.",
+                                             Context(locale="es", **plan_tone(plan.settings)))}

@@ -55,19 +55,23 @@ def _vocabulary(own: Iterable[str]) -> frozenset[str]:
     return frozenset(w.lower() for name in own for w in _WORD.findall(name))
 
 
-def misspelt(text: str, lang: str, own: Iterable[str] = ()) -> list[tuple[int, int, tuple[str, ...]]]:
-    """Each word of the text that neither dictionary nor the plan knows: its span and suggestions."""
+def misspelt(text: str, lang: str, own: Iterable[str] = (),
+             also: Iterable[str] = ()) -> list[tuple[int, int, tuple[str, ...]]]:
+    """Each word of the text that neither dictionary nor the plan knows: its span and suggestions. A word right in
+    one of the plan's other languages (`also`) passes: a Spanish post quotes an English field or product."""
     if lang not in ("en", "es"):
         return []
     plain, mine = blank(text), _vocabulary(own)
+    others = [o for o in dict.fromkeys(a.split("_")[0] for a in also) if o in ("en", "es") and o != lang]
     found = []
     for match in _WORD.finditer(plain):
         word = match.group()
         if len(word) < 3 or any(c.isupper() for c in word):
             continue  # a capital: a name (Alex, PayPal, CDN) or a sentence's first word, which we let pass
         lower = word.lower().replace("’", "'")
-        if lower in mine or all(p in mine for p in lower.split("-")) or known(lower, lang) or (
-                "-" in lower and all(known(p, lang) for p in lower.split("-") if p)):
+        if lower in mine or all(p in mine for p in lower.split("-")) or any(
+                known(lower, lg) or ("-" in lower and all(known(p, lg) for p in lower.split("-") if p))
+                for lg in (lang, *others)):
             continue
         found.append((match.start(), match.end(), suggestions(lower, lang)))
     return found

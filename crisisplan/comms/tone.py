@@ -199,7 +199,8 @@ def _word_findings(text: str, ctx: Context, severity: str) -> list[Finding]:
     found = []
     if ctx.audience == "public" and _applies("spelling", ctx.kind):
         words = table["spelling"]
-        for start, end, better in spelling.misspelt(text, ctx.locale.split("_")[0], (*ctx.vocabulary, *ctx.jargon)):
+        for start, end, better in spelling.misspelt(text, ctx.locale.split("_")[0], (*ctx.vocabulary, *ctx.jargon),
+                                                     ctx.languages):
             hint = f"{words.suggestion}: “{text[start:end]}”" + (f" → {', '.join(better)}?" if better else ".")
             found.append(Finding("spelling", severity if "spelling" in ctx.block else "warn",
                                  f"{words.message} “{text[start:end]}”", start, end, hint))

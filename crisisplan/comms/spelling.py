@@ -40,7 +40,9 @@ def known(word: str, lang: str) -> bool:
     base = lemma(word.split("'")[0], lang)
     if base != word and len(base) > 1 and _in_dictionary(base, lang):
         return True
-    return any(_in_dictionary(word[:i], lang) and _in_dictionary(word[i:], lang) for i in range(3, len(word) - 2))
+    # English closes compounds up (workaround, checkout); two common words of four letters or more each
+    checker = _checker(lang)
+    return lang == "en" and any(word[:i] in checker and word[i:] in checker for i in range(4, len(word) - 3))
 
 
 @functools.lru_cache(maxsize=8192)

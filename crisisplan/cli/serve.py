@@ -1,4 +1,5 @@
-"""The web app: `serve` the console, the status page and the API; `demo` prepares a first look.
+"""The web app: `serve` the console, the status page and the API; `demo` prepares a first look; `migrate`
+brings the database to the newest schema, as a deployment step.
 """
 
 from __future__ import annotations
@@ -58,6 +59,23 @@ def serve(host: str, port: int, workers: int, server: str, threads: int, backpre
     os.environ[MASTER_ENV] = str(os.getpid())  # each worker ties its life to this process (worker_app)
     Granian("crisisplan.cli.serve:worker_app", address=host, port=port, workers=workers, interface=Interfaces.WSGI,
             factory=True, log_level="warning", blocking_threads=threads, backpressure=backpressure).serve()
+
+
+@main.command()
+@plan_option
+@pass_json
+@friendly
+def migrate(plan_dir: str | None, as_json: bool) -> None:
+    """Bring the database to the newest schema: the deployment step before starting servers and workers
+    (they migrate too unless CRISISPLAN_MIGRATE=manual; any number may start at once)."""
+    from crisisplan.services.schema import migrate_database
+
+    before, after = migrate_database(plan_dir)
+    if as_json:
+        emit({"before": before, "after": after})
+    else:
+        click.echo(f"database at migration {after}" + (f" (was {before or 'empty'})" if before != after else
+                                                       " (nothing to do)"))
 
 
 MASTER_ENV = "CRISISPLAN_SERVE_MASTER"

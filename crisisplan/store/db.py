@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -27,6 +27,7 @@ from crisisplan.store.checkpoints import CheckpointLog
 from crisisplan.store.keys import AuditKeys
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATION_LOCK = 0x6372_6973_6973  # "crisis": the PostgreSQL advisory lock the migrations run under
 
 
 def default_url(instance_dir: Path) -> str:
@@ -125,16 +126,31 @@ class Database:
             self.checkpoints.safely(heads)
 
     def migrate(self) -> None:
-        """Bring the schema to the newest migration (creates the database on first use)."""
+        """Bring the schema to the newest migration (creates the database on first use).
+
+        Any number of processes may call this at once: on PostgreSQL they take turns under an
+        advisory lock, on SQLite under BEGIN IMMEDIATE, and whoever comes second finds the schema
+        at its newest and does nothing.
+        """
         from alembic import command
         from alembic.config import Config
 
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         config.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
-        with self.engine.begin() as connection:
+        with self.engine.execution_options(crisisplan_write=True).begin() as connection:
+            if not self.is_sqlite:
+                # held until this transaction ends: the migrations and the version row commit together
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
+
+    def schema_revision(self) -> str | None:
+        """The migration the database is at (None before the first)."""
+        from alembic.runtime.migration import MigrationContext
+
+        with self.engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
 
     def needs_migration(self) -> bool:
         from alembic.runtime.migration import MigrationContext
@@ -149,6 +165,9 @@ class Database:
 
     def ensure_schema(self) -> Database:
         if self.needs_migration():
+            if os.environ.get("CRISISPLAN_MIGRATE") == "manual":
+                raise CrisisplanError("the database is not at the newest migration; run `crisisplan migrate` "
+                                      "first (CRISISPLAN_MIGRATE=manual leaves migrating to that step)")
             self.migrate()
         return self
 

@@ -18,6 +18,7 @@ from crisisplan.services.drills import DrillCommands
 from crisisplan.services.incidents import IncidentCommands
 from crisisplan.services.notices import NoticeCommands
 from crisisplan.services.outbox import OutboxCommands
+from crisisplan.services.pages import PageReads
 from crisisplan.services.posts import PostCommands
 from crisisplan.services.publication import Publication
 from crisisplan.services.reads import Reads
@@ -47,7 +48,7 @@ __all__ = ["ACK_TIMER", "SYSTEM_ACTOR", "UPDATE_TIMER", "Deadline", "Drafted", "
 
 class Services(IncidentCommands, PostCommands, Publication, SubscriberCommands, OutboxCommands, SignalCommands,
                DrillCommands, ComponentCommands, StatuspageCommands, ReplyReads, NoticeCommands, ReviewCommands,
-               ActionCommands, MetricsReads, Reads, AuditTrail):
+               ActionCommands, MetricsReads, Reads, AuditTrail, PageReads):
     """Everything crisisplan does, one method a use case."""
 
     @classmethod

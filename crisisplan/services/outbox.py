@@ -12,6 +12,7 @@ from crisisplan.comms import approval
 from crisisplan.comms.audience import PUBLIC
 from crisisplan.comms.channels import CHANNELS, render
 from crisisplan.comms.delivery import PRIMARY, text_for
+from crisisplan.engine import Incident
 from crisisplan.errors import NotFound
 from crisisplan.publish import outbox
 from crisisplan.services.unit import UnitOfWork
@@ -113,7 +114,6 @@ class OutboxCommands(UnitOfWork):
         the status page published; e-mail, chat and each JSON webhook queued, delivered or failed; a channel
         nothing sends (SMS, social networks, chat without a webhook, e-mail without subscribers) not connected,
         with the text to copy. Empty for a post not published, or not public (it goes on no public channel)."""
-        settings = self.plan.settings
         with self.db.read() as session:
             post = session.get(PostRow, post_id)
             if post is None:
@@ -123,10 +123,17 @@ class OutboxCommands(UnitOfWork):
         if post.status != approval.PUBLISHED or self.plan.runbook(incident.runbook_id).audience(post.kind) != PUBLIC:
             return []
         with self.db.read() as session:
-            owed = (f"post-{post_id}-webhook-", f"post-{post_id}-subscriber-")
-            rows = [r for r in session.scalars(select(OutboxRow).where(OutboxRow.post_id == post_id)
-                                               .order_by(OutboxRow.id)) if r.idempotency_key.startswith(owed)]
+            rows = list(session.scalars(select(OutboxRow).where(OutboxRow.post_id == post_id).order_by(OutboxRow.id)))
             session.expunge_all()
+        return self.delivery_of(post, incident, rows)
+
+    def delivery_of(self, post: PostRow, incident: Incident, messages: list[OutboxRow]) -> list[ChannelDelivery]:
+        """`post_delivery` from rows already read: the post, its incident and every outbox row of the post."""
+        settings = self.plan.settings
+        if post.status != approval.PUBLISHED or self.plan.runbook(incident.runbook_id).audience(post.kind) != PUBLIC:
+            return []
+        owed = (f"post-{post.id}-webhook-", f"post-{post.id}-subscriber-")
+        rows = [r for r in messages if r.idempotency_key.startswith(owed)]
         withheld = dict(post.channels or {})
         locale = settings.default_locale
         by_channel = {name: [r for r in rows if r.channel == name] for name in {r.channel for r in rows}}

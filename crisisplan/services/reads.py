@@ -102,9 +102,13 @@ class Reads(UnitOfWork):
         Every due time the cadence timer set is a promise; a public post before it
         keeps it, the timer firing breaks it.
         """
+        return self.promises_in(self.timeline(incident_id))
+
+    def promises_in(self, events: list[AuditEventRow]) -> dict[str, Any]:
+        """`promises` from an incident's audit events already read, oldest first."""
         kept = broken = 0
         due: datetime | None = None
-        for event in self.timeline(incident_id):
+        for event in events:
             payload = json.loads(event.payload)
             if payload.get("timer") == UPDATE_TIMER:
                 if event.kind == "timer_set":

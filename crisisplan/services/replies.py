@@ -76,17 +76,22 @@ class ReplyReads(UnitOfWork):
             if self.plan.runbook(incident.runbook_id).audience(post.kind) != PRIVATE:
                 return None
             person = complainant(session, post.incident_id)
-            locale = person.locale if person and person.locale in post.bodies else self.plan.settings.default_locale
-            text = to_text(post.bodies.get(locale) or next(iter(post.bodies.values()), ""))
-            found = {"text": text, "locale": locale, "channel": person.channel if person else "",
-                     "to": (person.address or person.author) if person else "", "how": "by_hand", "status": ""}
-            if person and person.address:
-                found["how"] = "email"
-                if post.status == approval.PUBLISHED:
-                    row = session.scalars(select(OutboxRow).where(OutboxRow.post_id == post.id,
-                                                                  OutboxRow.channel == "email:reply")).first()
-                    found["status"] = row.status if row else ""
-            return found
+            messages = list(session.scalars(select(OutboxRow).where(OutboxRow.post_id == post.id,
+                                                                    OutboxRow.channel == "email:reply")))
+            return self.private_of(post, person, messages)
+
+    def private_of(self, post: PostRow, person: Complainant | None, messages: list[OutboxRow]) -> dict[str, Any]:
+        """`private_delivery` of a private post from rows already read: its complainant and its outbox rows."""
+        locale = person.locale if person and person.locale in post.bodies else self.plan.settings.default_locale
+        text = to_text(post.bodies.get(locale) or next(iter(post.bodies.values()), ""))
+        found = {"text": text, "locale": locale, "channel": person.channel if person else "",
+                 "to": (person.address or person.author) if person else "", "how": "by_hand", "status": ""}
+        if person and person.address:
+            found["how"] = "email"
+            if post.status == approval.PUBLISHED:
+                row = next((m for m in messages if m.channel == "email:reply"), None)
+                found["status"] = row.status if row else ""
+        return found
 
     def customer_times(self, rows: list[SignalRow]) -> dict[int, dict[str, Any]]:
         """For each complaint that told its customer a time: `at` (that time) and `state`: `on_track`, `missed` (the

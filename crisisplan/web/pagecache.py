@@ -104,6 +104,7 @@ class PageCache:
         self._entries: OrderedDict[Hashable, Page] = OrderedDict()
         self._fragments: OrderedDict[Hashable, str] = OrderedDict()
         self._building: dict[Hashable, threading.Lock] = {}
+        self._derived: dict[Hashable, tuple[int, Any]] = {}  # a few fixed keys, never a client's
         self.bytes = 0
         self.generation = 0
         self.renders = 0  # pages rendered since start: what the single-flight tests count
@@ -181,6 +182,19 @@ class PageCache:
             with self._lock:
                 if self._building.get(key) is lock and not lock.locked():
                     del self._building[key]
+
+    def current(self, key: Hashable, build: Callable[[], Any]) -> Any:
+        """A value derived from the public view (the components' statuses), computed once per version of it."""
+        self.fresh()
+        generation = self.generation
+        with self._lock:
+            kept = self._derived.get(key)
+        if kept is not None and kept[0] == generation:
+            return kept[1]
+        value = build()
+        with self._lock:
+            self._derived[key] = (generation, value)
+        return value
 
     def fragment(self, key: Hashable, build: Callable[[], str], keep: int = 2000) -> str:
         """A piece of a page by what it shows (the key holds its data): rendered once while that stays the same."""

@@ -107,6 +107,11 @@ def component_statuses(incidents: list[PublicIncident]) -> dict[str, str]:
     return result
 
 
+def current_statuses() -> dict[str, str]:
+    """Each component's status as the public sees it now, computed once per change of the public view."""
+    return cache().current("statuses", lambda: component_statuses(services().public_incidents(which="open")))
+
+
 def context(locale: str, chosen: bool) -> dict[str, Any]:
     settings = services().plan.settings
     tz = settings.organisation.time_zone

@@ -25,9 +25,11 @@ def _urgency(view: IncidentView) -> tuple[int, datetime]:
 @bp.route("/")
 @require("viewer")
 def dashboard() -> str:
-    views = sorted(services().status(), key=_urgency)
-    return render_template("console/dashboard.html", views=views, ACK=ACK_TIMER, UPDATE=UPDATE_TIMER,
-                           waiting=services().waiting_for_approval())
+    number = request.args.get("page", "1")
+    wanted = int(number) if number.isascii() and number.isdigit() and len(number) < 7 else 1
+    page = services().dashboard_page(wanted, _urgency)
+    return render_template("console/dashboard.html", views=page.views, ACK=ACK_TIMER, UPDATE=UPDATE_TIMER,
+                           waiting=page.waiting, page=page)
 
 
 @bp.route("/declare", methods=["GET", "POST"])

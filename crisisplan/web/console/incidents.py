@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import Response, flash, redirect, render_template, request, url_for
@@ -12,25 +11,24 @@ from crisisplan.services import ACK_TIMER, UPDATE_TIMER
 from crisisplan.web import services
 from crisisplan.web.auth import require
 from crisisplan.web.console import actor, attempt, back, bp, form_version, svg
-from crisisplan.web.public import component_statuses
+from crisisplan.web.public import current_statuses
 
 
 @bp.route("/incidents/<int:incident_id>")
 @require("viewer")
 def incident(incident_id: int) -> str:
     svc = services()
-    view = svc.get(incident_id)
+    page = svc.incident_page(incident_id)  # one read: the incident, its posts, its audit trail
+    view = page.view
     runbook = svc.plan.runbook(view.runbook_id)
-    statuses = component_statuses(svc.public_incidents(which="open"))
+    statuses = current_statuses()  # kept with the public page: no query while the public view stays the same
     labels = {c.name: c.label for c in svc.plan.settings.components}
     components = [(labels.get(c, c), statuses.get(c, "operational")) for c in view.components]
-    injects = [json.loads(e.payload) | {"at": e.at} for e in svc.timeline(incident_id) if e.kind == "drill_inject"]
-    return render_template("console/incident.html", view=view, runbook=runbook, posts=svc.posts(incident_id),
-                           components=components, injects=list(reversed(injects)),
-                           live=svc.incident(incident_id).drill,
-                           promises=svc.promises(incident_id), kinds=sorted(svc.plan.kinds()),
+    return render_template("console/incident.html", view=view, runbook=runbook, posts=page.posts,
+                           components=components, injects=page.injects, live=page.incident.drill,
+                           promises=page.promises, kinds=sorted(svc.plan.kinds()),
                            fields=runbook.fields, roles=runbook.roles, ACK=ACK_TIMER, UPDATE=UPDATE_TIMER,
-                           translations=svc.incident(incident_id).translations, settings=svc.plan.settings)
+                           translations=page.incident.translations, settings=svc.plan.settings)
 
 
 @bp.route("/incidents/<int:incident_id>/diagram.svg")

@@ -30,17 +30,16 @@ def draft(incident_id: int) -> Response:
 
 def _post_page(post_id: int, texts: dict[str, str] | None = None, status: int = 200) -> tuple[str, int]:
     svc = services()
-    row = svc.post(post_id)
-    incident_ = svc.incident(row.incident_id)
+    page = svc.post_page(post_id)  # one read: the post with its incident, its outbox messages
+    row, incident_, view = page.post, page.incident, page.view
     checks = svc.post_checks(row, incident_)
     channels = row.channels if row.status == "published" and row.channels else verdict(checks)
-    view = svc.get(row.incident_id)
     policy = svc.policy(incident_)
     return render_template(
         "console/post.html", post=row, view=view, checks=checks, channels=channels, policy=policy,
         locales=svc.plan.settings.locales, texts=texts or {}, CHANNELS=CHANNELS, PRIMARY=PRIMARY,
-        private=svc.private_delivery(row), audience=svc.plan.runbook(incident_.runbook_id).audience(row.kind),
-        delivery=svc.post_delivery(row.id),  # published: each channel as it is, from the outbox
+        private=page.private, audience=svc.plan.runbook(incident_.runbook_id).audience(row.kind),
+        delivery=page.delivery,  # published: each channel as it is, from the outbox
         preview={loc: Markup(to_html(text)) for loc, text in row.bodies.items()},  # noqa: S704 - nh3-sanitised
         may_approve=g.account.may("approver") and row.status == "in_review"
         and not (policy == "two" and row.author == actor()),

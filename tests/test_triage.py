@@ -49,6 +49,25 @@ def test_language_is_guessed_from_the_words() -> None:
     assert language("I can't log in to my account since this morning") == "en"
 
 
+@pytest.mark.parametrize(("text", "default", "expected"), [
+    # none of these has a word or an accent of the old word lists (el, que, á, the, my…): that guess fell to the default
+    ("Espero respuesta hace tres semanas", "en", "es"),
+    ("Pedido 48213 tampoco llega, llevo esperando tres semanas", "en", "es"),
+    ("Still waiting on a refund, three weeks now", "es", "en"),
+    ("Nobody answers our calls, great service", "es", "en"),
+])
+def test_language_is_told_by_lingua_where_the_word_lists_had_nothing(text: str, default: str, expected: str) -> None:
+    assert language(text, default) == expected
+
+
+def test_language_is_one_the_plan_speaks() -> None:
+    assert language("Todavía espero respuesta, tres semanas ya", "en", ("en",)) == "en"  # nothing else to pick
+    assert language("Todavía espero respuesta, tres semanas ya", "en", ("en", "es_MX")) == "es_MX"
+    assert language("12345 !!!", "es", ("en", "es")) == "es"  # nothing to go by
+    found = assess("Llevo tres días sin poder pagar", 10, [], COMPONENTS, T, languages=("en", "es"))
+    assert found.locale == "es"
+
+
 @pytest.fixture
 def complaint(services):
     def send(text: str, reach: int = 10, channel: str = "social", minutes: float = 0, **kwargs):

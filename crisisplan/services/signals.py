@@ -126,7 +126,8 @@ class SignalCommands(UnitOfWork):
                  for v in self.status() if not v.is_drill and v.public_status not in (None, "resolved")]
         thresholds = triage.Thresholds(rules.declare_reach, rules.high_reach, rules.burst_count,
                                        int(rules.burst_within.total_seconds() // 60))
-        verdict = triage.assess(text, reach, known, components, thresholds, locale)
+        verdict = triage.assess(text, reach, known, components, thresholds, locale,
+                                languages=(settings.default_locale, *settings.locales))
         topic_key = f"topic:{verdict.topic}"
         try:
             with self.db.write() as session:

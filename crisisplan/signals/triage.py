@@ -1,6 +1,7 @@
 """Triage of a complaint or mention: how far it reaches, how serious it sounds, whether it reads as a real
 customer or as trolling, whether it is about an incident we know, and what must be escalated, with the
-reasons shown, per language (en, es). Pure: the words below and the plan's thresholds decide.
+reasons shown, per language (en, es; which one, lingua tells). Pure: the words below and the plan's thresholds
+decide.
 
 The team can override every part of it in the console; the override is kept beside the assessment.
 """
@@ -9,6 +10,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
+
+from crisisplan.signals.language import detect
 
 # Words are matched as whole words or phrases, case and accents as written (lower-cased text).
 WORDS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -44,9 +47,6 @@ WORDS: dict[str, dict[str, tuple[str, ...]]] = {
 }
 ORDER_NUMBER = re.compile(r"(#\s?\d{4,}|\b\d{6,}\b)")
 AMOUNT = re.compile(r"(\d+[.,]\d{2}\s?(€|eur|usd|\$)|[$€]\s?\d+)")
-SPANISH_HINTS = re.compile(r"\b(el|la|los|las|que|por|para|con|una|pero|mi|ya|hoy|desde|sin|y|de|en|me|nadie|"
-                           r"es|del|al|se|su)\b|[ñ¿¡áéíóú]")
-ENGLISH_HINTS = re.compile(r"\b(the|and|is|my|for|with|not|your|you|this|since|today|was)\b")
 
 
 @dataclass
@@ -84,16 +84,20 @@ def _has(text: str, phrase: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text) is not None
 
 
-def language(text: str, default: str = "en") -> str:
-    lower = text.lower()
-    es, en = len(SPANISH_HINTS.findall(lower)), len(ENGLISH_HINTS.findall(lower))
-    return "es" if es > en else "en" if en > es else default
+def language(text: str, default: str = "en", languages: tuple[str, ...] = tuple(WORDS)) -> str:
+    """The language a complaint is written in, among the ones triage has words for and the plan speaks (lingua);
+    `default` when that leaves no choice or the text gives nothing to go by."""
+    return detect(text, tuple(loc for loc in languages if loc.split("_")[0] in WORDS) or (default,), default)
 
 
 def assess(text: str, reach: int, incidents: list[KnownIncident], components: dict[str, str],
-           thresholds: Thresholds, locale: str | None = None) -> Assessment:
-    """`components` maps a component's name to its label; both count as naming it."""
-    locale = locale if locale in WORDS else language(text)
+           thresholds: Thresholds, locale: str | None = None,
+           languages: tuple[str, ...] = tuple(WORDS)) -> Assessment:
+    """`components` maps a component's name to its label; both count as naming it. Without a `locale`, the
+    text's language among the plan's `languages` decides which words triage looks for."""
+    if locale not in WORDS:
+        locale = language(text, languages[0] if languages else "en", languages).split("_")[0]
+        locale = locale if locale in WORDS else "en"
     words, lower = WORDS[locale], text.lower()
     reasons: list[str] = []
 

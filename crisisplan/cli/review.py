@@ -62,12 +62,16 @@ def draft(incident_id: int, fmt: str, output: str | None, plan_dir: str | None, 
               help="Markdown to write (default: standard input).")
 @plan_option
 @actor_option
+@pass_json
 @friendly
 def write(incident_id: int, section: str, path: click.utils.LazyFile, plan_dir: str | None,
-          actor: str | None) -> None:
+          actor: str | None, as_json: bool) -> None:
     """Write one of the team's sections of the review (what went well, what did not, why)."""
-    open_services(plan_dir).write_review(incident_id, {section: path.read()}, actor_name(actor))
-    click.echo(f"review of incident {incident_id}: {section} saved")
+    found = open_services(plan_dir).write_review(incident_id, {section: path.read()}, actor_name(actor))
+    if as_json:
+        emit({"incident": incident_id, "state": found.review_state, "sections": found.sections})
+    else:
+        click.echo(f"review of incident {incident_id}: {section} saved")
 
 
 @review.command("state")
@@ -75,11 +79,15 @@ def write(incident_id: int, section: str, path: click.utils.LazyFile, plan_dir: 
 @click.argument("state", type=click.Choice(["draft", "in_review", "final"]))
 @plan_option
 @actor_option
+@pass_json
 @friendly
-def state(incident_id: int, state: str, plan_dir: str | None, actor: str | None) -> None:
+def state(incident_id: int, state: str, plan_dir: str | None, actor: str | None, as_json: bool) -> None:
     """Move the review: draft → in_review → final (or back to draft)."""
     found = open_services(plan_dir).move_review(incident_id, state, actor_name(actor))
-    click.echo(f"review of incident {incident_id} is {found.review_state_label.lower()}")
+    if as_json:
+        emit({"incident": incident_id, "state": found.review_state})
+    else:
+        click.echo(f"review of incident {incident_id} is {found.review_state_label.lower()}")
 
 
 @main.group()
@@ -137,11 +145,15 @@ def list_actions(incident_id: int | None, state: str | None, plan_dir: str | Non
 @click.option("--due", "due_on", default=None, metavar="YYYY-MM-DD")
 @plan_option
 @actor_option
+@pass_json
 @friendly
 def set_action(action_id: int, state: str | None, title: str | None, owner: str | None, due_on: str | None,
-               plan_dir: str | None, actor: str | None) -> None:
+               plan_dir: str | None, actor: str | None, as_json: bool) -> None:
     """Change an action: done or dropped, a new title, owner or due date."""
     action = open_services(plan_dir).change_action(action_id, actor_name(actor), state, title, owner, due_on)
+    if as_json:
+        emit(_action(action))
+        return
     click.echo(f"action {action.id}: {action.state}, {action.owner}, due {action.due_on.isoformat()}")
 
 
@@ -149,10 +161,11 @@ def set_action(action_id: int, state: str | None, title: str | None, owner: str 
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
 @click.option("--incident", "incident_id", type=int, default=None)
 @plan_option
+@pass_json
 @friendly
-def export(fmt: str, incident_id: int | None, plan_dir: str | None) -> None:
-    """Every follow-up action as CSV or JSON on standard output."""
-    sys.stdout.write(open_services(plan_dir).export_actions(fmt, incident_id))
+def export(fmt: str, incident_id: int | None, plan_dir: str | None, as_json: bool) -> None:
+    """Every follow-up action as CSV or JSON (--json is --format json) on standard output."""
+    sys.stdout.write(open_services(plan_dir).export_actions("json" if as_json else fmt, incident_id))
 
 
 def _action(action) -> dict[str, object]:  # noqa: ANN001

@@ -10,6 +10,9 @@ from crisisplan.engine.outcome import Outcome, guard_holds
 from crisisplan.errors import TriggerNotAllowed
 from crisisplan.plan.schema import Transition
 
+# the look back after an incident (Statuspage's incident status of that name): published once it is resolved
+POSTMORTEM = "postmortem"
+
 
 class PublicationSteps:
     """The part of the incident machine that ties a published post to its runbook step."""
@@ -72,6 +75,8 @@ class PublicationSteps:
     def check_publishable(self, incident: Incident, kind: str) -> None:
         """Refuse a post of a kind the runbook does not allow to go out from the incident's state."""
         allowed = self.runbook.publishable_in(kind)
+        if kind == POSTMORTEM:  # a look back: only once the incident is resolved, before it is closed
+            allowed = [s for s in allowed if self.states[s].public_status == "resolved"]
         if incident.state not in allowed:
             labels = ", ".join(self.states[s].label for s in allowed) or "no state"
             raise TriggerNotAllowed(

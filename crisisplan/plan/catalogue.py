@@ -26,7 +26,7 @@ CATALOGUE_SECTIONS: dict[str, dict[str, tuple[str, ...]]] = {
     "page": {
         **{key: () for key in (
             "operational", "degraded_performance", "partial_outage", "major_outage", "under_maintenance",
-            "investigating", "identified", "monitoring", "resolved",
+            "investigating", "identified", "monitoring", "resolved", "postmortem",
             "all_ok", "some", "major", "components", "active", "none_active", "history", "none_past",
             "help", "status", "started", "resolved_at", "back", "language", "updates",
             "reach_us", "answer_within", "always", "days", "unit_d", "unit_h", "unit_m",

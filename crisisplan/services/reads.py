@@ -12,6 +12,7 @@ from crisisplan.clock import Clock, ScaledClock
 from crisisplan.comms import approval
 from crisisplan.comms.audience import PUBLIC, public_title
 from crisisplan.engine import Incident, IncidentMachine
+from crisisplan.engine.publication import POSTMORTEM
 from crisisplan.engine.timers import promise_state
 from crisisplan.errors import NotFound
 from crisisplan.services.unit import UnitOfWork
@@ -191,9 +192,13 @@ class Reads(UnitOfWork):
                 return states[state].public_status or "investigating"
 
             resolved_at = next((at for at, name in history if states[name].public_status == "resolved"), None)
-            updates = [PublicUpdate(p.id, p.kind, p.published_at, status_at(p.published_at), dict(p.bodies))
+            # a postmortem (Statuspage's status of that name) says so, on its update and, once out, on the incident
+            updates = [PublicUpdate(p.id, p.kind, p.published_at,
+                                    POSTMORTEM if p.kind == POSTMORTEM else status_at(p.published_at), dict(p.bodies))
                        for p in reversed(by_incident.get(row.id, []))]
             current = states[row.state].public_status or (updates[0].status if updates else "investigating")
+            if current == "resolved" and any(u.kind == POSTMORTEM for u in updates):
+                current = POSTMORTEM
             # an internal incident (one person's complaint) is public only through its posts, under their words
             first = by_incident[row.id][0].bodies
             title = row.title if runbook.incident_audience == PUBLIC else public_title(
@@ -205,7 +210,7 @@ class Reads(UnitOfWork):
             result.append(PublicIncident(
                 id=row.id, title=title, titles=titles, impact=severity.impact if severity else "major", status=current,
                 declared_at=row.declared_at, updated_at=updates[0].at if updates else row.declared_at,
-                resolved_at=resolved_at if current == "resolved" else None,
+                resolved_at=resolved_at if current in ("resolved", POSTMORTEM) else None,
                 components=list(row.components), updates=updates))
         return result
 

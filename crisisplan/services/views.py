@@ -57,7 +57,7 @@ class PublicIncident:
     @property
     def active(self) -> bool:
         """Whether the incident is still going on, as far as the public is told."""
-        return self.status != "resolved"
+        return self.status not in ("resolved", "postmortem")
 
 
 @dataclass

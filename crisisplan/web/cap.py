@@ -60,7 +60,7 @@ def alert(incident: PublicIncident, update: PublicUpdate, drill: bool = False) -
     org = settings.organisation
     oldest_first = list(reversed(incident.updates))
     index = next(i for i, u in enumerate(oldest_first) if u.id == update.id)
-    msg_type = "Cancel" if update.status == "resolved" else ("Alert" if index == 0 else "Update")
+    msg_type = "Cancel" if update.status in ("resolved", "postmortem") else ("Alert" if index == 0 else "Update")
     ElementTree.register_namespace("", CAP)
     root = ElementTree.Element(f"{{{CAP}}}alert")
     _el(root, "identifier", _identifier(update))

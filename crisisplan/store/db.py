@@ -46,6 +46,7 @@ def _sqlite_setup(engine: Engine) -> None:
         cursor.execute("PRAGMA busy_timeout=30000")
         # Checkpoints run in the background (see _Checkpointer), not inside somebody's commit.
         cursor.execute("PRAGMA wal_autocheckpoint=0")
+        cursor.execute(f"PRAGMA journal_size_limit={JOURNAL_SIZE_LIMIT}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -54,25 +55,53 @@ def _sqlite_setup(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+# The WAL past this size is folded back and cut to nothing (RESTART then TRUNCATE), even if that means making
+# writers wait a moment: passive checkpoints alone never finish while readers are busy, and never shrink the file.
+WAL_LIMIT_BYTES = int(os.environ.get("CRISISPLAN_WAL_LIMIT_MB", "16")) * 1024 * 1024
+# after any complete checkpoint SQLite cuts the WAL back to this size when it starts writing it again
+JOURNAL_SIZE_LIMIT = 4 * 1024 * 1024
+
+
 class _Checkpointer(threading.Thread):
     """Copies the WAL back into the database file twice a second, off the command path.
 
     SQLite's automatic checkpoint runs inside whichever commit crosses the
     threshold and fsyncs the database there: a 10-15 ms stall for an unlucky
-    operator. A passive checkpoint here never blocks readers or writers.
+    operator. A passive checkpoint here never blocks readers or writers; when the
+    WAL has grown past `limit` anyway (readers kept it from completing), a TRUNCATE
+    checkpoint waits up to a fifth of a second for them and resets the file to 0 bytes.
     """
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, limit: int = WAL_LIMIT_BYTES, every: float = 0.5):
         super().__init__(name="crisisplan-checkpoint", daemon=True)
         self.path = path
+        self.limit = limit
+        self.every = every
         self.stopping = threading.Event()
+        self.truncations = 0
+
+    def wal_size(self) -> int:
+        try:
+            return os.path.getsize(self.path + "-wal")
+        except OSError:
+            return 0
+
+    def round(self, connection: sqlite3.Connection) -> None:
+        """One checkpoint: passive below the limit, TRUNCATE above it."""
+        if self.wal_size() <= self.limit:
+            connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            return
+        busy, _, _ = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        if not busy:
+            self.truncations += 1
 
     def run(self) -> None:
         connection = sqlite3.connect(self.path, timeout=1, check_same_thread=False)
+        connection.execute("PRAGMA busy_timeout=200")  # how long a TRUNCATE may hold writers back, at most
         try:
-            while not self.stopping.wait(0.5):
+            while not self.stopping.wait(self.every):
                 try:
-                    connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                    self.round(connection)
                 except sqlite3.Error:
                     continue  # busy now; the next round catches up
             connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
@@ -81,6 +110,7 @@ class _Checkpointer(threading.Thread):
 
 
 class Database:
+    wal_limit = WAL_LIMIT_BYTES  # SQLite: the WAL size past which the checkpointer truncates it
     def __init__(self, url: str, instance: Path | None = None):
         self.url = url
         # the audit keys and the checkpoint file live here, outside the database (None: in memory, no file)
@@ -204,7 +234,7 @@ class Database:
     def _start_checkpointer(self) -> None:
         path = self.engine.url.database
         if path and path != ":memory:":
-            self._checkpointer = _Checkpointer(path)
+            self._checkpointer = _Checkpointer(path, self.wal_limit)
             self._checkpointer.start()
 
     def dispose(self) -> None:

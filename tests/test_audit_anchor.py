@@ -105,7 +105,7 @@ def test_a_rewrite_with_the_stolen_key_is_caught_by_the_checkpoints(scene, runne
     keys = json.loads((tmp_path / "audit-keys.json").read_text())
     rewrite(raw, incident, ("Expired certificate", "Customer error"), keys["current"],
             bytes.fromhex(keys["keys"][keys["current"]]))
-    assert verify(runner)[0] == 0  # with the key, the chain alone cannot tell
+    assert verify(runner, "--no-checkpoints")[0] == 0  # with the key, the chain alone cannot tell
     code, report = verify(runner, "--checkpoints", str(copy))
     assert code == 1 and [f["incident"] for f in report["findings"]] == [incident]
     assert "rewritten" in report["findings"][0]["message"]
@@ -121,7 +121,8 @@ def test_a_deleted_incident_is_caught_by_the_checkpoints(scene, runner, services
         raw.execute(f"DELETE FROM {table} WHERE incident_id = ?", (other,))  # noqa: S608 - two fixed names
     raw.execute("DELETE FROM incidents WHERE id = ?", (other,))
     raw.commit()
-    assert verify(runner)[0] == 0  # every chain left is whole: the database alone cannot tell
+    assert verify(runner, "--no-checkpoints")[0] == 0  # every chain left is whole: the chains alone cannot tell
+    assert verify(runner)[0] == 1  # the installation's own checkpoint file, checked by default, tells
     code, report = verify(runner, "--checkpoints", str(copy))
     assert code == 1 and [f["incident"] for f in report["findings"]] == [other]
     message = report["findings"][0]["message"]
@@ -143,7 +144,7 @@ def test_a_rolled_back_database_is_caught_by_the_checkpoints(scene, runner, serv
     raw.execute("DELETE FROM admin_events WHERE seq = ?", (admin,))
     raw.execute("UPDATE audit_heads SET length = ?, head = ? WHERE name = 'admin'", (admin - 1, previous))
     raw.commit()
-    assert verify(runner)[0] == 0
+    assert verify(runner, "--no-checkpoints")[0] == 0
     code, report = verify(runner, "--checkpoints", str(copy))
     assert code == 1 and sorted(str(f["incident"]) for f in report["findings"]) == sorted([str(incident), "admin"])
     assert all("rolled back" in f["message"] for f in report["findings"])
@@ -202,3 +203,36 @@ def test_the_checkpoints_are_published_when_the_operator_says_so(scene, app, cli
     assert key == runner.invoke(main, ["audit", "public-key"]).output.strip()
     code, report = verify(runner, "--checkpoints", str(saved), "--public-key", key)
     assert code == 0 and report["checkpoint_lines"] == len(answer.get_data(as_text=True).splitlines())
+    lines = answer.get_data(as_text=True).splitlines(keepends=True)
+    assert client.get("/audit/checkpoints?from=3").get_data(as_text=True) == "".join(lines[2:])  # only what is new
+    assert client.get(f"/audit/checkpoints?from={len(lines) + 1}").get_data() == b""
+    for wrong in ("0", "-1", "x", "²", "9" * 40):
+        assert client.get(f"/audit/checkpoints?from={wrong}").status_code == 400, wrong
+
+
+def test_events_from_before_keys_are_keyed_once_by_seal(scene, runner) -> None:
+    incident, other, raw, _ = scene
+    for chain in (incident, other):  # as a database from before this version holds them: plain SHA-256
+        rewrite(raw, chain, ("", ""), "", None)
+    code, report = verify(runner, "--no-checkpoints")
+    assert code == 1 and {f["incident"] for f in report["findings"]} == {incident, other}
+    assert all("not keyed" in f["message"] for f in report["findings"])
+    sealed = runner.invoke(main, ["audit", "seal", "--as", "ada", "--json"])
+    assert sealed.exit_code == 0, sealed.output
+    count = raw.execute("SELECT count(*) FROM audit_events").fetchone()[0]
+    assert json.loads(sealed.output) == {"sealed": count}
+    assert verify(runner, "--no-checkpoints")[0] == 0
+    log = json.loads(runner.invoke(main, ["audit", "log", "--json"]).output)
+    assert (log[0]["actor"], log[0]["action"], json.loads(log[0]["payload"])) == ("ada", "audit_sealed",
+                                                                                  {"events": count})
+
+
+def test_seal_refuses_an_old_chain_that_is_already_broken(scene, runner) -> None:
+    incident, _, raw, _ = scene
+    rewrite(raw, incident, ("", ""), "", None)
+    raw.execute("UPDATE audit_events SET actor = 'mallory' WHERE incident_id = ? AND seq = 2", (incident,))
+    raw.commit()
+    sealed = runner.invoke(main, ["audit", "seal"])
+    assert sealed.exit_code == 1 and f"not keyed: incident {incident}, event #2" in sealed.output
+    assert raw.execute("SELECT count(*) FROM audit_events WHERE key_id = '' AND incident_id = ?",
+                       (incident,)).fetchone()[0] > 0  # nothing keyed: a broken chain stays visibly broken

@@ -29,17 +29,23 @@ def audit() -> None:
 
 @audit.command()
 @click.option("--checkpoints", "checkpoint_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="A copy of the signed checkpoints (instance/audit-checkpoints.jsonl, or saved from "
-                   "/audit/checkpoints): every head it anchored must still be in the database.")
+              help="A copy of the signed checkpoints (saved from /audit/checkpoints, or kept elsewhere): every "
+                   "head it anchored must still be in the database. Default: this installation's own file.")
+@click.option("--no-checkpoints", is_flag=True, help="Check the chains alone, without any checkpoints.")
 @click.option("--public-key", default=None, metavar="BASE64",
               help="The key the checkpoints must be signed with (default: this installation's; "
                    "`crisisplan audit public-key` prints it).")
 @plan_option
 @pass_json
 @friendly
-def verify(checkpoint_file: Path | None, public_key: str | None, plan_dir: str | None, as_json: bool) -> None:
-    """Check the keyed chain of every incident and the admin chain; exit 1 naming the first bad event."""
-    report = open_services(plan_dir).audit_report(checkpoint_file, public_key)
+def verify(checkpoint_file: Path | None, no_checkpoints: bool, public_key: str | None, plan_dir: str | None,
+           as_json: bool) -> None:
+    """Check the keyed chain of every incident and the admin chain, and that the database still holds every head
+    the checkpoints anchored; exit 1 naming the first bad event."""
+    services = open_services(plan_dir)
+    if checkpoint_file is None and not no_checkpoints:
+        checkpoint_file = services.own_checkpoints()
+    report = services.audit_report(checkpoint_file, public_key)
     if as_json:
         emit({"ok": report.ok, "incidents": report.incidents, "events": report.events,
               "admin_events": report.admin_events, "checkpoint_lines": report.checkpoint_lines,

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crisisplan.errors import CrisisplanError, InvalidInput
@@ -86,10 +86,16 @@ class AuditTrail(UnitOfWork):
                 report.checkpoint_lines, report.checkpoint_problems = claims.lines, claims.problems
         return report
 
-    def checkpoint_log(self) -> tuple[str, str]:
-        """The published checkpoints: (the file's lines, the public key that signs them)."""
+    def own_checkpoints(self) -> Path | None:
+        """This installation's checkpoint file, when it has written one."""
         log = self.db.checkpoints
-        return (log.text() if log else ""), self.db.audit_keys.public_key_text()
+        return log.path if log is not None and log.path.exists() else None
+
+    def checkpoint_log(self, start: int = 1) -> tuple[str, str]:
+        """The published checkpoints from line `start` on (a copy kept elsewhere fetches only what it lacks):
+        (those lines, the public key that signs them)."""
+        log = self.db.checkpoints
+        return (log.text(start) if log else ""), self.db.audit_keys.public_key_text()
 
     def rotate_audit_key(self, actor: str) -> str:
         """Start keying new events with a new key (old events keep verifying with theirs); returns its id."""
@@ -115,10 +121,9 @@ class AuditTrail(UnitOfWork):
                 for event in rows:
                     digest = audit.event_hash(row.id, event.seq, event.at, event.actor, event.kind, event.payload,
                                               head, keys.current, keys)
-                    session.execute(update(AuditEventRow).where(AuditEventRow.id == event.id)
-                                    .values(prev_hash=head, hash=digest, key_id=keys.current))
-                    head = digest
                     sealed += int(not event.key_id)
+                    event.prev_hash, event.hash, event.key_id = head, digest, keys.current
+                    head = digest
                 row.chain_head = head
                 audit.note_head(session, f"incident:{row.id}", row.chain_length, head)
             if sealed:

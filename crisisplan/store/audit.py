@@ -93,7 +93,7 @@ class Finding:
 
 
 def check_link(chain: int | str, expected: int, seq: int, prev_hash: str, previous: str,
-               digest: str | None, stored: str, key_id: str, label: str) -> Finding | None:
+               digest: str | None, stored: str, key_id: str, label: str, unkeyed_ok: bool = False) -> Finding | None:
     """What is wrong with one link of a chain (number, link to the one before, hash, key), or None."""
     if seq != expected:
         return Finding(chain, expected, f"event #{expected} is missing (found #{seq} in its place): "
@@ -104,7 +104,7 @@ def check_link(chain: int | str, expected: int, seq: int, prev_hash: str, previo
     if digest is None:
         return Finding(chain, seq, f"{label} names key '{key_id}', which this installation does not hold "
                        "(add it back to the audit keys) or which was forged")
-    if not key_id:
+    if not key_id and not unkeyed_ok:
         return Finding(chain, seq, f"{label} is not keyed: written before crisisplan kept an audit key, "
                        "or rewritten without the key (`crisisplan audit seal` keys old events once)")
     if not hmac.compare_digest(digest, stored):
@@ -124,13 +124,12 @@ def _digest_of(row: AuditEventRow, keys: AuditKeys | None) -> str | None:
 
 def verify_incident(incident: IncidentRow, rows: list[AuditEventRow], keys: AuditKeys | None = None,
                     unkeyed_ok: bool = False) -> Finding | None:
-    """The first thing wrong with one incident's chain, or None."""
+    """The first thing wrong with one incident's chain, or None (`unkeyed_ok`: events from before keys pass
+    when their plain SHA-256 chain holds, as `audit seal` needs before keying them)."""
     previous = GENESIS
     for expected, row in enumerate(rows, start=1):
-        digest = _digest_of(row, keys)
-        key_id = row.key_id or ("-" if unkeyed_ok else "")
-        finding = check_link(incident.id, expected, row.seq, row.prev_hash, previous, digest, row.hash, key_id,
-                             f"'{row.kind}' at {stamp(row.at)}")
+        finding = check_link(incident.id, expected, row.seq, row.prev_hash, previous, _digest_of(row, keys),
+                             row.hash, row.key_id, f"'{row.kind}' at {stamp(row.at)}", unkeyed_ok)
         if finding:
             return finding
         previous = row.hash

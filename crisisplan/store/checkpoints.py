@@ -87,10 +87,11 @@ class CheckpointLog:
         except Exception as error:  # noqa: BLE001 - the change is committed; the next checkpoint covers it
             log.warning("could not write the audit checkpoint to %s: %s", self.path, error)
 
-    def text(self) -> str:
-        """The whole file, as published (empty before the first checkpoint)."""
+    def text(self, start: int = 1) -> str:
+        """The file from its line `start` on, as published (empty before the first checkpoint)."""
         try:
-            return self.path.read_text(encoding="utf-8")
+            with self.path.open(encoding="utf-8") as handle:
+                return "".join(line for number, line in enumerate(handle, start=1) if number >= start)
         except FileNotFoundError:
             return ""
 

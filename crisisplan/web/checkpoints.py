@@ -3,7 +3,7 @@ copy of what the database cannot take back. Only chain names, lengths, hashes an
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app
+from flask import Blueprint, Response, abort, current_app, request
 
 from crisisplan.web import services
 
@@ -18,7 +18,10 @@ def _published() -> None:
 @bp.route("/audit/checkpoints")
 def checkpoints() -> Response:
     _published()
-    text, _ = services().checkpoint_log()
+    start = request.args.get("from", "1")
+    if not (start.isascii() and start.isdigit() and 1 <= len(start) <= 12 and int(start) >= 1):
+        return Response("from: the line number to start at (1 or more)\n", 400, mimetype="text/plain")
+    text, _ = services().checkpoint_log(int(start))
     return Response(text, mimetype="application/jsonl", headers={"Cache-Control": "no-cache"})
 
 

@@ -132,3 +132,28 @@ def test_a_plan_without_tone_files_keeps_the_shipped_phrases(tmp_path: Path) -> 
     assert [p.severity for p in problems if p.file.endswith("es/tone.yaml")] == ["warning"]
     assert "blame" in {f.rule for f in check("La culpa no es nuestra.",
                                              Context(locale="es", **plan_tone(plan.settings)))}
+
+
+def test_the_plan_sets_readability_targets_per_channel(tmp_path: Path) -> None:
+    from crisisplan.comms.channels import CHANNELS
+    from crisisplan.plan.tone_phrases import READABILITY_CHANNELS
+
+    assert set(READABILITY_CHANNELS) == set(CHANNELS)
+    text = ("We moved the payment service to a new data centre this morning, and some card payments failed while "
+            "the last of the traffic was switched over. Next update by 10:30.")
+    strict = Context(readability=(("status_page", 90.0),))
+    assert "readability" in {f.rule for f in check(text, strict)}
+    assert "readability" not in {f.rule for f in check(text, Context(readability=(("status_page", 20.0),)))}
+    root = tmp_path / "plan"
+    shutil.copytree(SHIPPED_PLAN / "templates", root / "templates")
+    shutil.copytree(SHIPPED_PLAN / "runbooks", root / "runbooks")
+    plan_yaml = (SHIPPED_PLAN / "plan.yaml").read_text(encoding="utf-8")
+    assert "\ntone:\n" in plan_yaml
+    (root / "plan.yaml").write_text(plan_yaml.replace("\ntone:\n", "\ntone:\n  readability: {status_page: 90, "
+                                                                    "smoke_signal: 50}\n"), encoding="utf-8")
+    plan, problems = check_plan(root)
+    bad = [p for p in problems if "readability" in p.message]
+    assert [p.message for p in bad] == ["tone.readability.smoke_signal: unknown channel 'smoke_signal'"]
+    assert bad[0].file.endswith("plan.yaml") and bad[0].line > 1
+    assert plan is not None and dict(plan_tone(plan.settings)["readability"]) == {"status_page": 90.0,
+                                                                                 "smoke_signal": 50.0}

@@ -154,8 +154,8 @@ def _spans(rule: str, text: str, ctx: Context, book: ToneBook) -> list[tuple[int
         return _search(tuple(rf"(?<!\w){re.escape(term)}(?!\w)" for term in ctx.jargon), text)
     if rule == "shouting":
         return [m.span() for m in CAPS.finditer(text)] + [m.span() for m in re.finditer(r"[!¡]{2,}", text)]
-    if rule == "placeholder":
-        return _search(LOCALES[locale]["placeholder"].patterns, text)
+    if rule == "placeholder":  # case matters: TODO is a placeholder, the Spanish "todo" is not
+        return sorted(m.span() for p in LOCALES[locale]["placeholder"].patterns for m in re.finditer(p, text))
     return matches(book, locale, rule, text)
 
 
@@ -178,7 +178,9 @@ def check(text: str, ctx: Context, rendering: Rendering | None = None) -> list[F
             words = table["too_long"]
             findings.append(Finding("too_long", severity["too_long"], words.message + " " + rendering.summary(), 0,
                                     len(text), words.suggestion))
-    hard = readability.hard_to_read(text, locale, ctx.channel, ctx.readability)
+    # a text in another language reads hard by this language's measure: the wrong_language finding says it all
+    other = any(f.rule == "wrong_language" for f in findings)
+    hard = None if other else readability.hard_to_read(text, locale, ctx.channel, ctx.readability)
     if hard is not None:
         found, wanted, (start, end) = hard
         words = table["readability"]

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Words:
-    """A rule's wording in one locale, and for the rules that look at letters, not words, its patterns."""
+    """A rule's wording in one locale, and for the rules that look at letters, not words, its patterns (case
+    matters: TODO is a placeholder, the Spanish "todo" is not; `(?i)` where it does not)."""
 
     message: str
     suggestion: str
@@ -38,8 +39,8 @@ LOCALES: dict[str, dict[str, Words]] = {
         "shouting": Words("Shouting: capitals or several exclamation marks.", "Write in sentence case, calmly."),
         "too_long": Words("Too long for the channel.", "Cut it down; link to the status page for detail."),
         "placeholder": Words("Unfilled placeholder text.", "Replace it with the real words.",
-                             (r"\{\{.*?\}\}", r"\{%.*?%\}", r"\bTODO\b", r"\bTBD\b", r"\bXXX+\b", r"<insert[^>]*>",
-                              r"\[(?:name|date|time|link|customer)\]", r"\blorem ipsum\b")),
+                             (r"\{\{.*?\}\}", r"\{%.*?%\}", r"\bTODO\b", r"\bTBD\b", r"\bXXX+\b", r"(?i)<insert[^>]*>",
+                              r"(?i)\[(?:name|date|time|link|customer)\]", r"(?i)\blorem ipsum\b")),
         "personal_data": Words("Names a person in public: a handle, an e-mail address, a phone or an order number.",
                                "Say what happened without naming who told us; answer the person in private."),
         "dismissive": Words("A dismissive formula: it tells the reader their message changed nothing.",
@@ -78,7 +79,7 @@ LOCALES: dict[str, dict[str, Words]] = {
         "too_long": Words("Demasiado largo para el canal.", "Acórtalo; enlaza a la página de estado para el detalle."),
         "placeholder": Words("Texto de relleno sin completar.", "Sustitúyelo por el texto real.",
                              (r"\{\{.*?\}\}", r"\{%.*?%\}", r"\bTODO\b", r"\bPENDIENTE\b", r"\bXXX+\b",
-                              r"<insertar[^>]*>", r"\[(?:nombre|fecha|hora|enlace|cliente)\]")),
+                              r"(?i)<insertar[^>]*>", r"(?i)\[(?:nombre|fecha|hora|enlace|cliente)\]")),
         "personal_data": Words("Nombra a una persona en público: un usuario, un correo, un teléfono o un pedido.",
                                "Cuenta lo ocurrido sin nombrar a quien nos avisó; responde a esa persona en privado."),
         "dismissive": Words("Una fórmula que despacha al lector: le dice que su mensaje no cambió nada.",

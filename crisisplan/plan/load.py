@@ -23,7 +23,7 @@ from crisisplan.plan.languages import language_problems
 from crisisplan.plan.schema import TONE_RULES, PlanSettings, Runbook
 from crisisplan.plan.source import Located, read_yaml
 from crisisplan.plan.steps import step_problems
-from crisisplan.plan.tone_phrases import ToneBook, read_tone
+from crisisplan.plan.tone_phrases import READABILITY_CHANNELS, ToneBook, read_tone
 
 TEMPLATE_SUFFIX = ".md.j2"
 M = TypeVar("M", bound=BaseModel)
@@ -177,6 +177,12 @@ def _read_settings(root: Path, problems: list[Problem]) -> tuple[LoadedSettings 
         if rule not in TONE_RULES:
             problems.append(src.problem(("tone", "block", i), f"unknown tone rule '{rule}'",
                                         did_you_mean(rule, TONE_RULES)))
+    for channel, lowest in settings.tone.readability.items():
+        if channel not in READABILITY_CHANNELS or not 0 <= lowest <= 100:
+            problems.append(src.problem(("tone", "readability", channel), f"tone.readability.{channel}: "
+                                        + (f"{lowest} is not a reading-ease score (0-100)" if channel in
+                                           READABILITY_CHANNELS else f"unknown channel '{channel}'"),
+                                        did_you_mean(channel, READABILITY_CHANNELS)))
     if settings.default_locale not in settings.locales:
         problems.append(src.problem(("default_locale",),
                                     f"default locale '{settings.default_locale}' is not in locales",

@@ -25,6 +25,8 @@ TONE_RULES = ("apology", "thanks", "next_update", "directive", "contradiction", 
 # the rules whose words live in tone.yaml (apology_first and one_apology use apology's phrases)
 PHRASE_RULES = ("apology", "thanks", "next_update", "contradiction", "blame", "bare_refusal", "dismissive",
                 "passive_evasion", "vague_promise", "problem_word", "speculation")
+# the channels a plan may give a readability target (plan.yaml tone.readability); crisisplan.comms.channels has them
+READABILITY_CHANNELS = ("status_page", "social_short", "social_long", "email", "chat", "sms")
 TONE_FILE = "tone.yaml"
 KEYS = ("phrases", "unless", "fires", "quiet")
 GAP = ".."  # up to three words of any kind in between

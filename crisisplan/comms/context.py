@@ -50,6 +50,9 @@ def template_context(
             "state_label": state.label,
             "components": [labels.get(c, c) for c in incident.components],
             "started_at": format_moment(incident.declared_at, locale, org.time_zone, now),
+            # a maintenance window's planned times, always with their day (read in an e-mail days later)
+            **({"starts_at": format_moment(incident.window[0], locale, org.time_zone),
+                "ends_at": format_moment(incident.window[1], locale, org.time_zone)} if incident.window else {}),
             "url": url,
         },
         "org": org.model_dump(),

@@ -25,6 +25,8 @@ def sample_incident(runbook: Runbook, plan: Plan) -> Incident:
                                                 title="Checkout fails for some customers", actor="sample",
                                                 components=components).incident
     incident.id = 42  # a stored incident has one; links to its page use it
+    if runbook.maintenance is not None:  # a planned window: tomorrow, two hours
+        incident.window = (incident.declared_at + timedelta(days=1), incident.declared_at + timedelta(days=1, hours=2))
     for field in runbook.fields:
         incident.fields[field.name] = f"the {field.label.lower()}, in plain words"
     # the public words in every other language too, as a declared incident has them (a sample marks a language

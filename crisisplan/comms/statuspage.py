@@ -48,7 +48,12 @@ def worst(statuses: Iterable[str]) -> str:
 
 
 def incident_component_status(impact: str, public_status: str) -> str:
-    """What an active incident shows on its components: its impact's status, degraded while monitored."""
+    """What an active incident shows on its components: its impact's status, degraded while monitored; a
+    maintenance window shows them under maintenance while the work is done, and nothing before or after."""
+    if public_status in ("in_progress", "verifying"):
+        return ComponentStatus.UNDER_MAINTENANCE.value
+    if public_status in ("scheduled", "completed"):
+        return ComponentStatus.OPERATIONAL.value
     if public_status == "monitoring":
         return ComponentStatus.DEGRADED_PERFORMANCE.value
     return STATUS_OF_IMPACT[Impact(impact)].value

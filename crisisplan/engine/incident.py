@@ -60,6 +60,8 @@ class Incident:
     # locale -> the public words in that language: {"title": ..., and each public field with a value}; `title`
     # and `fields` hold the default locale's
     translations: dict[str, dict[str, str]] = field(default_factory=dict)
+    # a maintenance window's planned (start, end); None for everything else
+    window: tuple[datetime, datetime] | None = None
 
     def public_text(self, name: str, locale: str, default_locale: str, fallback: str | None = None) -> str | None:
         """`title` or a public field in that language: the default locale's own words (`title`, `fields`), else
@@ -96,12 +98,18 @@ class Incident:
             "promised_update_at": self.promised_update_at.isoformat() if self.promised_update_at else None,
             "drill": dict(self.drill) if self.drill else None,
             "translations": {k: dict(v) for k, v in self.translations.items()},
+            **({"window": [self.window[0].isoformat(), self.window[1].isoformat()]} if self.window else {}),
             "timers": {
                 name: {k: (v.isoformat() if isinstance(v, datetime) else v)
                        for k, v in vars(t).items()}  # flat: vars() is enough, and much cheaper than asdict()
                 for name, t in self.timers.items()
             },
         }
+
+    @staticmethod
+    def window_from_record(data: list[str] | None) -> tuple[datetime, datetime] | None:
+        """Read a maintenance window back from what the store kept."""
+        return (datetime.fromisoformat(data[0]), datetime.fromisoformat(data[1])) if data else None
 
     @staticmethod
     def timers_from_record(data: dict[str, Any]) -> dict[str, TimerState]:

@@ -13,6 +13,7 @@ from datetime import datetime
 from transitions import EventData, Machine
 
 from crisisplan.clock import Clock
+from crisisplan.engine import maintenance as windows
 from crisisplan.engine import timers as timer_rules
 from crisisplan.engine.incident import Event, Incident
 from crisisplan.engine.outcome import Outcome, TriggerOption, guard_holds
@@ -82,7 +83,7 @@ class IncidentMachine(PublicationSteps):
 
     def next_wakeup(self, incident: Incident) -> datetime | None:
         """The next moment `tick` has work: a due timer or a promise turning at risk."""
-        return min(timer_rules.wakeups(incident, self.runbook), default=None)
+        return min(timer_rules.wakeups(incident, self.runbook) + windows.wakeups(self.runbook, incident), default=None)
 
     # commands ----------------------------------------------------------------
     def declare(

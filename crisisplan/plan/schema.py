@@ -13,9 +13,10 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 
 from crisisplan.duration import parse_duration
 from crisisplan.errors import InvalidInput, did_you_mean
+from crisisplan.plan.maintenance import MaintenanceSettings, MaintenanceStatus, UptimeSettings
 from crisisplan.plan.tone_phrases import TONE_RULES  # noqa: F401 - the rules a plan may name (tone.block, drills)
 
-PublicStatus = Literal["investigating", "identified", "monitoring", "resolved"]
+PublicStatus = Literal["investigating", "identified", "monitoring", "resolved"] | MaintenanceStatus
 Approval = Literal["none", "one", "two"]
 Impact = Literal["none", "minor", "major", "critical"]
 Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
@@ -169,6 +170,7 @@ class Runbook(Strict):
     # `internal`: the incident itself (title, fields, people) is for responders only; the public sees it only
     # through a public post, under that post's own words (a complaint from one person)
     incident_audience: Literal["public", "internal"] = "public"
+    maintenance: MaintenanceSettings | None = None  # a planned window (plan/maintenance.py), not a failure
 
     def post_kinds(self) -> set[str]:
         """Every post kind the runbook names: taken by a step, waited for, drafted by a state or a timer, or
@@ -395,3 +397,4 @@ class PlanSettings(Strict):
     # API token name -> the most severe severity at which its posts go out without a second person
     # (a Statuspage client driving a whole incident); the audit trail says so on every such post
     api_trust: dict[str, Name] = {}
+    uptime: UptimeSettings = UptimeSettings()

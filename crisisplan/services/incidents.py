@@ -150,9 +150,12 @@ class IncidentCommands(UnitOfWork):
             try:
                 with self.change(incident_id) as work:
                     work.apply(work.machine.tick(work.incident, work.clock, SYSTEM_ACTOR))
+                    self._maintenance_due(work)
                     self._inject(work, work.clock)
             except Conflict:
                 continue  # somebody changed it meanwhile; the next tick sees the new state
+            except CrisisplanError:
+                continue  # a window's post refused (a template's words): nothing moved; the others still tick
             if work.events:
                 fired.append((incident_id, work.events))
         self.remind_actions(moment)  # actions.py: follow-up actions due tomorrow or overdue

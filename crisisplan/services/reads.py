@@ -32,6 +32,8 @@ from crisisplan.store.models import (
     PostRow,
 )
 
+ENDED = ("resolved", "completed")  # the public statuses of an incident, and of a maintenance window, that is over
+
 
 class Reads(UnitOfWork):
     """What people and the public read; nothing here changes anything."""
@@ -141,7 +143,7 @@ class Reads(UnitOfWork):
     def public_incidents(self, days: int = 90, drill_id: int | None = None, *, which: str = "all",
                          limit: int | None = None, offset: int = 0,
                          between: tuple[datetime, datetime] | None = None,
-                         incident_id: int | None = None) -> list[PublicIncident]:
+                         incident_id: int | None = None, maintenance: bool = False) -> list[PublicIncident]:
         """What the public may see: real incidents with a published public post, open or from the last `days`.
 
         Every public output (page, feeds, CAP, v2 JSON, export) reads this, so this is where a private or
@@ -156,11 +158,16 @@ class Reads(UnitOfWork):
         `which` is "all" (open, or declared in the last `days`), "open" or "closed" (closed and
         declared in the last `days`); `between` (start, end) asks for those declared in that span
         instead; `limit` and `offset` page through them, newest declared first. `incident_id` asks for
-        that one public incident, whatever its age.
+        that one public incident, whatever its age. Maintenance windows are apart: `maintenance=True` gives
+        them alone (`incident_id` finds either).
         """
         with self.db.read() as session:
-            query = self._public_query(days, drill_id, which, between, incident_id).order_by(
-                IncidentRow.declared_at.desc(), IncidentRow.id.desc())
+            query = self._public_query(days, drill_id, which, between, incident_id)
+            if drill_id is None and incident_id is None:
+                windows = [r.id for r in self.plan.runbooks.values() if r.maintenance is not None]
+                query = query.where(IncidentRow.runbook_id.in_(windows) if maintenance else
+                                    IncidentRow.runbook_id.not_in(windows))
+            query = query.order_by(IncidentRow.declared_at.desc(), IncidentRow.id.desc())
             if limit is not None:
                 query = query.limit(limit).offset(offset)
             rows = list(session.scalars(query))
@@ -191,7 +198,7 @@ class Reads(UnitOfWork):
                 state = [name for at, name in history if at <= moment][-1]
                 return states[state].public_status or "investigating"
 
-            resolved_at = next((at for at, name in history if states[name].public_status == "resolved"), None)
+            resolved_at = next((at for at, name in history if states[name].public_status in ENDED), None)
             # a postmortem (Statuspage's status of that name) says so, on its update and, once out, on the incident
             updates = [PublicUpdate(p.id, p.kind, p.published_at,
                                     POSTMORTEM if p.kind == POSTMORTEM else status_at(p.published_at), dict(p.bodies))
@@ -210,8 +217,10 @@ class Reads(UnitOfWork):
             result.append(PublicIncident(
                 id=row.id, title=title, titles=titles, impact=severity.impact if severity else "major", status=current,
                 declared_at=row.declared_at, updated_at=updates[0].at if updates else row.declared_at,
-                resolved_at=resolved_at if current in ("resolved", POSTMORTEM) else None,
-                components=list(row.components), updates=updates))
+                resolved_at=resolved_at if current in (*ENDED, POSTMORTEM) else None,
+                components=list(row.components), updates=updates,
+                **dict(zip(("scheduled_for", "scheduled_until"), Incident.window_from_record(row.doc.get("window"))
+                           or (None, None), strict=True))))
         return result
 
     def _public_query(self, days: int, drill_id: int | None, which: str,

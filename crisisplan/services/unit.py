@@ -215,10 +215,14 @@ class UnitOfWork:
             escalations=row.escalations,
             drill=dict(doc["drill"]) if doc.get("drill") else None,
             translations={k: dict(v) for k, v in (doc.get("translations") or {}).items()},
+            window=Incident.window_from_record(doc.get("window")),
         )
 
     def _notify(self, work: Work) -> None:
         """The messages to people a change owes (notices.py); nothing without that area."""
+
+    def _maintenance_due(self, work: Work) -> None:
+        """What a maintenance window owes by now (maintenance.py); nothing without that area."""
 
     # provided by the other areas of the facade
     def _draft_requested(self, work: Work) -> None: raise NotImplementedError

@@ -49,6 +49,9 @@ class PublicIncident:
     updates: list[PublicUpdate]
     # locale -> the title in that language, where the incident has one (`title` is the default locale's)
     titles: dict[str, str] = field(default_factory=dict)
+    # a maintenance window's planned start and end (None for an incident)
+    scheduled_for: datetime | None = None
+    scheduled_until: datetime | None = None
 
     def title_in(self, locale: str, fallback: str | None = None) -> str:
         """The title in that language, else in the fallback locale, else the default locale's."""
@@ -57,7 +60,7 @@ class PublicIncident:
     @property
     def active(self) -> bool:
         """Whether the incident is still going on, as far as the public is told."""
-        return self.status not in ("resolved", "postmortem")
+        return self.status not in ("resolved", "postmortem", "completed")
 
 
 @dataclass

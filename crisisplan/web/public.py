@@ -98,7 +98,7 @@ def send(page: Page, vary: bool, content_type: str = "text/html; charset=utf-8")
 def component_statuses(incidents: list[PublicIncident]) -> dict[str, str]:
     overrides = services().component_overrides()
     result = {c.name: overrides.get(c.name, "operational") for c in services().plan.settings.components}
-    for incident in incidents:
+    for incident in [*incidents, *services().public_maintenances()]:  # a window in progress: under maintenance
         if not incident.active:
             continue
         status = statuspage.incident_component_status(incident.impact, incident.status)

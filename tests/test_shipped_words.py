@@ -22,7 +22,7 @@ for _runbook, _locale, _kind, _variant, _text in SAMPLES:
 
 def test_every_template_renders() -> None:
     assert template_problems(PLAN) == []
-    assert len(POSTS) == 44  # 3 runbooks × 2 locales × the kinds each drafts (and the postmortem), plus replies
+    assert len(POSTS) == 58  # 4 runbooks × 2 locales × the kinds each drafts (and the postmortem), plus replies
     assert not [s for s in SAMPLES if isinstance(s[4], TemplateError)]
     # every kind a runbook drafts has a short form, in both locales; replies short enough need none
     drafted = {k for (_, _, k), texts in POSTS.items() if k not in {"holding_reply", "escalation_notice"}}

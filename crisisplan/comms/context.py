@@ -3,7 +3,7 @@ one person sees (no incident: a complaint may belong to none yet)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from crisisplan.comms.render import format_moment
@@ -52,7 +52,10 @@ def template_context(
             "started_at": format_moment(incident.declared_at, locale, org.time_zone, now),
             # a maintenance window's planned times, always with their day (read in an e-mail days later)
             **({"starts_at": format_moment(incident.window[0], locale, org.time_zone),
-                "ends_at": format_moment(incident.window[1], locale, org.time_zone)} if incident.window else {}),
+                "ends_at": format_moment(incident.window[1], locale, org.time_zone),
+                "checked_by": format_moment(incident.window[1] + (runbook.maintenance.verify_for if runbook.maintenance
+                                                                  else timedelta(0)), locale, org.time_zone)}
+               if incident.window else {}),
             "url": url,
         },
         "org": org.model_dump(),

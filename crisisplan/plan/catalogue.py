@@ -38,6 +38,12 @@ CATALOGUE_SECTIONS: dict[str, dict[str, tuple[str, ...]]] = {
         # the history: the status page's link to it, and /history?month=YYYY-MM
         **{key: () for key in ("all_history", "none_month", "newer", "older", "month_before", "month_after")},
         "more_active": ("count",), "history_of": ("month",),
+        # maintenance windows and the uptime bars (web/maintenance.py, web/uptime.py)
+        **{key: () for key in ("scheduled", "in_progress", "verifying", "completed", "maintenance_active",
+                               "maintenance_upcoming", "maintenance_from", "maintenance_until", "calendar",
+                               "uptime_incidents")},
+        "uptime_title": ("days",), "uptime_note": ("weight",), "uptime_figure": ("percent",),
+        "uptime_day": ("day", "percent"), "uptime_no_data": ("day",), "uptime_worst": ("status",),
     },
     "email": {
         "why": ("org",), "leave": (), "page": (), "list_name": ("org",), "confirm_subject": ("org",),

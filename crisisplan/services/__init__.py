@@ -28,6 +28,7 @@ from crisisplan.services.review import MetricsReads, ReviewCommands
 from crisisplan.services.signals import SignalCommands
 from crisisplan.services.statuspage import StatuspageChange, StatuspageCommands, StatuspageResult
 from crisisplan.services.subscribers import SubscriberCommands
+from crisisplan.services.uptime import UptimeReads
 from crisisplan.services.views import (
     ACK_TIMER,
     SYSTEM_ACTOR,
@@ -49,7 +50,7 @@ __all__ = ["ACK_TIMER", "SYSTEM_ACTOR", "UPDATE_TIMER", "Deadline", "Drafted", "
 
 class Services(IncidentCommands, PostCommands, Publication, SubscriberCommands, OutboxCommands, SignalCommands,
                DrillCommands, ComponentCommands, StatuspageCommands, ReplyReads, NoticeCommands, ReviewCommands,
-               ActionCommands, MetricsReads, Reads, AuditTrail, PageReads, MaintenanceCommands):
+               ActionCommands, MetricsReads, Reads, AuditTrail, PageReads, MaintenanceCommands, UptimeReads):
     """Everything crisisplan does, one method a use case."""
 
     @classmethod

@@ -37,9 +37,10 @@ class ComponentCommands(UnitOfWork):
             if status == ComponentStatus.OPERATIONAL:
                 if row is not None:
                     session.delete(row)
-                return
-            if row is None:
+            elif row is None:
                 session.add(ComponentStatusRow(name=name, status=status, updated_at=self.clock.now(), actor=actor))
             else:
                 row.status, row.updated_at, row.actor = status, self.clock.now(), actor
+            session.flush()
+            self._record_statuses(session, self.clock.now())  # uptime.py: the uptime record follows
 

@@ -30,6 +30,9 @@ class IncidentCommands(UnitOfWork):
             if known and name not in known:
                 raise CrisisplanError(f"unknown component '{name}' (plan.yaml); " + did_you_mean(name, known))
         clock = clock or self.clock
+        if self.machine(runbook_id).runbook.maintenance is not None:
+            raise InvalidInput(f"'{runbook_id}' is a maintenance runbook: schedule a window on it instead (`crisisplan "
+                               f"maintenance schedule {runbook_id} --start ... --end ... --title ...`)", "runbook")
         declared = self.machine(runbook_id).declare(clock, severity=severity, title=title, actor=actor,
                                                     components=components, fields=fields, is_drill=is_drill)
         declared.incident.drill = drill

@@ -286,7 +286,8 @@ class PostCommands(UnitOfWork):
         every = runbook.severity(incident.severity).update_every
         # a private reply names the customer's one "by when" (replies.py), else the cadence
         promised = next_update or customer_time(runbook, incident, kind, now) or now + every
-        drafted = Drafted(promise=None if kind in FINAL_KINDS else promised)
+        # a maintenance window's own times are its promises (engine/maintenance.py keeps them), not a cadence
+        drafted = Drafted(promise=None if kind in FINAL_KINDS or runbook.maintenance is not None else promised)
         for locale in self.plan.settings.locales:
             context = template_context(self.plan.settings, runbook, incident, locale=locale,
                                        now=now, next_update_at=promised)

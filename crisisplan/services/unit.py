@@ -147,6 +147,7 @@ class UnitOfWork:
         """Save, then draft the posts the change asked for, then build the view: in that order."""
         self._save(work)
         self._notify(work)  # notices.py: the reminders and escalations this change owes, into the outbox
+        self._component_history(work)  # uptime.py: the components whose public status this change moved
         self._draft_requested(work)  # posts.py: rendering is its own step, after the state is safe
         work.session.flush()  # the view must show the version this change ends at
         work.view = self._view(work.row, work.incident)
@@ -220,6 +221,9 @@ class UnitOfWork:
 
     def _notify(self, work: Work) -> None:
         """The messages to people a change owes (notices.py); nothing without that area."""
+
+    def _component_history(self, work: Work) -> None:
+        """Record the components whose public status the change moved (uptime.py); nothing without that area."""
 
     def _maintenance_due(self, work: Work) -> None:
         """What a maintenance window owes by now (maintenance.py); nothing without that area."""

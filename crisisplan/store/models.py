@@ -240,3 +240,16 @@ class SignalRow(Base):
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
     action: Mapped[str] = mapped_column(String(16))  # declared, attached, recorded
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # labels, annotations, author, reach, text…
+
+
+class ComponentHistoryRow(Base):
+    """A component's public status from a moment on (one row a change): the record the uptime bars are
+    computed from."""
+
+    __tablename__ = "component_history"
+    __table_args__ = (Index("ix_component_history_component_at", "component", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    component: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime]

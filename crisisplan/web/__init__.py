@@ -25,7 +25,8 @@ CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src '
        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 
 
-SESSIONLESS = ("public", "feeds", "statusapi", "cap", "api", "subscribe", "manageapi", "hooks", "checkpoints")
+SESSIONLESS = ("public", "feeds", "statusapi", "cap", "api", "subscribe", "manageapi", "hooks", "checkpoints",
+               "maintenance", "uptime")
 
 
 class _Sessions(SecureCookieSessionInterface):
@@ -78,10 +79,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     from crisisplan.web import api, auth, cap, console, feeds, hooks, manageapi, public, statusapi, subscribe
     from crisisplan.web.checkpoints import bp as checkpoints_bp
+    from crisisplan.web.maintenance import bp as maintenance_bp
+    from crisisplan.web.uptime import bp as uptime_bp
 
     auth.init_app(app)
     for blueprint in (auth.bp, console.bp, public.bp, subscribe.bp, feeds.bp, statusapi.bp, cap.bp, api.bp,
-                      manageapi.bp, hooks.bp, checkpoints_bp):
+                      manageapi.bp, hooks.bp, checkpoints_bp, maintenance_bp, uptime_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)  # tokens, not cookies: no CSRF to fear there
     csrf.exempt(subscribe.bp)  # no session to ride on; see subscribe.py

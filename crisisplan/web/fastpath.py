@@ -18,7 +18,7 @@ from typing import Any
 from crisisplan.web.pagecache import Page, PageCache
 
 CACHEABLE = re.compile(r"^/(?:incidents/\d+|history)?$|^(?:/incidents/\d+)?/feed\.atom$|^/api/v2/[\w/-]+\.json$"
-                       r"|^/cap(?:/\d+)?\.xml$")
+                       r"|^/cap(?:/\d+)?\.xml$|^/maintenance\.ics$")
 PAGE_KEY = "crisisplan.page"
 # set per response, so never kept with the shared headers
 OWN_HEADERS = {"etag", "content-length", "content-encoding"}

@@ -15,7 +15,7 @@ from flask import Blueprint, Response
 from crisisplan.comms import statuspage
 from crisisplan.comms.catalogue import catalogue_of
 from crisisplan.services import PublicIncident
-from crisisplan.web import services
+from crisisplan.web import maintenance, services
 from crisisplan.web.public import cache, component_statuses, public_base, send
 
 bp = Blueprint("statusapi", __name__, url_prefix="/api/v2")
@@ -111,15 +111,18 @@ class _View:
 
 DOCUMENTS = {
     "summary": lambda v: {"page": v.page(), "components": v.component_list(),
-                          "incidents": v.incident_list(unresolved=True), "scheduled_maintenances": [],
+                          "incidents": v.incident_list(unresolved=True),
+                          "scheduled_maintenances": maintenance.v2(v, "active") + maintenance.v2(v, "upcoming"),
                           "status": v.status()},
     "status": lambda v: {"page": v.page(), "status": v.status()},
     "components": lambda v: {"page": v.page(), "components": v.component_list()},
     "incidents": lambda v: {"page": v.page(), "incidents": v.incident_list()},
     "incidents/unresolved": lambda v: {"page": v.page(), "incidents": v.incident_list(unresolved=True)},
-    "scheduled-maintenances": lambda v: {"page": v.page(), "scheduled_maintenances": []},
-    "scheduled-maintenances/upcoming": lambda v: {"page": v.page(), "scheduled_maintenances": []},
-    "scheduled-maintenances/active": lambda v: {"page": v.page(), "scheduled_maintenances": []},
+    "scheduled-maintenances": lambda v: {"page": v.page(), "scheduled_maintenances": maintenance.v2(v)},
+    "scheduled-maintenances/upcoming": lambda v: {"page": v.page(),
+                                                  "scheduled_maintenances": maintenance.v2(v, "upcoming")},
+    "scheduled-maintenances/active": lambda v: {"page": v.page(),
+                                                "scheduled_maintenances": maintenance.v2(v, "active")},
 }
 
 

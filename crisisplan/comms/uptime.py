@@ -1,0 +1,95 @@
+"""Uptime from the record of a component's statuses — pure: the changes, the days and `now` in, figures out.
+
+A major outage is downtime in full; a partial outage counts by the plan's weight (`uptime.partial_weight`,
+0.3 by default, as Statuspage and Instatus count it); degraded performance and maintenance are not downtime.
+Only time on the record counts: before a component's first recorded status, and after `now`, nothing is
+measured, so a day without any record has no figure ("no data") rather than a made-up 100%.
+Days are the organisation's calendar days (23 or 25 hours on the days its clocks change).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from crisisplan.comms.statuspage import ComponentStatus, worst
+
+DOWN = {ComponentStatus.MAJOR_OUTAGE.value: 1.0}  # and partial_outage: the plan's weight
+
+
+@dataclass(frozen=True)
+class Day:
+    """One day of one component: how long each status lasted, and the weighted downtime."""
+
+    day: date
+    measured_s: float = 0.0  # seconds on the record
+    down_s: float = 0.0  # weighted downtime
+    seconds: dict[str, float] = field(default_factory=dict)  # status -> seconds in it
+    incidents: tuple[int, ...] = ()  # what the public was told of that day, on this component
+
+    @property
+    def uptime(self) -> float | None:
+        """The share of the day's recorded time that was up; None with no record that day."""
+        return None if self.measured_s <= 0 else 1 - self.down_s / self.measured_s
+
+    @property
+    def worst(self) -> str:
+        """The worst status the component had that day ("" with no record)."""
+        return worst(s for s, secs in self.seconds.items() if secs > 0) if self.seconds else ""
+
+
+def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """Where a calendar day of the zone starts and ends."""
+    start = datetime.combine(day, time(0), tz)
+    return start, datetime.combine(day + timedelta(days=1), time(0), tz)
+
+
+def last_days(now: datetime, tz: ZoneInfo, count: int) -> list[date]:
+    """The `count` calendar days up to and including today in that zone, oldest first."""
+    today = now.astimezone(tz).date()
+    return [today - timedelta(days=n) for n in range(count - 1, -1, -1)]
+
+
+def daily(changes: Sequence[tuple[datetime, str]], days: Sequence[date], tz: ZoneInfo, now: datetime,
+          partial_weight: float, incidents: Iterable[tuple[int, datetime, datetime | None]] = ()) -> list[Day]:
+    """Each day's figures from a component's changes of status (moment, status from then on), oldest first.
+
+    `incidents` are (id, start, end or None while going on) of what touched the component; each day lists
+    those that overlap it."""
+    weights = {**DOWN, ComponentStatus.PARTIAL_OUTAGE.value: partial_weight}
+    ordered = sorted(changes)
+    spans = [(at, ordered[i + 1][0] if i + 1 < len(ordered) else now, status)
+             for i, (at, status) in enumerate(ordered)]
+    told = list(incidents)
+    result = []
+    for day in days:
+        start, end = day_bounds(day, tz)
+        end = min(end, now)
+        seconds: dict[str, float] = {}
+        for since, until, status in spans:
+            overlap = (min(until, end) - max(since, start)).total_seconds()
+            if overlap > 0:
+                seconds[status] = seconds.get(status, 0.0) + overlap
+        down = sum(secs * weights.get(status, 0.0) for status, secs in seconds.items())
+        touched = tuple(sorted(i for i, began, ended in told if began < end and (ended or now) >= start))
+        result.append(Day(day, sum(seconds.values()), down, seconds, touched))
+    return result
+
+
+def overall(days: Iterable[Day]) -> float | None:
+    """Uptime over the days together: weighted downtime over recorded time; None with no record at all."""
+    listed = list(days)
+    measured = sum(d.measured_s for d in listed)
+    return None if measured <= 0 else 1 - sum(d.down_s for d in listed) / measured
+
+
+def percent(share: float | None) -> str:
+    """A share as the page shows it: two decimals, never rounded up to 100% while there was downtime."""
+    if share is None:
+        return ""
+    value = int(share * 10000) / 100  # truncated: 99.999% is shown as 99.99%, not 100.00%
+    return f"{value:.2f}"
+
+

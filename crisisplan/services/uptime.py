@@ -1,0 +1,119 @@
+"""Uptime history: each component's public status is recorded whenever it changes, and read back as daily bars.
+
+The status recorded is the one the status page shows (the same rules: `comms.statuspage`): the worse of the
+status set by hand and what each active public incident (or maintenance window in progress) does to the
+component. A change that can move it (a step, a publication, a severity, a status set by hand) records the
+components whose status it changed, in its own transaction. The figures are computed in `comms.uptime`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from crisisplan.comms import statuspage, uptime
+from crisisplan.comms.audience import PUBLIC
+from crisisplan.services.unit import UnitOfWork, Work
+from crisisplan.store.models import ComponentHistoryRow, ComponentStatusRow, IncidentRow
+
+# the audit events after which a component's public status may differ
+MOVES = {"declared", "state_changed", "post_published", "severity_changed", "component_status_set"}
+OVER = ("resolved", "completed")
+
+
+@dataclass(frozen=True)
+class ComponentUptime:
+    """One component's bars: a day each, oldest first, and the uptime over them all."""
+
+    name: str
+    days: list[uptime.Day]
+    uptime: float | None
+
+
+class UptimeReads(UnitOfWork):
+    """The component status record and the uptime figures computed from it."""
+
+    def _component_history(self, work: Work) -> None:
+        """The unit of work's hook: record the components whose public status this change moved."""
+        if work.incident.is_drill or not any(e.kind in MOVES for e in work.events):
+            return
+        self._record_statuses(work.session, work.clock.now())
+
+    def _record_statuses(self, session: Session, now: datetime) -> None:
+        """Append a history row for each component whose public status is not the last one recorded."""
+        current = self._statuses_now(session)
+        newest = select(func.max(ComponentHistoryRow.id)).group_by(ComponentHistoryRow.component)
+        last = {row.component: row.status for row in session.scalars(
+            select(ComponentHistoryRow).where(ComponentHistoryRow.id.in_(newest)))}
+        for name, status in current.items():
+            if last.get(name) != status:
+                session.add(ComponentHistoryRow(component=name, status=status, at=now))
+        session.flush()
+
+    def _statuses_now(self, session: Session) -> dict[str, str]:
+        """Every component's public status as the record stands (what the status page derives, from the rows)."""
+        result = {c.name: statuspage.ComponentStatus.OPERATIONAL.value for c in self.plan.settings.components}
+        for name, status in session.execute(select(ComponentStatusRow.name, ComponentStatusRow.status)):
+            if name in result:
+                result[name] = status
+        rows = session.scalars(select(IncidentRow).where(
+            IncidentRow.closed.is_(False), IncidentRow.is_drill.is_(False), IncidentRow.last_published_at.is_not(None)))
+        for row in rows:
+            if row.runbook_id not in self.plan.runbooks:
+                continue
+            runbook = self.plan.runbook(row.runbook_id)
+            if not any(runbook.audience(kind) == PUBLIC for kind in (row.doc or {}).get("published", {})):
+                continue  # only private or internal words so far: the public has been told nothing
+            public = runbook.state(row.state).public_status or "investigating"
+            severity = next((s for s in runbook.severities if s.name == row.severity), None)
+            if public in OVER or severity is None:
+                continue
+            status = statuspage.incident_component_status(severity.impact, public)
+            for name in row.components:
+                if name in result:
+                    result[name] = statuspage.worst((result[name], status))
+        return result
+
+    def record_component_statuses(self) -> None:
+        """Record every component's public status now, where it differs from the last recorded one."""
+        with self.db.write() as session:
+            self._record_statuses(session, self.clock.now())
+
+    def component_history(self, name: str) -> list[tuple[datetime, str]]:
+        """A component's recorded changes of public status, oldest first."""
+        with self.db.read() as session:
+            return [(at, status) for at, status in session.execute(
+                select(ComponentHistoryRow.at, ComponentHistoryRow.status).where(
+                    ComponentHistoryRow.component == name).order_by(ComponentHistoryRow.at, ComponentHistoryRow.id))]
+
+    def uptime(self, incidents: list[Any] | None = None) -> list[ComponentUptime]:
+        """Each component's daily bars over the plan's `uptime.days` (90), in the organisation's days, with
+        the public incidents (and maintenance windows) of each day; `incidents` saves reading them again."""
+        settings = self.plan.settings
+        tz = ZoneInfo(settings.organisation.time_zone)
+        now = self.clock.now()
+        days = uptime.last_days(now, tz, settings.uptime.days)
+        start = uptime.day_bounds(days[0], tz)[0]
+        told = incidents if incidents is not None else self.public_incidents() + self.public_maintenances()
+        with self.db.read() as session:
+            before = select(func.max(ComponentHistoryRow.id)).where(
+                ComponentHistoryRow.at < start).group_by(ComponentHistoryRow.component)
+            rows = list(session.execute(select(ComponentHistoryRow.component, ComponentHistoryRow.at,
+                                               ComponentHistoryRow.status).where(
+                (ComponentHistoryRow.at >= start) | ComponentHistoryRow.id.in_(before)).order_by(
+                ComponentHistoryRow.at, ComponentHistoryRow.id)))
+        changes: dict[str, list[tuple[datetime, str]]] = {}
+        for name, at, status in rows:
+            changes.setdefault(name, []).append((max(at, start), status))
+        result = []
+        for component in settings.components:
+            spans = [(i.id, i.scheduled_for or i.declared_at, i.resolved_at) for i in told
+                     if component.name in i.components and i.status != "scheduled"]  # a window not begun: not yet
+            bars = uptime.daily(changes.get(component.name, []), days, tz, now, settings.uptime.partial_weight, spans)
+            result.append(ComponentUptime(component.name, bars, uptime.overall(bars)))
+        return result

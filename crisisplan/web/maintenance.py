@@ -1,0 +1,96 @@
+"""Maintenance windows in public: the v2 `scheduled-maintenances*.json` shape, the iCalendar feed
+`/maintenance.ics`, and the upcoming and active windows for the status page (`public/maintenance.html`).
+
+Statuspage's public API v2: `scheduled-maintenances.json` (the 50 most recent, every status),
+`…/upcoming.json` (status `scheduled`), `…/active.json` (`in_progress` or `verifying`); each is an incident
+object with `impact: maintenance`, `scheduled_for` and `scheduled_until`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import Any
+
+from flask import Blueprint, Response
+from icalendar import Calendar, Event
+
+from crisisplan.comms.markdown import to_text
+from crisisplan.services import PublicIncident
+from crisisplan.web import services
+from crisisplan.web.public import cache, send
+
+bp = Blueprint("maintenance", __name__)
+
+UPCOMING, ACTIVE = ("scheduled",), ("in_progress", "verifying")
+
+
+def windows(which: str = "") -> list[PublicIncident]:
+    """The public maintenance windows: `upcoming`, `active`, or (empty) the 50 most recent, soonest first."""
+    found = services().public_maintenances()
+    if which == "upcoming":
+        return [m for m in found if m.status in UPCOMING]
+    if which == "active":
+        return [m for m in found if m.status in ACTIVE]
+    return sorted(found, key=lambda m: m.scheduled_for or m.declared_at, reverse=True)[:50]
+
+
+def v2(view: Any, which: str = "") -> list[dict[str, Any]]:
+    """The windows as Statuspage's v2 `scheduled_maintenances` list, built on the v2 incident object."""
+    result = []
+    for window in windows(which):
+        item = view.incident(window)
+        item.update(impact="maintenance", scheduled_for=view.time(window.scheduled_for),
+                    scheduled_until=view.time(window.scheduled_until),
+                    started_at=view.time(window.scheduled_for))
+        result.append(item)
+    return result
+
+
+def status_page_windows() -> dict[str, list[PublicIncident]]:
+    """What the status page lists: the windows going on now, and those ahead."""
+    return {"active": windows("active"), "upcoming": sorted(windows("upcoming"), key=lambda m: m.scheduled_for)}
+
+
+@bp.app_context_processor
+def _for_templates() -> dict[str, Any]:
+    return {"maintenance_windows": status_page_windows}
+
+
+def calendar() -> bytes:
+    """Every public window as an iCalendar (RFC 5545) document: one VEVENT each, in the default language."""
+    settings = services().plan.settings
+    org = settings.organisation
+    base = org.status_url.rstrip("/") or org.help_url
+    domain = base.split("//", 1)[-1].split("/", 1)[0] or "crisisplan"
+    cal = Calendar()
+    cal.add("prodid", f"-//{org.name}//crisisplan maintenance//EN")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("x-wr-calname", f"{org.name}: scheduled maintenance")
+    for window in services().public_maintenances():
+        if window.scheduled_for is None or window.scheduled_until is None:
+            continue
+        event = Event()
+        event.add("uid", f"maintenance-{window.id}@{domain}")
+        event.add("summary", window.title)
+        event.add("dtstart", window.scheduled_for.astimezone(UTC))
+        event.add("dtend", window.scheduled_until.astimezone(UTC))
+        event.add("dtstamp", window.updated_at.astimezone(UTC))
+        event.add("last-modified", window.updated_at.astimezone(UTC))
+        event.add("sequence", len(window.updates))
+        event.add("status", "CONFIRMED")
+        event.add("url", f"{base}/incidents/{window.id}")
+        latest = window.updates[0].bodies if window.updates else {}
+        text = latest.get(settings.default_locale) or next(iter(latest.values()), "")
+        event.add("description", to_text(text))
+        cal.add_component(event)
+    return cal.to_ical()
+
+
+@bp.route("/maintenance.ics")
+def ics() -> Response:
+    """The iCalendar feed calendars subscribe to; cached like the page."""
+    page = cache().page(("maintenance.ics",), lambda: calendar().decode())
+    response = send(page, False, "text/calendar; charset=utf-8")
+    response.headers["Content-Disposition"] = 'inline; filename="maintenance.ics"'
+    return response

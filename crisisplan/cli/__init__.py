@@ -7,6 +7,7 @@ one clear message on stderr and a non-zero exit, never a traceback.
 registers its commands on `main`.
 """
 
+import crisisplan.cli.maintenance  # noqa: F401 - registers `crisisplan maintenance`
 from crisisplan.cli import accounts, audit, delivery, drills, incidents, plan, posts, review, serve, signals
 from crisisplan.cli.shared import main
 

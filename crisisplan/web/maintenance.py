@@ -8,7 +8,7 @@ object with `impact: maintenance`, `scheduled_for` and `scheduled_until`.
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response
@@ -94,3 +94,38 @@ def ics() -> Response:
     response = send(page, False, "text/calendar; charset=utf-8")
     response.headers["Content-Disposition"] = 'inline; filename="maintenance.ics"'
     return response
+
+
+def schedule_from_statuspage(data: dict[str, Any], actor: str, components: list[str]) -> Any:
+    """`POST /v1/pages/{page}/incidents` with `scheduled_for` and `scheduled_until`, as Statuspage creates a
+    scheduled maintenance: a window on the maintenance runbook (`metadata.crisisplan.runbook`, else the plan's
+    first), titled `name` (`metadata.crisisplan.titles` gives other languages). Its words are the plan's own
+    templates in every language, so a `body` is refused rather than published in one language only."""
+    from crisisplan.errors import InvalidInput
+
+    meta = (data.get("metadata") or {}).get("crisisplan") or {}
+    if not isinstance(meta, dict):
+        raise InvalidInput("metadata.crisisplan must be an object", "metadata")
+    moments = {}
+    for key in ("scheduled_for", "scheduled_until"):
+        value = data.get(key)
+        try:
+            moments[key] = datetime.fromisoformat(str(value))
+        except ValueError:
+            raise InvalidInput(f"{key} must be an ISO 8601 time with its offset (2026-03-01T22:00:00Z), "
+                               f"not {value!r}", key) from None
+        if moments[key].tzinfo is None:
+            raise InvalidInput(f"{key} needs its offset (Z, +01:00)", key)
+    if data.get("body"):
+        raise InvalidInput("a scheduled maintenance is announced in the plan's own words, in every language it "
+                           "speaks (templates/<locale>/maintenance/); leave out body", "body")
+    if data.get("status") not in (None, "scheduled"):
+        raise InvalidInput("a new maintenance starts as scheduled; it moves by itself at its times", "status")
+    windows_runbooks = services().maintenance_runbooks()
+    runbook = meta.get("runbook") or (windows_runbooks[0] if windows_runbooks else "")
+    titles = meta.get("titles") or {}
+    if not isinstance(titles, dict):
+        raise InvalidInput("metadata.crisisplan.titles must be an object {locale: title}", "titles")
+    return services().schedule_maintenance(str(runbook), str(data.get("name") or "").strip(),
+                                           moments["scheduled_for"], moments["scheduled_until"], actor, components,
+                                           {str(k): str(v) for k, v in titles.items()})

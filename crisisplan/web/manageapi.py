@@ -24,7 +24,7 @@ from crisisplan.comms import statuspage
 from crisisplan.errors import CrisisplanError, InvalidInput, NotFound
 from crisisplan.services import IncidentView, StatuspageChange, StatuspageResult
 from crisisplan.services.statuspage import STATUSES
-from crisisplan.web import services
+from crisisplan.web import maintenance, services
 from crisisplan.web.errors import refusal
 from crisisplan.web.statusapi import _id, _View
 from crisisplan.web.tokens import authenticate
@@ -97,10 +97,13 @@ def _components_of(data: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
 
 def _representation(view: IncidentView) -> dict[str, Any]:
     page = _View()
-    public = next((i for i in page.incidents if i.id == view.id), None)
+    windows = maintenance.windows() if runbook_of(view).maintenance is not None else []
+    public = next((i for i in [*page.incidents, *windows] if i.id == view.id), None)
     runbook = services().plan.runbook(view.runbook_id)
     severity = runbook.severity(view.severity)
-    if public is not None:
+    if public is not None and public.scheduled_for is not None:  # a maintenance window, in Statuspage's shape
+        result = next(m for m in maintenance.v2(page) if m["id"] == str(view.id))
+    elif public is not None:
         result = page.incident(public)
     else:  # nothing published yet: what the team has, in the same shape
         at = page.time(view.declared_at)
@@ -118,6 +121,11 @@ def _representation(view: IncidentView) -> dict[str, Any]:
         "posts_waiting": [{"id": p.id, "kind": p.kind, "status": p.status} for p in posts
                           if p.status != "published"]}}
     return result
+
+
+def runbook_of(view: IncidentView) -> Any:
+    """The runbook an incident runs on."""
+    return services().plan.runbook(view.runbook_id)
 
 
 def _incident(incident_id: str) -> IncidentView:
@@ -182,6 +190,9 @@ def create_incident() -> Any:
                            f"known: {', '.join(sorted(plan.runbooks))}")
     runbook = plan.runbook(runbook_id)
     components, statuses = _components_of(data)
+    if data.get("scheduled_for") is not None or data.get("scheduled_until") is not None:  # a scheduled maintenance
+        window = maintenance.schedule_from_statuspage(data, g.account.name, components)
+        return jsonify(_representation(window)), 201
     worst = statuspage.worst(statuses.values()) if statuses else None
     impact = data.get("impact_override") or (statuspage.IMPACT_OF_STATUS[statuspage.ComponentStatus(worst)].value
                                              if worst else None)

@@ -86,7 +86,8 @@ def test_a_window_scheduled_for_later_runs_by_itself_and_subscribers_hear_of_it_
     # the record: each step at its planned time, taken by crisisplan, each with its post
     moves = [(e.at, json.loads(e.payload)["to"], e.actor) for e in services.timeline(view.id)
              if e.kind == "state_changed"]
-    assert moves == [(START.astimezone(UTC), "in_progress", "crisisplan"), (END.astimezone(UTC), "verifying", "crisisplan"),
+    assert moves == [(START.astimezone(UTC), "in_progress", "crisisplan"),
+                     (END.astimezone(UTC), "verifying", "crisisplan"),
                      (END.astimezone(UTC) + timedelta(minutes=15), "completed", "crisisplan")]
     deliver(services)
     assert subjects(smtp, "reader@example.org")[3:] == [

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from crisisplan.comms.statuspage import ComponentStatus, worst
@@ -41,9 +41,10 @@ class Day:
 
 
 def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    """Where a calendar day of the zone starts and ends."""
+    """Where a calendar day of the zone starts and ends, in UTC (so that their difference is the day's real length:
+    Python subtracts two times of the same zone by their wall clocks, which makes a 25-hour day 24)."""
     start = datetime.combine(day, time(0), tz)
-    return start, datetime.combine(day + timedelta(days=1), time(0), tz)
+    return start.astimezone(UTC), datetime.combine(day + timedelta(days=1), time(0), tz).astimezone(UTC)
 
 
 def last_days(now: datetime, tz: ZoneInfo, count: int) -> list[date]:
@@ -85,11 +86,11 @@ def overall(days: Iterable[Day]) -> float | None:
     return None if measured <= 0 else 1 - sum(d.down_s for d in listed) / measured
 
 
-def percent(share: float | None) -> str:
-    """A share as the page shows it: two decimals, never rounded up to 100% while there was downtime."""
+def percent(share: float | None) -> float | None:
+    """A share as a percentage with two decimals, cut rather than rounded: 99.999% is 99.99, never 100.00
+    while there was downtime."""
     if share is None:
-        return ""
-    value = int(share * 10000) / 100  # truncated: 99.999% is shown as 99.99%, not 100.00%
-    return f"{value:.2f}"
+        return None
+    return int(round(share * 1_000_000) // 100) / 100  # rounding first drops float noise (0.875 stays 87.50)
 
 

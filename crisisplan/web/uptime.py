@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from babel.dates import format_date
+from babel.numbers import format_decimal
 from flask import Blueprint, Response, url_for
 
 from crisisplan.comms.uptime import percent
@@ -18,6 +19,11 @@ from crisisplan.web import services
 from crisisplan.web.public import cache, send, words
 
 bp = Blueprint("uptime", __name__)
+
+
+def _percent(share: float | None, locale: str) -> str:
+    value = percent(share)
+    return "" if value is None else format_decimal(value, format="0.00", locale=locale)
 
 
 def bars(locale: str, lang_query: str = "") -> list[dict[str, Any]]:
@@ -35,14 +41,14 @@ def bars(locale: str, lang_query: str = "") -> list[dict[str, Any]]:
             if day.uptime is None:
                 text = page["uptime_no_data"].format(day=shown)
             else:
-                text = page["uptime_day"].format(day=shown, percent=percent(day.uptime))
+                text = page["uptime_day"].format(day=shown, percent=_percent(day.uptime, locale))
                 if day.worst and day.worst != "operational":
                     text += "; " + page["uptime_worst"].format(status=page[day.worst].lower())
             links = [{"href": url_for("public.incident_page", incident_id=i) + lang_query, "title": titles.get(i, "")}
                      for i in day.incidents]
             days.append({"date": day.day.isoformat(), "status": day.worst or "none", "text": text, "links": links})
         result.append({"name": component.name, "label": component.label_in(locale, settings.fallback_locale),
-                       "figure": page["uptime_figure"].format(percent=percent(figures.uptime))
+                       "figure": page["uptime_figure"].format(percent=_percent(figures.uptime, locale))
                        if figures.uptime is not None else "", "days": days})
     return result
 
@@ -65,7 +71,7 @@ def document() -> dict[str, Any]:
         components.append({
             "id": _id("component", component.name), "name": component.label,
             "uptime": None if found.uptime is None else round(found.uptime, 6),
-            "uptime_percentage": percent(found.uptime) or None,
+            "uptime_percentage": percent(found.uptime),
             "days": [{"date": d.day.isoformat(), "uptime": None if d.uptime is None else round(d.uptime, 6),
                       "status": d.worst or None, "recorded_seconds": round(d.measured_s),
                       "downtime_seconds": round(d.down_s), "seconds": {k: round(v) for k, v in d.seconds.items()},

@@ -14,7 +14,8 @@ PUBLIC = {"public.status_page", "public.incident_page", "public.history", "stati
           "feeds.page_feed", "feeds.incident_feed", "cap.cap_index", "cap.cap_alert", "subscribe.form",
           "subscribe.ask", "subscribe.confirm", "subscribe.leave",
           "hooks.alertmanager",  # its own token from the environment: tests/test_alertmanager.py
-          "checkpoints.checkpoints", "checkpoints.public_key"}  # public when published: tests/test_audit_anchor.py
+          "checkpoints.checkpoints", "checkpoints.public_key",  # public when published: tests/test_audit_anchor.py
+          "maintenance.ics", "uptime.uptime_json"}  # the windows' calendar, the uptime JSON: tests/test_maintenance.py
 SAMPLE = {"incident_id": "1", "post_id": "1", "runbook_id": "outage", "name": "en/update.md.j2",
           "filename": "style.css", "token": "t0ken", "message_id": "1", "page_id": "p", "component_id": "c",
           "signal_id": "1", "channel": "email", "action_id": "1"}

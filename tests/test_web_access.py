@@ -15,7 +15,6 @@ PUBLIC = {"public.status_page", "public.incident_page", "public.history", "stati
           "subscribe.ask", "subscribe.confirm", "subscribe.leave",
           "hooks.alertmanager",  # its own token from the environment: tests/test_alertmanager.py
           "checkpoints.checkpoints", "checkpoints.public_key",  # public when published: tests/test_audit_anchor.py
-          "public.history",  # the month pages of the history
           "maintenance.ics", "uptime.uptime_json"}  # the windows' calendar, the uptime JSON: tests/test_maintenance.py
 SAMPLE = {"incident_id": "1", "post_id": "1", "runbook_id": "outage", "name": "en/update.md.j2",
           "filename": "style.css", "token": "t0ken", "message_id": "1", "page_id": "p", "component_id": "c",

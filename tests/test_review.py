@@ -164,3 +164,16 @@ def test_the_demo_has_a_past_incident_with_a_final_review_and_actions(services, 
     assert (f.kept, f.broken) == (2, 1)
     assert sorted(a.state for a in services.actions(2)) == ["done", "open", "open"]
     assert services.verify_incident_audit(2)[1] is None
+
+
+def test_tone_warnings_a_post_went_out_with_are_listed(services, clock) -> None:
+    view = services.declare("outage", "sev3", "Search is slow", "ana")  # sev3: no approval needed
+    text = "We are sorry: search is slow because of a DNS fault. We will tell you more by 10:45."
+    post = services.draft_post(view.id, "acknowledge", "carmen", text=text)
+    found = services.post_findings(services.post(post.id), services.incident(view.id))["en"]
+    findings = {f.rule: f.severity for f in found}
+    assert findings.get("jargon") == "warn"  # plan.yaml lists DNS as jargon; jargon only warns
+    services.publish_post(post.id, "carmen")
+    [(post_id, kind, rules)] = services.review(view.id).figures.tone
+    assert (post_id, kind) == (post.id, "acknowledge") and "jargon" in rules
+    assert "jargon" in document.to_markdown(services.review(view.id)).split("Tone warnings published over")[1]

@@ -65,6 +65,20 @@ def test_metrics_of_known_incidents(services, two) -> None:
         ("2026-01", "sev2", "12.0", "2.4", "3", "1"), ("2026-02", "sev3", "10.0", "", "2", "0")]
 
 
+def test_metrics_on_the_command_line(two, runner) -> None:
+    import json
+
+    from crisisplan.cli import main
+
+    result = runner.invoke(main, ["metrics", "--json"])
+    assert result.exit_code == 0, result.output
+    [outage_row] = json.loads(result.output)["by_runbook"]
+    assert outage_row == {"runbook": "outage", "incidents": 2, "acknowledge_minutes": 7.5, "first_public_minutes": 11.0,
+                          "approval_wait_minutes": 2.4, "resolve_minutes": 130.0, "promises_kept": 5,
+                          "promises_broken": 1}
+    assert "outage" in runner.invoke(main, ["metrics"]).output
+
+
 def test_metrics_page_has_charts_with_text_equivalents(client, two) -> None:
     assert client.get("/console/metrics").status_code == 302  # login first
     login(client, "vera")

@@ -172,3 +172,40 @@ def _action(action) -> dict[str, object]:  # noqa: ANN001
     return {"id": action.id, "incident_id": action.incident_id, "title": action.title, "owner": action.owner,
             "due_on": action.due_on.isoformat(), "state": action.state, "created_by": action.created_by,
             "created_at": action.created_at.isoformat()}
+
+
+@main.command("metrics")
+@click.option("--csv", "as_csv", is_flag=True, help="One row an incident, as the console's CSV export.")
+@plan_option
+@pass_json
+@friendly
+def metrics(as_csv: bool, plan_dir: str | None, as_json: bool) -> None:
+    """Response metrics across real incidents: time to acknowledge, to the first public post, approval wait,
+    time to resolve (minutes) and promises kept, per incident and by runbook."""
+    from crisisplan.comms import metrics as figures
+
+    services = open_services(plan_dir)
+    if as_csv:
+        sys.stdout.write(services.metrics_csv())
+        return
+    found = services.response_metrics()
+    keys = [key for key, _ in figures.DURATIONS]
+    if as_json:
+        emit({"incidents": [{"id": m.id, "runbook": m.runbook, "severity": m.severity, "month": m.month,
+                             **{f"{k}_minutes": figures.minutes(getattr(m, k)) for k in keys},
+                             "promises_kept": m.kept, "promises_broken": m.broken} for m in found],
+              "by_runbook": [{"runbook": g.name, "incidents": g.incidents,
+                              **{f"{k}_minutes": figures.minutes(g.means[k]) for k in keys},
+                              "promises_kept": g.kept, "promises_broken": g.broken}
+                             for g in figures.grouped(found, lambda m: m.runbook)]})
+        return
+    if not found:
+        click.echo("no incidents yet")
+        return
+
+    def cell(value: object) -> str:
+        return "-" if value is None else str(value)
+
+    table(["runbook", "incidents", *(f"{k} (min)" for k in keys), "promises kept"],
+          [[g.name, str(g.incidents), *(cell(figures.minutes(g.means[k])) for k in keys),
+            f"{g.kept}/{g.kept + g.broken}"] for g in figures.grouped(found, lambda m: m.runbook)])

@@ -13,3 +13,6 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install --quiet -e '.[test]'
   touch "$stamp"
 fi
+case " $* " in  # the benchmarks' own tools (locust for benchmarks/load.py)
+  *" --bench "*) .venv/bin/python -m pip install --quiet -e '.[test,bench]' ;;
+esac

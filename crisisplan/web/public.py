@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -112,13 +113,20 @@ def current_statuses() -> dict[str, str]:
     return cache().current("statuses", lambda: component_statuses(services().public_incidents(which="open")))
 
 
+@lru_cache(maxsize=8192)
+def _moment_text(moment: datetime, locale: str, tz: str, today: datetime) -> str:
+    """format_moment, kept: a page shows the same few hundred moments render after render."""
+    return format_moment(moment, locale, tz, today)
+
+
 def context(locale: str, chosen: bool) -> dict[str, Any]:
     settings = services().plan.settings
     tz = settings.organisation.time_zone
-    now = services().clock.now()
+    # noon of today in the organisation's zone: all that format_moment reads of "now" is its day
+    today = services().clock.now().astimezone(ZoneInfo(tz)).replace(hour=12, minute=0, second=0, microsecond=0)
 
     def when(moment: datetime | None) -> str:
-        return format_moment(moment, locale, tz, now) if moment else ""
+        return _moment_text(moment, locale, tz, today) if moment else ""
 
     def body(update: Any) -> Markup:
         text = update.bodies.get(locale) or update.bodies.get(settings.default_locale) or next(

@@ -1,0 +1,338 @@
+"""Mixed load: operators working an incident while the public reads the status page, with a long history.
+
+For each database and size, a fresh database gets that many public incidents over the last
+90 days (tests/many.py; one in 500 open), `crisisplan serve` starts on loopback, and locust
+(headless, bounded in time) runs operators and readers against it at once:
+
+- operators (50): through the REST API declare a sev2 incident, edit its acknowledgement,
+  submit it, have a second person approve it, publish it, fire a trigger; and read the
+  console (dashboard, the incident page) signed in like a person;
+- readers (500): `/` with a browser's headers (brotli), an incident page, the v2 summary
+  JSON, the Atom feed; each waits 1-3 s between pages like a person refreshing.
+
+A third of the way in, an Alertmanager storm arrives: one POST of N distinct alerts
+(default 3,000), each declaring an incident. The table gives each side's p50/p99 and errors,
+the readers' p99 while the storm is processed, the storm's own time, and on SQLite the WAL's
+largest size. PostgreSQL runs with its production settings (fsync, synchronous_commit and
+full_page_writes on; printed) on a throw-away cluster (scripts/postgres.sh start --durable).
+Needs locust (`bash scripts/setup.sh --bench`).
+
+    .venv/bin/python benchmarks/load.py [--sizes 1000 10000] [--database sqlite postgresql]
+                                        [--seconds 60] [--operators 50] [--readers 500] [--storm 3000]
+
+Targets (issue 14, 10,000 incidents): 0 errors; operator p99 < 150 ms; reader p99 < 20 ms;
+the storm < 3 s with the readers' p99 unaffected (< 20 ms); the SQLite WAL < 64 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from locust import FastHttpUser, between, events, task  # noqa: E402
+
+PASSWORD = "load test password"
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+           "Accept-Language": "en-US,en;q=0.9", "Accept-Encoding": "gzip, deflate, br",
+           "User-Agent": "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"}
+SAMPLES: list[tuple[float, str, float, bool]] = []  # (time, name, ms, failed), written out when locust stops
+
+
+@events.request.add_listener
+def _record(request_type, name, response_time, response_length, exception=None, **_kw) -> None:  # noqa: ANN001
+    SAMPLES.append((time.time(), name, response_time, exception is not None))
+
+
+@events.quitting.add_listener
+def _write(environment, **_kw) -> None:  # noqa: ANN001
+    target = os.environ.get("CRISISPLAN_LOAD_SAMPLES")
+    if target:
+        Path(target).write_text(json.dumps(SAMPLES), encoding="utf-8")
+
+
+def _setting(name: str) -> list[str]:
+    return json.loads(os.environ.get(name, "[]"))
+
+
+class Reader(FastHttpUser):
+    """Somebody refreshing the status page during an outage."""
+
+    fixed_count = int(os.environ.get("CRISISPLAN_LOAD_READERS", "500"))
+    wait_time = between(1, 3)
+
+    @task(10)
+    def page(self) -> None:
+        self.client.get("/", headers=BROWSER, name="read: /")
+
+    @task(3)
+    def incident(self) -> None:
+        ids = _setting("CRISISPLAN_LOAD_IDS")
+        self.client.get(f"/incidents/{random.choice(ids)}", headers=BROWSER, name="read: /incidents/N")
+
+    @task(1)
+    def summary(self) -> None:
+        self.client.get("/api/v2/summary.json", headers={"Accept-Encoding": "gzip, br"}, name="read: summary.json")
+
+    @task(1)
+    def feed(self) -> None:
+        self.client.get("/feed.atom", headers={"Accept-Encoding": "gzip, br"}, name="read: feed.atom")
+
+
+class Operator(FastHttpUser):
+    """A person on the incident team: declares, writes, approves, publishes, moves the runbook, reads the console."""
+
+    fixed_count = int(os.environ.get("CRISISPLAN_LOAD_OPERATORS", "50"))
+    wait_time = between(2, 5)
+
+    def on_start(self) -> None:
+        people = _setting("CRISISPLAN_LOAD_PEOPLE")
+        self.me = people[random.randrange(len(people))]
+        self.api = {"Authorization": f"Bearer {self.me['token']}"}
+        self.approver = {"Authorization": f"Bearer {self.me['approver']}"}
+        page = self.client.get("/login", name="op: login").text
+        token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+        self.client.post("/login", data={"name": self.me["name"], "password": PASSWORD, "csrf_token": token},
+                         name="op: login")
+        self.incident = 0
+
+    @task(1)
+    def work_an_incident(self) -> None:
+        declared = self.client.post("/api/v1/incidents", json={
+            "runbook": "outage", "severity": "sev2", "title": f"Load test outage {random.randrange(10**6)}",
+            "components": ["website"]}, headers=self.api, name="op: declare")
+        if declared.status_code != 201:
+            return
+        self.incident = declared.json()["id"]
+        posts = self.client.get(f"/api/v1/incidents/{self.incident}/posts", headers=self.api,
+                                name="op: posts").json()
+        ack = posts[0]["id"]
+        text = ("We are sorry: the website is slow for some of you. We are looking into it and will write "
+                "again by 23:30. Help: https://help.example.com")
+        self.client.post(f"/api/v1/posts/{ack}/edit", json={"text": text, "locale": "en"}, headers=self.api,
+                         name="op: edit")
+        self.client.post(f"/api/v1/posts/{ack}/confirm-locale", json={"locale": "es"}, headers=self.api,
+                         name="op: edit")
+        self.client.post(f"/api/v1/posts/{ack}/submit", json={}, headers=self.api, name="op: submit")
+        self.client.post(f"/api/v1/posts/{ack}/approve", json={}, headers=self.approver, name="op: approve")
+        self.client.post(f"/api/v1/posts/{ack}/publish", json={}, headers=self.api, name="op: publish")
+        self.client.post(f"/api/v1/incidents/{self.incident}/trigger", json={
+            "trigger": "identify_cause", "fields": {"cause": "A full disk on one database server"}},
+            headers=self.api, name="op: trigger")
+
+    @task(3)
+    def read_the_console(self) -> None:
+        self.client.get("/console/", name="op: dashboard")
+        if self.incident:
+            self.client.get(f"/console/incidents/{self.incident}", name="op: incident page")
+
+
+# --- the driver: databases, the server, locust, the storm, the table ------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(port: int) -> None:
+    for _ in range(600):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"nothing listens on port {port}")
+
+
+def percentile(samples: list[float], p: float) -> float:
+    if not samples:
+        return float("nan")
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def postgres() -> tuple[str, str, str]:
+    """A throw-away PostgreSQL with production settings: (server URL, its folder, the durability settings)."""
+    out = subprocess.run(["bash", str(ROOT / "scripts/postgres.sh"), "start", "--durable"], check=True,
+                         capture_output=True, text=True).stdout
+    exported = dict(line.removeprefix("export ").split("=", 1) for line in out.strip().splitlines())
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(exported["CRISISPLAN_TEST_POSTGRES"])
+    with engine.connect() as connection:
+        shown = ", ".join(f"{name}={connection.execute(text(f'SHOW {name}')).scalar()}"
+                          for name in ("fsync", "synchronous_commit", "full_page_writes"))
+    engine.dispose()
+    return exported["CRISISPLAN_TEST_POSTGRES"], exported["CRISISPLAN_PG_DIR"], shown
+
+
+def fresh_database(kind: str, scratch: Path, server: str, size: int) -> str:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    if kind == "sqlite":
+        return f"sqlite:///{scratch / f'load-{size}.sqlite3'}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    name = f"crisisplan_load_{size}"
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        connection.execute(text(f"CREATE DATABASE {name}"))
+    admin.dispose()
+    return make_url(server).set(database=name).render_as_string(hide_password=False)
+
+
+def prepare(url: str, scratch: Path, size: int, operators: int) -> tuple[list[int], list[dict[str, str]]]:
+    """The history, the people and their API tokens."""
+    from crisisplan import SHIPPED_PLAN
+    from crisisplan.plan.load import load_plan
+    from crisisplan.services import Services
+    from crisisplan.services.accounts import Accounts
+    from crisisplan.store.db import Database
+    from tests.many import seed_incidents
+
+    db = Database(url, scratch / "instance")
+    db.migrate()
+    services = Services(load_plan(SHIPPED_PLAN), db)
+    ids = seed_incidents(services, size, days=90, open_every=500)
+    accounts = Accounts(db, services.clock)
+    people = []
+    for n in range(operators):
+        accounts.add_user(f"op{n}", "admin", PASSWORD)
+        _, token = accounts.add_token(f"op{n}-api", "admin")
+        _, approver = accounts.add_token(f"op{n}-approver", "admin")
+        people.append({"name": f"op{n}", "token": token, "approver": approver})
+    db.dispose()
+    return ids, people
+
+
+def storm(port: int, alerts: int, token: str) -> float:
+    body = {"version": "4", "groupKey": "{}:{alertname=\"LoadStorm\"}", "truncatedAlerts": 0, "status": "firing",
+            "receiver": "crisisplan", "groupLabels": {}, "commonLabels": {}, "commonAnnotations": {},
+            "externalURL": "http://alertmanager", "alerts": [
+                {"status": "firing", "labels": {"alertname": f"Storm{n}", "severity": "critical",
+                                                "component": "website", "instance": f"host{n}"},
+                 "annotations": {"summary": f"host{n}: customers see errors"},
+                 "startsAt": "2026-01-01T08:55:00Z", "endsAt": "0001-01-01T00:00:00Z",
+                 "generatorURL": "http://prometheus/graph", "fingerprint": f"storm{n:06d}"} for n in range(alerts)]}
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/hooks/alertmanager", data=json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+    started = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=600) as response:
+        response.read()
+    return time.perf_counter() - started
+
+
+def one_run(kind: str, size: int, args: argparse.Namespace, scratch: Path, server: str) -> dict:
+    url = fresh_database(kind, scratch, server, size)
+    ids, people = prepare(url, scratch, size, args.operators)
+    port = free_port()
+    token = "load-storm-token"
+    env = {**os.environ, "CRISISPLAN_PLAN": str(ROOT), "CRISISPLAN_DATABASE_URL": url,
+           "CRISISPLAN_SECRET_KEY": "load", "CRISISPLAN_ALERTMANAGER_TOKEN": token}
+    app = subprocess.Popen([sys.executable, "-m", "crisisplan.cli", "serve", "--port", str(port), "--workers",
+                            str(args.workers)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    samples = scratch / "samples.json"
+    wal = Path(url.split("///", 1)[-1] + "-wal") if kind == "sqlite" else None
+    largest = [0]
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.wait(0.5):
+            if wal is not None and wal.exists():
+                largest[0] = max(largest[0], wal.stat().st_size)
+
+    try:
+        wait_for(port)
+        users = args.operators + args.readers
+        locust_env = {**os.environ, "CRISISPLAN_LOAD_IDS": json.dumps(ids[::max(1, len(ids) // 200)]),
+                      "CRISISPLAN_LOAD_PEOPLE": json.dumps(people), "CRISISPLAN_LOAD_SAMPLES": str(samples),
+                      "CRISISPLAN_LOAD_READERS": str(args.readers), "CRISISPLAN_LOAD_OPERATORS": str(args.operators)}
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+        started = time.time()
+        swarm = subprocess.Popen(["locust", "-f", __file__, "--headless", "-u", str(users), "-r", str(users // 5 or 1),
+                                  "-t", f"{args.seconds}s", "--host", f"http://127.0.0.1:{port}", "--only-summary",
+                                  "--stop-timeout", "5", "--loglevel", "WARNING"],
+                                 env=locust_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        time.sleep(args.seconds / 3)
+        storm_started = time.time()
+        storm_s = storm(port, args.storm, token) if args.storm else 0.0
+        storm_ended = time.time()
+        swarm.wait(timeout=args.seconds + 120)
+        stop.set()
+    finally:
+        app.terminate()
+        app.wait(timeout=30)
+    found = json.loads(samples.read_text(encoding="utf-8")) if samples.exists() else []
+    ops = [(ms, failed) for _, name, ms, failed in found if name.startswith("op:") and name != "op: login"]
+    readers = [(ms, failed) for _, name, ms, failed in found if name.startswith("read:")]
+    during = [ms for at, name, ms, _ in found if name.startswith("read:") and storm_started <= at <= storm_ended + 5]
+    return {"database": kind, "size": size, "ops": len(ops), "op_errors": sum(f for _, f in ops),
+            "op_p50": percentile([m for m, _ in ops], 50), "op_p99": percentile([m for m, _ in ops], 99),
+            "reads": len(readers), "read_errors": sum(f for _, f in readers),
+            "read_p50": percentile([m for m, _ in readers], 50), "read_p99": percentile([m for m, _ in readers], 99),
+            "storm_s": storm_s, "storm_read_p99": percentile(during, 99),
+            "wal_mb": largest[0] / 1024 / 1024 if wal is not None else None,
+            "elapsed": time.time() - started}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--database", nargs="+", default=["sqlite", "postgresql"], choices=["sqlite", "postgresql"])
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--operators", type=int, default=50)
+    parser.add_argument("--readers", type=int, default=500)
+    parser.add_argument("--storm", type=int, default=3000)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    if not shutil.which("locust"):
+        raise SystemExit("locust is missing: bash scripts/setup.sh --bench")
+    server, pg_dir, durability = "", "", ""
+    if "postgresql" in args.database:
+        server, pg_dir, durability = postgres()
+    scratch = Path(tempfile.mkdtemp(prefix="crisisplan-load-"))
+    rows = []
+    try:
+        for kind in args.database:
+            for size in args.sizes:
+                rows.append(one_run(kind, size, args, scratch, server))
+                print(f"  {kind} {size}: done", file=sys.stderr, flush=True)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+        if pg_dir:
+            subprocess.run(["bash", str(ROOT / "scripts/postgres.sh"), "stop", pg_dir], check=False)
+    print(f"load benchmark: {args.operators} operators + {args.readers} readers (locust, headless, loopback), "
+          f"{args.seconds} s a run, storm of {args.storm} alerts in one POST a third of the way in; "
+          f"`crisisplan serve` with {args.workers} workers; SQLite WAL synchronous=NORMAL"
+          + (f"; PostgreSQL {durability}" if durability else "")
+          + f"; {os.cpu_count()} cores shared with locust, load average {os.getloadavg()[0]:.1f} at the end")
+    print(f"{'database':<11}{'incidents':>9}{'op req':>8}{'op err':>7}{'op p50':>8}{'op p99':>8}{'reads':>7}"
+          f"{'rd err':>7}{'rd p50':>8}{'rd p99':>8}{'storm s':>8}{'rd p99 storm':>13}{'WAL MB':>8}")
+    for r in rows:
+        wal = f"{r['wal_mb']:.1f}" if r["wal_mb"] is not None else "-"
+        print(f"{r['database']:<11}{r['size']:>9}{r['ops']:>8}{r['op_errors']:>7}{r['op_p50']:>8.0f}"
+              f"{r['op_p99']:>8.0f}{r['reads']:>7}{r['read_errors']:>7}{r['read_p50']:>8.0f}{r['read_p99']:>8.0f}"
+              f"{r['storm_s']:>8.1f}{r['storm_read_p99']:>13.0f}{wal:>8}")
+    print("targets at 10,000 incidents: 0 errors; operator p99 < 150 ms; reader p99 < 20 ms; storm < 3 s with "
+          "reader p99 < 20 ms; WAL < 64 MB (times in ms)")
+
+
+if __name__ == "__main__":
+    main()

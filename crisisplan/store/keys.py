@@ -55,6 +55,7 @@ class AuditKeys:
     current: str = ""
     from_environment: bool = False
     _signing: object | None = None
+    _public: str = ""
 
     @classmethod
     def load(cls, instance: Path | None) -> AuditKeys:
@@ -147,9 +148,11 @@ class AuditKeys:
         """The checkpoint signing key's public half, base64 of its 32 raw bytes (safe to publish)."""
         from cryptography.hazmat.primitives import serialization
 
-        raw = self.signing_key().public_key().public_bytes(serialization.Encoding.Raw,
-                                                           serialization.PublicFormat.Raw)
-        return base64.b64encode(raw).decode()
+        if not self._public:
+            raw = self.signing_key().public_key().public_bytes(serialization.Encoding.Raw,
+                                                               serialization.PublicFormat.Raw)
+            self._public = base64.b64encode(raw).decode()
+        return self._public
 
 
 def public_key_id(public_key_text: str) -> str:

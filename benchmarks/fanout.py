@@ -10,12 +10,17 @@ unless CRISISPLAN_TEST_POSTGRES names one.
     .venv/bin/python benchmarks/fanout.py [--subscribers 10000] [--webhooks 1000] [--workers 1 2]
                                            [--database sqlite postgresql]
 
+Every message is checked: each subscriber's address and each webhook's Idempotency-Key must
+arrive exactly once (no Message-ID twice); otherwise the run exits 1. PostgreSQL runs with its
+production settings (fsync on; printed) unless --fast-postgres.
+
 Targets: 10,000 e-mails in under 60 s; 1,000 webhooks in under 10 s.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import signal
@@ -23,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -45,30 +51,34 @@ TARGETS = {"e-mail": 60.0, "webhook": 10.0}
 
 
 def smtp_sink(port: int) -> None:
-    """Accept every message, count them; print the count on SIGTERM."""
+    """Accept every message, keep (recipient, Message-ID) of each; print them as JSON on SIGTERM."""
+    from email import message_from_bytes
+
     from aiosmtpd.controller import Controller
 
-    class Count:
-        n = 0
+    seen: list[tuple[str, str]] = []
 
+    class Keep:
         async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
-            Count.n += 1
+            message_id = message_from_bytes(envelope.content).get("Message-ID", "")
+            seen.extend((rcpt, message_id) for rcpt in envelope.rcpt_tos)
             return "250 OK"
 
-    controller = Controller(Count(), hostname="127.0.0.1", port=port)
+    controller = Controller(Keep(), hostname="127.0.0.1", port=port)
     controller.start()
-    signal.signal(signal.SIGTERM, lambda *_: (print(Count.n, flush=True), os._exit(0)))
+    signal.signal(signal.SIGTERM, lambda *_: (print(json.dumps(seen), flush=True), os._exit(0)))
     while True:
         time.sleep(1)
 
 
 def http_sink(port: int) -> None:
-    count = [0]
+    """Accept every POST, keep (path, Idempotency-Key) of each; print them as JSON on SIGTERM."""
+    seen: list[tuple[str, str]] = []
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:  # noqa: N802 - http.server's name
             self.rfile.read(int(self.headers["Content-Length"]))
-            count[0] += 1
+            seen.append((self.path, self.headers.get("Idempotency-Key", "")))
             self.send_response(200)
             self.end_headers()
 
@@ -76,7 +86,7 @@ def http_sink(port: int) -> None:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    signal.signal(signal.SIGTERM, lambda *_: (print(count[0], flush=True), os._exit(0)))
+    signal.signal(signal.SIGTERM, lambda *_: (print(json.dumps(seen), flush=True), os._exit(0)))
     server.serve_forever()
 
 
@@ -88,9 +98,24 @@ def sink(kind: str) -> tuple[subprocess.Popen, int]:
     return process, port
 
 
-def stop_sink(process: subprocess.Popen) -> int:
+def stop_sink(process: subprocess.Popen) -> list[tuple[str, str]]:
     process.send_signal(signal.SIGTERM)
-    return int(process.communicate(timeout=10)[0].strip() or 0)
+    return [tuple(pair) for pair in json.loads(process.communicate(timeout=30)[0].strip() or "[]")]
+
+
+def exactly_once(kind: str, expected: list[str], received: list[tuple[str, str]]) -> tuple[int, int, int]:
+    """(missing, duplicated, unexpected) ids: every expected id must arrive exactly once.
+
+    E-mail: the recipients are the subscribers' addresses as inserted, and no Message-ID may repeat;
+    webhooks: every outbox row's Idempotency-Key, once.
+    """
+    ids = Counter(rcpt if kind == "e-mail" else key for rcpt, key in received)
+    wanted = set(expected)
+    missing = len(wanted - set(ids))
+    duplicated = sum(n - 1 for n in ids.values() if n > 1)
+    if kind == "e-mail":
+        duplicated += sum(n - 1 for n in Counter(key for _, key in received).values() if n > 1)
+    return missing, duplicated, len(set(ids) - wanted)
 
 
 def fresh_database(kind: str, scratch: Path, server: str) -> str:
@@ -154,9 +179,11 @@ def run(kind: str, database: str, url: str, plan: Path, subscribers: int, worker
         p.communicate(timeout=30)
     with db.read() as session:
         delivered = session.scalar(select(func.count()).select_from(OutboxRow).where(OutboxRow.status == "delivered"))
+        keys = list(session.scalars(select(OutboxRow.idempotency_key).where(OutboxRow.channel.like("webhook:%"))))
     db.dispose()
+    expected = [f"reader{i}@example.org" for i in range(subscribers)] if kind == "e-mail" else keys
     return {"what": kind, "database": database, "workers": workers, "messages": owed, "delivered": delivered,
-            "publish_ms": publish_s * 1000, "seconds": seconds, "rate": delivered / seconds}
+            "publish_ms": publish_s * 1000, "seconds": seconds, "rate": delivered / seconds, "expected": expected}
 
 
 def main() -> None:
@@ -165,6 +192,8 @@ def main() -> None:
     parser.add_argument("--webhooks", type=int, default=1_000)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--database", nargs="+", default=["sqlite", "postgresql"], choices=["sqlite", "postgresql"])
+    parser.add_argument("--fast-postgres", action="store_true",
+                        help="PostgreSQL with fsync, synchronous_commit and full_page_writes off (printed)")
     parser.add_argument("--smtp-sink", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--http-sink", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -175,10 +204,18 @@ def main() -> None:
 
     server, started_pg = os.environ.get("CRISISPLAN_TEST_POSTGRES", ""), ""
     if "postgresql" in args.database and not server:
-        out = subprocess.run(["bash", str(ROOT / "scripts/postgres.sh"), "start"], check=True, capture_output=True,
-                             text=True).stdout
+        # production settings unless --fast-postgres: fsync, synchronous_commit and full_page_writes on
+        start = ["bash", str(ROOT / "scripts/postgres.sh"), "start"] + ([] if args.fast_postgres else ["--durable"])
+        out = subprocess.run(start, check=True, capture_output=True, text=True).stdout
         exported = dict(line.removeprefix("export ").split("=", 1) for line in out.strip().splitlines())
         server, started_pg = exported["CRISISPLAN_TEST_POSTGRES"], exported["CRISISPLAN_PG_DIR"]
+    durability = ""
+    if server:
+        engine = create_engine(server)
+        with engine.connect() as connection:
+            durability = ", ".join(f"{name}={connection.execute(text(f'SHOW {name}')).scalar()}"
+                                   for name in ("fsync", "synchronous_commit", "full_page_writes"))
+        engine.dispose()
     scratch = Path(tempfile.mkdtemp(prefix="crisisplan-fanout-"))
     rows = []
     try:
@@ -191,7 +228,9 @@ def main() -> None:
                     url = fresh_database(database, scratch, server)
                     row = run(kind, database, url, plan, args.subscribers if kind == "e-mail" else 0, workers,
                               smtp_port)
-                    row["received"] = stop_sink(smtp) + stop_sink(http)
+                    received = stop_sink(smtp) + stop_sink(http)
+                    row["received"] = len(received)
+                    row["missing"], row["twice"], row["stray"] = exactly_once(kind, row.pop("expected"), received)
                     rows.append(row)
                     print(f"  {database} {kind} x{workers}: {row['seconds']:.1f} s", file=sys.stderr, flush=True)
     finally:
@@ -199,14 +238,23 @@ def main() -> None:
         if started_pg:
             subprocess.run(["bash", str(ROOT / "scripts/postgres.sh"), "stop", started_pg], check=False)
 
-    print(f"\n{'channel':<8} {'database':<10} {'workers':>7} {'messages':>8} {'received':>8} {'publish':>9} "
-          f"{'all sent':>9} {'msg/s':>7} {'target':>8}")
+    print(f"\nfan-out benchmark: {args.subscribers} subscribers, {args.webhooks} webhooks, sinks on loopback; "
+          f"SQLite WAL synchronous=NORMAL" + (f"; PostgreSQL {durability}" if durability else "")
+          + f"; {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+    print(f"{'channel':<8} {'database':<10} {'workers':>7} {'messages':>8} {'received':>8} {'missing':>7} "
+          f"{'twice':>6} {'stray':>6} {'publish':>9} {'all sent':>9} {'msg/s':>7} {'target':>8}")
+    wrong = False
     for r in rows:
         target = TARGETS[r["what"]]
-        met = "met" if r["seconds"] < target and r["received"] == r["messages"] else "MISSED"
+        exact = r["missing"] == r["twice"] == r["stray"] == 0 and r["received"] == r["messages"]
+        wrong = wrong or not exact
+        met = "met" if r["seconds"] < target and exact else "MISSED"
         print(f"{r['what']:<8} {r['database']:<10} {r['workers']:>7} {r['messages']:>8} {r['received']:>8} "
+              f"{r['missing']:>7} {r['twice']:>6} {r['stray']:>6} "
               f"{r['publish_ms']:>7.0f}ms {r['seconds']:>8.1f}s {r['rate']:>7.0f} {'<' + str(int(target)) + 's':>5} "
               f"{met}")
+    if wrong:
+        raise SystemExit("some message did not arrive exactly once (see missing / twice / stray)")
 
 
 if __name__ == "__main__":

@@ -157,3 +157,19 @@ def test_the_plan_sets_readability_targets_per_channel(tmp_path: Path) -> None:
     assert bad[0].file.endswith("plan.yaml") and bad[0].line > 1
     assert plan is not None and dict(plan_tone(plan.settings)["readability"]) == {"status_page": 90.0,
                                                                                  "smoke_signal": 50.0}
+
+
+@pytest.mark.parametrize("locale", ["en", "es"])
+def test_the_shipped_holding_reply_apologises_first(locale: str) -> None:
+    from crisisplan.comms.lemmas import tokenise
+    from crisisplan.comms.phrases import matches
+    from crisisplan.comms.samples import render_samples
+
+    replies = [text for runbook, loc, kind, variant, text in render_samples(PLAN)
+               if loc == locale and kind == "holding_reply" and not variant]
+    assert replies
+    for text in replies:
+        _, sentences = tokenise(text, locale)
+        first = sentences[0]
+        assert [m for m in matches(PLAN.tone, locale, "apology", text) if first.start <= m[0] < first.end], text
+        assert "apology_first" not in rules(text, locale, "holding_reply")

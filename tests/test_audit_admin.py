@@ -77,3 +77,21 @@ def test_an_edited_or_deleted_admin_action_is_caught(runner, services) -> None:
         assert report["findings"][1]["incident"] == "admin" and "saw 2" in report["findings"][1]["message"]
     finally:
         raw.close()
+
+
+def test_admins_read_the_admin_chain_in_the_console(app, client, services) -> None:
+    services.set_component_status("payments", "partial_outage", "carmen")
+    login(client, "carmen")
+    assert client.get("/console/audit").status_code == 403  # admins only
+    client.get("/logout")
+    login(client, "ada")
+    page = client.get("/console/audit").get_data(as_text=True)
+    assert "Admin chain intact" in page and "component_status_set" in page and "partial_outage" in page
+    raw = Raw(services.db)
+    try:
+        raw.execute("UPDATE admin_events SET actor = 'ada' WHERE action = 'component_status_set'")
+        raw.commit()
+    finally:
+        raw.close()
+    page = client.get("/console/audit").get_data(as_text=True)
+    assert "Admin chain broken" in page and "edited" in page

@@ -59,6 +59,11 @@ class AuditTrail(UnitOfWork):
         with self.db.read() as session:
             return admin_chain.events(session, limit)
 
+    def verify_admin_audit(self) -> tuple[int, audit.Finding | None]:
+        """The admin chain alone: (actions checked, the first thing wrong or None)."""
+        with self.db.read() as session:
+            return admin_chain.verify(session, self.db.audit_keys)
+
     def verify_audit(self) -> tuple[int, int, list[audit.Finding]]:
         """Check every chain for tampering: (incidents checked, events checked, what is wrong)."""
         report = self.audit_report()

@@ -107,6 +107,7 @@ def _refused(error: CrisisplanError) -> tuple[str, int]:
 
 # the pages: importing them registers their routes on `bp`
 from crisisplan.web.console import (  # noqa: E402
+    audit,
     dashboard,
     delivery,
     drills,
@@ -119,5 +120,5 @@ from crisisplan.web.console import (  # noqa: E402
     timeline,
 )
 
-__all__ = ["bp", "dashboard", "delivery", "drills", "incidents", "people", "plan", "posts", "review", "signals",
-           "timeline"]
+__all__ = ["audit", "bp", "dashboard", "delivery", "drills", "incidents", "people", "plan", "posts", "review",
+           "signals", "timeline"]

@@ -125,6 +125,9 @@ def demo(plan_dir: str | None, as_json: bool) -> None:
         secret_file.touch(mode=0o600)
         secret_file.write_text(password + "\n", encoding="utf-8")
     if not services.status(include_closed=True):
+        from crisisplan.services.sample_uptime import upcoming_maintenance, uptime_history
+
+        uptime_history(services)  # first: the record of the days before everything else
         # every public word in each language of the shipped plan (English, Spanish)
         view = services.declare(
             "outage", "sev2", "Search is slow for some customers", "demo", ["website"],
@@ -144,6 +147,9 @@ def demo(plan_dir: str | None, as_json: bool) -> None:
         done = past_incident(services)
         if not as_json:
             click.echo(f"played a past incident (#{done}) with its post-incident review and follow-up actions")
+        window = upcoming_maintenance(services)
+        if not as_json:
+            click.echo(f"scheduled a maintenance window (#{window}) and played 89 days of uptime history")
     if as_json:
         emit({"admin_password_file": str(secret_file) if secret_file.exists() else None,
                "incidents": len(services.status(include_closed=True))})

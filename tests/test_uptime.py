@@ -133,3 +133,15 @@ def test_the_computation_weighs_a_partial_outage_and_leaves_unrecorded_days_out(
     assert on.worst == "partial_outage"
     assert uptime.overall([before, on]) == pytest.approx(1 - 1.2 / 18)
     assert uptime.percent(0.99999) == 99.99  # cut, never rounded up to 100
+
+
+def test_a_new_installation_starts_its_record_at_the_workers_first_tick(services, clock) -> None:
+    assert services.component_history("website") == []
+    services.tick()
+    assert services.component_history("website") == [(RECORD_BEGINS.astimezone(UTC), "operational")]
+    clock.advance(timedelta(hours=1))
+    services.tick()  # once: nothing changed, nothing more is written
+    assert len(services.component_history("website")) == 1
+    website = next(c for c in services.uptime() if c.name == "website")
+    assert website.days[-1].uptime == 1.0 and website.days[-1].measured_s == 3600
+    assert website.days[0].uptime is None  # before the record: no figure

@@ -137,6 +137,7 @@ class IncidentCommands(UnitOfWork):
     def tick(self, now: datetime | None = None, only: int | None = None) -> list[tuple[int, list[Event]]]:
         """Publish scheduled posts and fire every timer due by `now` (default: now); of one incident with `only`."""
         moment = now or self.clock.now()
+        self._start_history()  # uptime.py: the record of component statuses begins, once
         with self.db.read() as session:
             query = select(IncidentRow.id).where(IncidentRow.next_due_at <= moment, IncidentRow.closed.is_(False))
             due = list(session.scalars(query.where(IncidentRow.id == only) if only is not None else

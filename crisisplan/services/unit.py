@@ -225,6 +225,9 @@ class UnitOfWork:
     def _component_history(self, work: Work) -> None:
         """Record the components whose public status the change moved (uptime.py); nothing without that area."""
 
+    def _start_history(self) -> None:
+        """Begin the component status record (uptime.py); nothing without that area."""
+
     def _maintenance_due(self, work: Work) -> None:
         """What a maintenance window owes by now (maintenance.py); nothing without that area."""
 

@@ -79,6 +79,16 @@ class UptimeReads(UnitOfWork):
                     result[name] = statuspage.worst((result[name], status))
         return result
 
+    def _start_history(self) -> None:
+        """Once a process (the worker's first tick): an empty record begins with every component's status now, so
+        a new installation's bars fill from its first day rather than from its first incident."""
+        if getattr(self, "_history_started", False):
+            return
+        self._history_started = True
+        with self.db.write() as session:
+            if session.scalar(select(ComponentHistoryRow.id).limit(1)) is None:
+                self._record_statuses(session, self.clock.now())
+
     def record_component_statuses(self) -> None:
         """Record every component's public status now, where it differs from the last recorded one."""
         with self.db.write() as session:

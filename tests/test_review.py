@@ -75,6 +75,8 @@ def test_the_review_states_the_figures_of_the_record(services, clock) -> None:
     broken = next(p for p in f.promises if p.outcome == "broken")
     assert broken.late_by == timedelta(minutes=30)
     assert (f.kept, f.broken) == (3, 1)
+    # one count everywhere: `crisisplan show`, the API and drill scores say the same
+    assert services.promises(incident_id) == {"kept": 3, "broken": 1, "rate": 0.75}
     assert [a.wait for a in f.approvals][:2] == [timedelta(minutes=7), timedelta(minutes=5)]
     deadlines = {d.timer: d.outcome for d in f.deadlines}
     assert deadlines == {"acknowledge_by": "met", "nobody_acted": "met", "follow_up": "open"}

@@ -234,7 +234,7 @@ def figures(entries: list[Entry], posts: list[PostFacts], runbook: Runbook, now:
                            first_public_at=public[0].published_at if public else None,
                            public_posts=len(public))
     result.causes = _causes(entries, public)
-    result.promises = _promises(entries, published, now)
+    result.promises = promises(entries, now)
     result.approvals = _approvals(entries)
     result.deadlines = _deadlines(entries, runbook, now)
     result.tone = [(p.id, p.kind, p.warnings) for p in public if p.warnings]
@@ -266,21 +266,26 @@ def _causes(entries: list[Entry], public: list[PostFacts]) -> list[Cause]:
     return causes
 
 
-def _promises(entries: list[Entry], published: list[PostFacts], now: datetime) -> list[Promise]:
-    """Each next-update time a published post named: kept when the next post came by then."""
-    said = {e.payload.get("post_id"): e.payload.get("next_update_at") for e in entries if e.kind == "post_published"}
+def promises(entries: list[Entry], now: datetime) -> list[Promise]:
+    """Each next-update time a published post named, from the audit events alone: kept when the next post came
+    by then; broken when it came later, or none came and the time passed (or the cadence timer fired for it);
+    open while it may still be kept. The one count of promises: the review, `crisisplan show`, the API and
+    drill scores all read it."""
+    published = [e for e in entries if e.kind == "post_published"]
+    fired = [e.at for e in entries if e.kind == "timer_fired" and e.payload.get("timer") == PROMISE_TIMER]
     result = []
-    for index, post in enumerate(published):
-        due_raw = said.get(post.id)
+    for index, event in enumerate(published):
+        due_raw = event.payload.get("next_update_at")
         if not due_raw:
             continue
         due = datetime.fromisoformat(due_raw)
-        following = next((p.published_at for p in published[index + 1:]), None)
+        following = next((e.at for e in published[index + 1:]), None)
         if following is not None:
             outcome = "kept" if following <= due else "broken"
         else:
-            outcome = "broken" if now > due else "open"
-        result.append(Promise(post.id, post.kind, post.published_at, due, outcome, following))
+            outcome = "broken" if now > due or any(at > event.at for at in fired) else "open"
+        result.append(Promise(event.payload.get("post_id", 0), event.payload.get("kind", ""), event.at, due,
+                              outcome, following))
     return result
 
 

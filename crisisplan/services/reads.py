@@ -100,28 +100,19 @@ class Reads(UnitOfWork):
                                         .order_by(AuditEventRow.seq)))
 
     def promises(self, incident_id: int) -> dict[str, Any]:
-        """Promises of the next update, derived from the audit trail.
-
-        Every due time the cadence timer set is a promise; a public post before it
-        keeps it, the timer firing breaks it.
-        """
+        """Promises of the next update, derived from the audit trail (comms/review.py `promises`): every
+        next-update time a published post named is a promise; the next post by then keeps it, a later one (or
+        none once the time has passed) breaks it."""
         return self.promises_in(self.timeline(incident_id))
 
     def promises_in(self, events: list[AuditEventRow]) -> dict[str, Any]:
         """`promises` from an incident's audit events already read, oldest first."""
-        kept = broken = 0
-        due: datetime | None = None
-        for event in events:
-            payload = json.loads(event.payload)
-            if payload.get("timer") == UPDATE_TIMER:
-                if event.kind == "timer_set":
-                    due = datetime.fromisoformat(payload["due_at"])
-                elif event.kind == "timer_fired":
-                    broken, due = broken + 1, None
-                elif event.kind == "timer_cleared":
-                    due = None
-            elif event.kind == "post_published" and due is not None and event.at <= due:
-                kept, due = kept + 1, None
+        from crisisplan.comms.review import Entry, promises
+
+        found = promises([Entry(e.seq, e.at, e.actor, e.kind, json.loads(e.payload)) for e in events],
+                         self.clock.now())
+        kept = sum(1 for p in found if p.outcome == "kept")
+        broken = sum(1 for p in found if p.outcome == "broken")
         total = kept + broken
         return {"kept": kept, "broken": broken, "rate": round(kept / total, 3) if total else None}
 

@@ -173,3 +173,23 @@ def test_the_shipped_holding_reply_apologises_first(locale: str) -> None:
         first = sentences[0]
         assert [m for m in matches(PLAN.tone, locale, "apology", text) if first.start <= m[0] < first.end], text
         assert "apology_first" not in rules(text, locale, "holding_reply")
+
+
+def test_a_served_console_loads_the_checks_at_start(services, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`crisisplan serve` sets CRISISPLAN_TONE_WARM_UP: each worker loads the dictionaries and lingua's models in
+    the background at start, so the first live tone check in the editor does not wait seconds for them."""
+    import threading
+
+    from crisisplan.comms import language, lemmas, spelling
+    from crisisplan.web import create_app
+
+    for cached in (spelling._checker, language._detector, lemmas.lemma):
+        cached.cache_clear()
+    monkeypatch.setenv("CRISISPLAN_TONE_WARM_UP", "1")
+    create_app({"SERVICES": services, "SECRET_KEY": "test", "TESTING": True})
+    warming = [t for t in threading.enumerate() if t.name == "tone-warm-up"]
+    assert warming
+    warming[0].join(timeout=120)
+    assert spelling._checker.cache_info().currsize >= 1
+    assert language._detector.cache_info().currsize == 1  # the plan's languages, en and es
+    assert lemmas.lemma.cache_info().currsize > 0

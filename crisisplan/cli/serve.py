@@ -40,6 +40,7 @@ def serve(host: str, port: int, workers: int, server: str, threads: int, backpre
     services = open_services(plan_dir)  # validates the plan and migrates the database before any worker starts
     os.environ["CRISISPLAN_PLAN"] = str(services.plan.root)
     os.environ.setdefault("CRISISPLAN_TICK_SECONDS", "5")  # timers fire while the app runs
+    os.environ.setdefault("CRISISPLAN_TONE_WARM_UP", "1")  # each worker loads the tone checks' dictionaries at start
     os.environ.setdefault("CRISISPLAN_DATABASE_URL", services.db.engine.url.render_as_string(hide_password=False))
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
     click.echo(f"crisisplan on http://{shown}:{port}/ (status page) and http://{shown}:{port}/console/ (console)")

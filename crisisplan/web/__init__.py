@@ -75,6 +75,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if app.config["TICK_SECONDS"] > 0:
         _start_ticker(app, services, app.config["TICK_SECONDS"])
     app.extensions["accounts"] = Accounts(services.db, services.clock)
+    if os.environ.get("CRISISPLAN_TONE_WARM_UP") == "1":  # `crisisplan serve`: the console's first live check is quick
+        import threading
+
+        from crisisplan.comms.tone import warm_up
+        threading.Thread(target=warm_up, args=(tuple(services.plan.settings.locales),), name="tone-warm-up",
+                         daemon=True).start()
 
     csrf.init_app(app)
     from crisisplan.web import api, auth, cap, console, feeds, hooks, manageapi, public, statusapi, subscribe

@@ -42,10 +42,12 @@ class Mailbox:
 
 
 class SmtpServer:
-    def __init__(self) -> None:
-        self.mailbox = Mailbox()
+    """`options` go to aiosmtpd's Controller (e.g. enable_SMTPUTF8=True, tls_context=..., auth_required=...)."""
+
+    def __init__(self, mailbox: Mailbox | None = None, **options) -> None:
+        self.mailbox = mailbox or Mailbox()
         self.port = free_port()
-        self.controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
+        self.controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port, **options)
         self.controller.start()
 
     def stop(self) -> None:

@@ -131,21 +131,35 @@ def deliver_due(db: Database, settings: PlanSettings, now: datetime, *, lease: t
     rows = claim(db, now, limit, lease)
     started = time.monotonic()
     mailer = Mailer(db, settings)
+    recorded: set[int] = set()
     try:
-        for index, row in enumerate(rows):
+        for row in rows:
             if stopping() or time.monotonic() - started > lease.total_seconds() / 2:
-                release(db, [r.id for r in rows[index:]])
                 break
-            if row.channel.startswith("email:"):
-                ok, what, permanent = mailer.send(row)
-            else:
-                (ok, what), permanent = send_webhook(row, settings, now), False
+            ok, what, permanent = _attempt(row, mailer, settings, now)
             status = record(db, row, ok, what, now, settings.delivery.give_up_after, permanent)
+            recorded.add(row.id)
             key = status if status in (OutboxStatus.DELIVERED, OutboxStatus.DEAD) else "retried"
             setattr(result, key, getattr(result, key) + 1)
     finally:
-        mailer.close()
+        # whatever stopped the round (asked to, out of time, the database gone), the rest goes back at once
+        try:
+            release(db, [r.id for r in rows if r.id not in recorded])
+        finally:
+            mailer.close()
     return result
+
+
+def _attempt(row: OutboxRow, mailer: Mailer, settings: PlanSettings, now: datetime) -> tuple[bool, str, bool]:
+    """Try one message: (delivered, what happened, permanent). A message that cannot even be built or sent
+    (a broken payload, an address no encoder takes) fails alone and for good: the rest of the batch goes on."""
+    try:
+        if row.channel.startswith("email:"):
+            return mailer.send(row)
+        return (*send_webhook(row, settings, now), False)
+    except Exception as error:  # noqa: BLE001 - one bad message must never stall the others
+        mailer.close()  # the connection may be mid-command
+        return False, f"cannot be sent: {type(error).__name__}: {str(error)[:300]}", True
 
 
 def retry(db: Database, row_id: int, now: datetime) -> None:

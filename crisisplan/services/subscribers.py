@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from crisisplan.errors import InvalidInput, NotFound
+from crisisplan.publish import mail
 from crisisplan.publish.outbox import OutboxStatus
 from crisisplan.services.audit_trail import note_admin_in
 from crisisplan.services.unit import UnitOfWork
@@ -42,6 +43,7 @@ class SubscriberCommands(UnitOfWork):
         email = email.strip().lower()
         if len(email) > 254 or not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
             raise InvalidInput(f"'{email[:80]}' is not an e-mail address", field="email")
+        self._deliverable(email)
         known = {c.name for c in self.plan.settings.components}
         unknown = sorted(set(components) - known)
         if unknown:
@@ -71,6 +73,18 @@ class SubscriberCommands(UnitOfWork):
                                   idempotency_key=f"confirm-{row.id}-{int(now.timestamp())}",
                                   status=OutboxStatus.PENDING, attempts=0, next_attempt_at=now, created_at=now, log=[]))
             return row
+
+    def _deliverable(self, email: str) -> None:
+        """Refuse now an address our SMTP server could never take, rather than fail each message later: a domain
+        that has no IDNA form, or a name before the @ beyond ASCII when the server does not offer SMTPUTF8."""
+        try:
+            mail.envelope_address(email, smtputf8=True)
+        except mail.Undeliverable as error:
+            raise InvalidInput(str(error), field="email") from None
+        if not email.rpartition("@")[0].isascii() and mail.offers_smtputf8(self.plan.settings) is False:
+            raise InvalidInput(f"'{email[:80]}' has characters beyond ASCII before the @, which our mail server "
+                               "cannot deliver (it does not offer SMTPUTF8); please use another address",
+                               field="email")
 
     def _subscriber_by_token(self, session: Any, token: str) -> SubscriberRow:
         row = session.scalars(select(SubscriberRow).where(SubscriberRow.token == token)).one_or_none()

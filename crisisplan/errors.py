@@ -77,6 +77,13 @@ class Conflict(CrisisplanError):
     exit_code = 3
 
 
+class Unavailable(CrisisplanError):
+    """The database cannot take the change now (disk full, read-only, unreachable): nothing was applied, and the
+    same request may succeed later (HTTP 503 with Retry-After), unlike a refusal."""
+
+    exit_code = 4
+
+
 def did_you_mean(word: object, choices: Iterable[str]) -> str:
     """The closest known name to a mistyped one, and the names there are, for an error message."""
     choices = sorted(set(choices))

@@ -36,8 +36,8 @@ def parse_moment(text: str, zone: str | tzinfo, now: datetime, field: str = "tim
     tz = _zone(zone, field)
     raw = (text or "").strip()
     try:
-        return (now + parse_duration(raw)).astimezone(UTC)
-    except ValueError:
+        return _in_range((now + parse_duration(raw)).astimezone(UTC), field)
+    except (ValueError, OverflowError):
         pass
     of_day = _TIME_OF_DAY.match(raw)
     if of_day:
@@ -50,7 +50,15 @@ def parse_moment(text: str, zone: str | tzinfo, now: datetime, field: str = "tim
         raise InvalidInput(f"{field}: {raw!r} is neither a duration (45m, 2h) nor a time of day (14:30) and not "
                            f"an ISO time such as 2026-05-01T10:00 ({_name(tz)}) or 2026-05-01T10:00+02:00",
                            field) from None
+    if not 2 <= moment.year <= 9998:  # a day either side must stay in the calendar: year 1 and 9999 cannot
+        raise InvalidInput(f"{field}: the year {moment.year} is out of range", field)
     return (moment if moment.tzinfo is not None else _local(moment, tz, raw, field)).astimezone(UTC)
+
+
+def _in_range(moment: datetime, field: str) -> datetime:
+    if not 2 <= moment.year <= 9998:
+        raise InvalidInput(f"{field}: the year {moment.year} is out of range", field)
+    return moment
 
 
 def _zone(zone: str | tzinfo, field: str) -> tzinfo:

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from transitions import EventData, Machine
 
+from crisisplan import textgate
 from crisisplan.clock import Clock
 from crisisplan.engine import maintenance as windows
 from crisisplan.engine import timers as timer_rules
@@ -100,6 +101,7 @@ class IncidentMachine(PublicationSteps):
         """Open an incident of this runbook at a severity: its first state, the declarer in their role, people paged."""
         now = clock.now()
         rules = self.runbook.severity(severity)  # refuses an unknown one, naming those there are
+        title = textgate.clean(title, "title", textgate.TITLE_MAX, one_line=True)  # the gate, once for every way in
         if not title.strip():
             raise InvalidInput("an incident needs a title that says what customers see", "title")
         incident = Incident(
@@ -301,7 +303,7 @@ class IncidentMachine(PublicationSteps):
             if name not in known:
                 raise InvalidInput(f"unknown field '{name}' for runbook '{self.runbook.id}'; "
                                    + did_you_mean(name, known), name)
-            value = str(value).strip()
+            value = textgate.clean(str(value), name, textgate.FIELD_MAX).strip()
             previous = outcome.incident.fields.get(name, "")
             if value == previous:
                 continue

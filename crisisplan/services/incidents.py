@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from crisisplan import textgate
 from crisisplan.clock import Clock
 from crisisplan.comms import approval
 from crisisplan.engine import Event
@@ -47,7 +48,7 @@ class IncidentCommands(UnitOfWork):
         it); the drafts are not rewritten: redraft them, or edit that language."""
         with self.change(incident_id, expected_version) as work:
             self._translations(work.incident.runbook_id, {locale: values})  # a language and names the plan has
-            given = {name: str(value or "").strip() for name, value in values.items()}
+            given = {name: _word(name, value) for name, value in values.items()}
             kept = {**work.incident.translations.get(locale, {}), **given}
             work.incident.translations[locale] = {k: v for k, v in kept.items() if v}
             work.note("translated", actor, locale=locale, values=given)
@@ -70,7 +71,7 @@ class IncidentCommands(UnitOfWork):
                     raise InvalidInput(f"'{name}' has no translation: only the title and the public fields "
                                        f"({', '.join(names[1:])}) are shown to the public; "
                                        + did_you_mean(name, names), f"{name}_{locale}")
-            result[locale] = {k: str(v).strip() for k, v in values.items() if str(v or "").strip()}
+            result[locale] = {k: _word(k, v) for k, v in values.items() if _word(k, v)}
         return result
 
     def trigger(self, incident_id: int, name: str, actor: str,
@@ -164,3 +165,10 @@ class IncidentCommands(UnitOfWork):
                 fired.append((incident_id, work.events))
         self.remind_actions(moment)  # actions.py: follow-up actions due tomorrow or overdue
         return fired
+
+
+def _word(name: str, value: object) -> str:
+    """A translated title or field through the input gate (a title is one line of at most 300 characters)."""
+    if name == "title":
+        return textgate.clean(str(value or ""), name, textgate.TITLE_MAX, one_line=True).strip()
+    return textgate.clean(str(value or ""), name, textgate.FIELD_MAX).strip()

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from crisisplan import textgate
 from crisisplan.clock import Clock
 from crisisplan.comms import approval, delivery, promise
 from crisisplan.comms.context import template_context
@@ -60,6 +61,7 @@ class PostCommands(UnitOfWork):
         `next_update` is a promise time the author chooses instead of the severity's cadence;
         `step` is the runbook step (trigger) its publication is to take, when there is a choice.
         """
+        text = textgate.clean(text, "text") if text is not None else None
         if text is None and kind not in self.plan.kinds():
             raise InvalidInput(f"no template for post kind '{kind}'; " + did_you_mean(kind, self.plan.kinds()), "kind")
         with self.change(incident_id) as work:
@@ -109,6 +111,7 @@ class PostCommands(UnitOfWork):
             raise InvalidInput(f"'{locale}' is not a locale of the plan", "locale")
         if text is None and next_update is None:
             raise InvalidInput("give the new text, the next-update time, or both", "text")
+        text = textgate.clean(text, "text") if text is not None else None
         with self.change_post(post_id, expected_version) as (work, post):
             approval.check_edit(post.status)
             self._check_ahead(next_update, work.clock)
@@ -196,6 +199,7 @@ class PostCommands(UnitOfWork):
 
     def reject_post(self, post_id: int, actor: str, comment: str) -> PostRow:
         """Send a post back to its author with a comment; its approvals are withdrawn."""
+        comment = textgate.clean(comment, "comment")
         with self.change_post(post_id) as (work, post):
             approval.check_reject(post.status, comment)
             post.status, post.approvals, post.publish_at = approval.DRAFT, [], None

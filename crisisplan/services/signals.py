@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from crisisplan import textgate
 from crisisplan.duration import format_duration
 from crisisplan.errors import InvalidInput, NotFound
 from crisisplan.services.audit_trail import note_admin_in
@@ -17,6 +18,8 @@ from crisisplan.store.models import (
     IncidentRow,
     SignalRow,
 )
+
+ABANDONED_AFTER = timedelta(seconds=60)  # an alert claimed this long ago and not acted on: its handler died
 
 
 class SignalCommands(UnitOfWork):
@@ -41,15 +44,18 @@ class SignalCommands(UnitOfWork):
                     row = SignalRow(source="alertmanager", source_id=alert.source_id, received_at=self.clock.now(),
                                     at=when,
                                     status=alert.status, title=alert.title, fingerprint=alert.fingerprint,
-                                    group_key=group_key, action=SignalAction.RECORDED,
+                                    group_key=group_key, action=SignalAction.RECEIVED,
                                     data={"labels": alert.labels, "annotations": alert.annotations,
                                           "generator_url": alert.generator_url})
                     session.add(row)
                     session.flush()
                     signal_id = row.id
             except IntegrityError:
-                result["duplicates"] += 1
-                continue
+                taken = self._abandoned_alert(alert.source_id)
+                if taken is None:
+                    result["duplicates"] += 1
+                    continue
+                signal_id = taken
             facts = {"signal": signal_id, "alert": alert.title, "fingerprint": alert.fingerprint,
                      "labels": alert.labels}
             incident_id, action = self._open_incident_for(alert.fingerprint, group_key), SignalAction.RECORDED
@@ -77,6 +83,19 @@ class SignalCommands(UnitOfWork):
                 row = session.get(SignalRow, signal_id)
                 row.incident_id, row.action = incident_id, action
         return result
+
+    def _abandoned_alert(self, source_id: str) -> int | None:
+        """A resend of an alert whose first delivery was claimed but never acted on (the process died between
+        recording and declaring): taken over once that claim is surely dead, so the resend declares instead of
+        being dropped as a repeat. None for a real repeat, or a claim still being worked on."""
+        now = self.clock.now()
+        with self.db.write() as session:
+            query = select(SignalRow).where(SignalRow.source == "alertmanager", SignalRow.source_id == source_id)
+            row = session.scalars(query if self.db.is_sqlite else query.with_for_update()).one_or_none()
+            if row is None or row.action != SignalAction.RECEIVED or now - row.received_at < ABANDONED_AFTER:
+                return None
+            row.received_at = now  # the claim is this request's now
+            return row.id
 
     def _open_incident_for(self, fingerprint: str, group_key: str) -> int | None:
         """The newest real incident, not yet resolved, that an alert of this fingerprint or group joined."""
@@ -108,12 +127,7 @@ class SignalCommands(UnitOfWork):
 
         from crisisplan.signals import triage
 
-        if not text.strip():
-            raise InvalidInput("a complaint needs its text", field="text")
-        if not channel.strip():
-            raise InvalidInput("name the channel it came from (twitter, email, phone…)", field="channel")
-        if reach < 0:
-            raise InvalidInput("reach is a number of followers, 0 or more", field="reach")
+        channel, author, text, link, source_id = _complaint(channel, author, reach, text, link, source_id)
         now = self.clock.now()
         at = at or now
         source_id = source_id or hashlib.sha256(f"{channel}|{author}|{text}|{at.isoformat()}".encode()).hexdigest()
@@ -201,23 +215,37 @@ class SignalCommands(UnitOfWork):
         a bad line (named with its number) imports nothing; repeats of known ids are counted, not recorded.
         `at` is read by the one rule of `crisisplan.moment`: without an offset, in the organisation's time zone."""
         import csv
+        import hashlib
         import io
 
         from crisisplan.moment import parse_moment
 
         reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-        missing = {"channel", "text"} - set(reader.fieldnames or [])
+        try:
+            fieldnames = reader.fieldnames
+        except csv.Error as error:
+            raise InvalidInput(f"{name} line 1: cannot read it ({error})", field="file") from None
+        missing = {"channel", "text"} - set(fieldnames or [])
         if missing:
             raise InvalidInput(f"{name} line 1: the header needs the column(s) {', '.join(sorted(missing))} "
                                f"(and may have id, author, reach, link, at)", field="file")
         zone, now = self.plan.settings.organisation.time_zone, self.clock.now()
         rows, errors = [], []
-        for number, raw in enumerate(reader, start=2):
+        lines = iter(enumerate(reader, start=2))
+        while True:
             try:
-                reach = int((raw.get("reach") or "0").replace(",", "").replace(".", "").strip() or 0)
+                number, raw = next(lines)
+            except StopIteration:
+                break
+            except csv.Error as error:  # a field over csv's 128 KB limit, a NUL byte: the file cannot be read
+                raise InvalidInput(f"{name} line {reader.line_num}: cannot read it ({error}); nothing was "
+                                   "imported", field="file") from None
+            try:
+                reach = textgate.parse_int((raw.get("reach") or "0").replace(",", "").replace(".", ""), "reach",
+                                           0, 10**11)
                 at = parse_moment(raw["at"], zone, now, "at") if (raw.get("at") or "").strip() else None
-                if not (raw.get("text") or "").strip() or not (raw.get("channel") or "").strip():
-                    raise InvalidInput("channel and text must not be empty")
+                _complaint(str(raw.get("channel") or ""), str(raw.get("author") or ""), reach,
+                           str(raw.get("text") or ""), str(raw.get("link") or ""), str(raw.get("id") or ""))
             except InvalidInput as error:
                 errors.append(f"{name} line {number}: {error}")
                 continue
@@ -230,9 +258,13 @@ class SignalCommands(UnitOfWork):
                                                           else "") + "; nothing was imported", field="file")
         counts = {"new": 0, "duplicates": 0}
         for raw, reach, at in rows:
+            # a line without an id gets one from its words, so an import cut short (the database gone) can be
+            # sent again whole: the lines already in count as repeats, the rest are recorded
+            words = "|".join(str(raw.get(k) or "").strip() for k in ("channel", "author", "text", "link", "at"))
+            source_id = (raw.get("id") or "").strip() or "csv-" + hashlib.sha256(words.encode()).hexdigest()[:40]
             _, new = self.receive_complaint(raw["channel"].strip(), (raw.get("author") or "").strip(), reach,
                                             raw["text"], (raw.get("link") or "").strip(), at,
-                                            (raw.get("id") or "").strip(), actor=actor)
+                                            source_id, actor=actor)
             counts["new" if new else "duplicates"] += 1
         return counts
 
@@ -331,3 +363,20 @@ class SignalCommands(UnitOfWork):
         with self.db.read() as session:
             return list(session.scalars(select(SignalRow).order_by(SignalRow.id.desc()).limit(limit)))
 
+
+def _complaint(channel: str, author: str, reach: int, text: str, link: str,
+               source_id: str) -> tuple[str, str, str, str, str]:
+    """A complaint's words through the input gate, checked as one (the CSV import checks every line with it
+    before recording any)."""
+    text = textgate.clean(text, "text")
+    channel = textgate.clean(channel, "channel", 64, one_line=True)
+    author = textgate.clean(author, "author", textgate.LINE_MAX, one_line=True)
+    link = textgate.clean(link, "link", 2_000, one_line=True)
+    source_id = textgate.clean(source_id, "id", textgate.TITLE_MAX, one_line=True)
+    if not text.strip():
+        raise InvalidInput("a complaint needs its text", field="text")
+    if not channel.strip():
+        raise InvalidInput("name the channel it came from (twitter, email, phone…)", field="channel")
+    if not 0 <= reach <= 10**11:
+        raise InvalidInput("reach is a number of followers, from 0 to 100,000,000,000", field="reach")
+    return channel, author, text, link, source_id

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from crisisplan import textgate
 from crisisplan.comms import approval, promise
 from crisisplan.comms.statuspage import ComponentStatus
 from crisisplan.comms.tone import FINAL_KINDS
@@ -145,6 +146,7 @@ class StatuspageCommands(UnitOfWork):
     def _drafted_from_body(self, work: Work, kind: str, body: str) -> Drafted:
         """A client's body as the post's text; a post that is not the last must say when the next one comes."""
         locale = self.plan.settings.default_locale
+        body = textgate.clean(body, "body")
         found = promise.find_moment(body, self.plan.settings.organisation.time_zone, work.clock.now())
         if found is None:
             if kind not in FINAL_KINDS and kind not in work.machine.runbook.promise_optional:

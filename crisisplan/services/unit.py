@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from crisisplan.clock import Clock, ScaledClock, SystemClock
@@ -27,7 +28,7 @@ from crisisplan.errors import Conflict, CrisisplanError, NotFound
 from crisisplan.plan.load import Plan
 from crisisplan.services.views import SYSTEM_ACTOR, IncidentView, _when
 from crisisplan.store import audit
-from crisisplan.store.db import Database
+from crisisplan.store.db import Database, conflict_of
 from crisisplan.store.models import IncidentRow, PostRow
 
 
@@ -87,7 +88,7 @@ class UnitOfWork:
     @contextmanager
     def change(self, incident_id: int, expected_version: int | None = None) -> Iterator[Work]:
         """Lock the incident, check the version the person saw, and save everything on leaving."""
-        with self.db.write() as session:
+        with self._transaction() as session:
             row = self._locked(session, incident_id)
             if expected_version is not None and row.version != expected_version:
                 raise Conflict(f"incident {incident_id} changed since you loaded it "
@@ -100,7 +101,7 @@ class UnitOfWork:
     @contextmanager
     def change_post(self, post_id: int, expected_version: int | None = None) -> Iterator[tuple[Work, PostRow]]:
         """Like `change`, for the incident a post belongs to; the post is in the same transaction."""
-        with self.db.write() as session:
+        with self._transaction() as session:
             post = session.get(PostRow, post_id)
             if post is None:
                 raise NotFound(f"no post {post_id}; `crisisplan posts INCIDENT` lists them")
@@ -127,7 +128,7 @@ class UnitOfWork:
     def declaring(self, declared: Outcome, clock: Clock) -> Iterator[Work]:
         """A unit of work for an incident the engine just declared: stored, with whatever the block adds."""
         machine = self.machine(declared.incident.runbook_id)
-        with self.db.write() as session:
+        with self._transaction() as session:
             row = IncidentRow(runbook_id=machine.runbook.id, runbook_version=str(machine.runbook.version),
                               chain_head=audit.GENESIS, chain_length=0)
             work = Work(session, row, machine, declared.incident, clock, new=True)
@@ -138,6 +139,15 @@ class UnitOfWork:
             session.flush()
             yield work
             self._finish(work)
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Session]:
+        """The unit's transaction; a unique key lost to a change made at the same moment is a Conflict (409)."""
+        try:
+            with self.db.write() as session:
+                yield session
+        except IntegrityError as error:
+            raise conflict_of(error) from None
 
     def _open(self, session: Session, row: IncidentRow) -> Work:
         machine = self.machine(row.runbook_id)

@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from crisisplan.errors import Conflict, CrisisplanError
+from crisisplan.errors import Conflict, CrisisplanError, InvalidInput, Unavailable
 from crisisplan.store.checkpoints import FILE_NAME as CHECKPOINTS_FILE
 from crisisplan.store.checkpoints import CheckpointLog
 from crisisplan.store.keys import AuditKeys
@@ -107,6 +107,17 @@ class _Checkpointer(threading.Thread):
             connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
         finally:
             connection.close()
+
+
+def _reason(error: Exception) -> str:
+    """The database's own first line, without the SQL and parameters SQLAlchemy appends."""
+    return str(getattr(error, "orig", error)).strip().splitlines()[0][:200] if str(error).strip() else "no detail"
+
+
+def conflict_of(error: Exception) -> Conflict:
+    """A unique key two changes raced for, as the loser is told: nothing of theirs was applied (HTTP 409)."""
+    return Conflict("somebody else made the same change at the same moment; nothing of yours was applied "
+                    f"({_reason(error)}) — reload and try again")
 
 
 class Database:
@@ -203,8 +214,11 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        with self._reads() as session:
-            yield session
+        try:
+            with self._reads() as session:
+                yield session
+        except OperationalError as error:
+            raise Unavailable(f"the database cannot be read now ({_reason(error)}); try again shortly") from None
 
     @contextmanager
     def write(self) -> Iterator[Session]:
@@ -224,7 +238,12 @@ class Database:
             if "locked" in str(error).lower() or "could not serialize" in str(error).lower():
                 raise Conflict("the database was busy with another change; "
                                "nothing of your change was applied — try again") from None
-            raise CrisisplanError(f"database error: {error.orig}") from None
+            # disk full, a read-only file, a server gone: worth trying again later, unlike a refusal
+            raise Unavailable(f"the database cannot take changes now ({_reason(error)}); "
+                              "nothing was applied — try again shortly") from None
+        except DataError as error:
+            session.rollback()  # a value the database cannot hold; the input gate should have refused it first
+            raise InvalidInput(f"a value cannot be stored ({_reason(error)})") from None
         except BaseException:
             session.rollback()
             raise

@@ -17,6 +17,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from crisisplan.services import Services, instance_dir
 from crisisplan.services.accounts import Accounts
+from crisisplan.web import gate
 
 csrf = CSRFProtect()
 
@@ -54,6 +55,7 @@ def _secret_key(instance: Path) -> str:
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     config = dict(config or {})
     app = Flask(__name__)
+    gate.init_app(app)  # first: the blueprints' <int:...> routes take its bounded ids
     app.session_interface = _Sessions()
     services = config.pop("SERVICES", None) or Services.open(
         config.pop("PLAN_DIR", None), config.pop("DATABASE_URL", None), config.pop("CLOCK", None))

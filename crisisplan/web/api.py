@@ -16,6 +16,7 @@ from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
 
+from crisisplan import textgate
 from crisisplan.errors import CrisisplanError
 from crisisplan.services.accounts import ROLES
 from crisisplan.web import services
@@ -89,7 +90,7 @@ def _time(data: dict[str, Any], name: str) -> datetime | None:
         raise ApiError(400, "wrong_type", f"'{name}' must be an ISO 8601 time", name) from None
     if moment.tzinfo is None:
         raise ApiError(400, "wrong_type", f"'{name}' needs a UTC offset, e.g. 2026-05-01T10:00:00+00:00", name)
-    return moment
+    return textgate.check_moment(moment, name)
 
 
 def endpoint(path: str, method: str, role: str | None, summary: str, request_body: dict[str, Any] | None = None,

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort
 
+from crisisplan import textgate
 from crisisplan.comms.catalogue import catalogue_of
 from crisisplan.comms.markdown import to_text
 from crisisplan.errors import NotFound
@@ -94,7 +95,7 @@ def alert(incident: PublicIncident, update: PublicUpdate, drill: bool = False) -
         area = ElementTree.SubElement(info, f"{{{CAP}}}area")
         names = ", ".join(labels.get(c, c) for c in incident.components) or words["all_services"]
         _el(area, "areaDesc", words["area"].format(org=org.name, components=names))
-    return ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
+    return ElementTree.tostring(textgate.xml_tree(root), encoding="utf-8", xml_declaration=True)
 
 
 def find(post_id: int, drill_id: int | None = None) -> tuple[PublicIncident, PublicUpdate] | None:
@@ -138,7 +139,7 @@ def cap_index() -> Response:
             ElementTree.SubElement(entry, f"{{{ATOM}}}updated").text = update.at.isoformat(timespec="seconds")
             ElementTree.SubElement(entry, f"{{{ATOM}}}link", {"rel": "alternate", "type": "application/cap+xml",
                                                                "href": f"{base}/cap/{update.id}.xml"})
-        return ElementTree.tostring(feed, encoding="utf-8", xml_declaration=True).decode()
+        return ElementTree.tostring(textgate.xml_tree(feed), encoding="utf-8", xml_declaration=True).decode()
 
     page = cache().page(("cap", public_base()), build)
     assert page is not None  # noqa: S101 - the index always renders

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from crisisplan.comms.approval import ReviewError
-from crisisplan.errors import Conflict, CrisisplanError, InvalidInput, NotFound, TriggerNotAllowed
+from crisisplan.errors import Conflict, CrisisplanError, InvalidInput, NotFound, TriggerNotAllowed, Unavailable
 
 
 class Unauthenticated(CrisisplanError):
@@ -26,6 +26,7 @@ TABLE: tuple[tuple[type[CrisisplanError], int, str, str | None], ...] = (
     (Forbidden, 403, "forbidden", None),
     (NotFound, 404, "not_found", None),
     (Conflict, 409, "conflict", None),  # somebody changed it first; nothing was applied
+    (Unavailable, 503, "unavailable", None),  # the database cannot write now; try again (Retry-After)
     (InvalidInput, 422, "invalid", None),
     (TriggerNotAllowed, 422, "trigger_not_allowed", "trigger"),
     (ReviewError, 422, "review", None),

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from flask import Blueprint, Response, abort, request
 
+from crisisplan import textgate
 from crisisplan.comms.catalogue import catalogue_of
 from crisisplan.comms.markdown import to_html
 from crisisplan.services import PublicIncident
@@ -87,7 +88,7 @@ def atom(incidents: list[PublicIncident], title: str, self_path: str, alternate:
         body = (update.bodies.get(locale) or update.bodies.get(settings.default_locale)
                 or next(iter(update.bodies.values()), ""))
         _text(entry, "content", to_html(body), type="html")  # escaped by the XML writer, sanitised by nh3
-    return ElementTree.tostring(feed, encoding="utf-8", xml_declaration=True)
+    return ElementTree.tostring(textgate.xml_tree(feed), encoding="utf-8", xml_declaration=True)
 
 
 CONTENT_TYPE = "application/atom+xml; charset=utf-8"

@@ -20,6 +20,7 @@ from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
 
+from crisisplan import textgate
 from crisisplan.comms import statuspage
 from crisisplan.errors import CrisisplanError, InvalidInput, NotFound
 from crisisplan.services import IncidentView, StatuspageChange, StatuspageResult
@@ -80,10 +81,11 @@ def _components_of(data: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
     """Component names from `component_ids` and `components` ({id: status}), and the statuses by name."""
     by_id = {_id("component", c.name): c.name for c in services().plan.settings.components}
     by_id.update({c.name: c.name for c in services().plan.settings.components})
-    wanted = list(data.get("component_ids") or [])
+    wanted = data.get("component_ids") or []
     statuses = data.get("components") or {}
-    if not isinstance(wanted, list) or not isinstance(statuses, dict):
-        raise Refused(400, "component_ids must be a list and components an object {id: status}")
+    if not isinstance(wanted, list) or not isinstance(statuses, dict) \
+            or not all(isinstance(v, str) for v in [*wanted, *statuses.values()]):
+        raise Refused(400, "component_ids must be a list of ids and components an object {id: status}")
     names = []
     for key in [*wanted, *statuses]:
         if key not in by_id:
@@ -130,27 +132,43 @@ def runbook_of(view: IncidentView) -> Any:
 
 def _incident(incident_id: str) -> IncidentView:
     try:
-        view = services().get(int(incident_id))
-    except (ValueError, NotFound):
+        view = services().get(textgate.parse_int(incident_id, "id", 1))
+    except (InvalidInput, NotFound):
         raise Refused(404, f"no incident '{incident_id}'") from None
     if view.is_drill:
         raise Refused(404, f"no incident '{incident_id}'")  # drills are not for outside tools
     return view
 
 
-def _change_of(data: dict[str, Any]) -> StatuspageChange:
-    """The request as the use case takes it; its shape is checked here, its sense by the runbook."""
+def _meta(data: dict[str, Any]) -> dict[str, Any]:
+    """`metadata.crisisplan`, an object (empty when not sent)."""
     meta = data.get("metadata") or {}
     meta = meta.get("crisisplan") or {} if isinstance(meta, dict) else None
     if not isinstance(meta, dict):
-        raise Refused(400, "metadata.crisisplan must be an object")
-    fields, body, status = meta.get("fields") or {}, data.get("body") or "", data.get("status")
-    if not isinstance(body, str) or not isinstance(fields, dict) or not (status is None or isinstance(status, str)):
-        raise Refused(400, "body and status must be strings and metadata.crisisplan.fields an object")
+        raise Refused(400, "metadata.crisisplan: must be an object")
+    return meta
+
+
+def _text(data: dict[str, Any], key: str, where: str = "") -> str | None:
+    value = data.get(key)
+    if value is not None and not isinstance(value, str):
+        raise Refused(400, f"{where or key}: must be a string")
+    return value
+
+
+def _change_of(data: dict[str, Any]) -> StatuspageChange:
+    """The request as the use case takes it; its shape is checked here, its sense by the runbook."""
+    meta = _meta(data)
+    fields, body, status = meta.get("fields") or {}, _text(data, "body") or "", _text(data, "status")
+    if not isinstance(fields, dict) or not all(isinstance(v, str | int | float) and not isinstance(v, bool)
+                                               for v in fields.values()):
+        raise Refused(400, "metadata.crisisplan.fields: must be an object of texts")
     if status is not None and status not in STATUSES:
         raise Refused(422, f"status must be one of {', '.join(STATUSES)}")
     _, statuses = _components_of(data)
-    return StatuspageChange(status=status, body=body, fields={str(k): str(v) for k, v in fields.items()},
+    return StatuspageChange(status=status, body=textgate.clean(body, "body"),
+                            fields=textgate.clean_map({str(k): str(v) for k, v in fields.items()},
+                                                      "metadata.crisisplan.fields"),
                             component_statuses=statuses)
 
 
@@ -165,8 +183,8 @@ def _answer(result: StatuspageResult, created: bool = False) -> tuple[Response, 
 def list_incidents() -> Any:
     views = [v for v in services().status(include_closed=True) if not v.is_drill]
     views.sort(key=lambda v: v.declared_at, reverse=True)
-    limit = min(int(request.args.get("limit", 100) or 100), 100)
-    page = max(int(request.args.get("page", 1) or 1), 1)
+    limit = textgate.parse_int(request.args.get("limit") or 100, "limit", 1, 100)
+    page = textgate.parse_int(request.args.get("page") or 1, "page", 1)
     return jsonify([_representation(v) for v in views[(page - 1) * limit:page * limit]])
 
 
@@ -178,15 +196,17 @@ def unresolved_incidents() -> Any:
 
 @route("/incidents", ["POST"], "communicator")
 def create_incident() -> Any:
+    # the whole request is read and checked before anything is declared: a refusal leaves nothing behind
     data = _wrapped("incident")
-    name = data.get("name")
-    if not isinstance(name, str) or not name.strip():
+    name = textgate.clean(_text(data, "name") or "", "name", textgate.TITLE_MAX, one_line=True)
+    if not name.strip():
         raise Refused(422, "name: an incident needs a name")
-    meta = (data.get("metadata") or {}).get("crisisplan") or {}
+    meta = _meta(data)
     plan = services().plan
-    runbook_id = meta.get("runbook") or ("outage" if "outage" in plan.runbooks else next(iter(plan.runbooks)))
+    runbook_id = _text(meta, "runbook", "metadata.crisisplan.runbook") or (
+        "outage" if "outage" in plan.runbooks else next(iter(plan.runbooks)))
     if runbook_id not in plan.runbooks:
-        raise Refused(422, f"metadata.crisisplan.runbook: no runbook '{runbook_id}'; "
+        raise Refused(422, f"metadata.crisisplan.runbook: no runbook '{runbook_id[:64]}'; "
                            f"known: {', '.join(sorted(plan.runbooks))}")
     runbook = plan.runbook(runbook_id)
     components, statuses = _components_of(data)
@@ -194,10 +214,12 @@ def create_incident() -> Any:
         window = maintenance.schedule_from_statuspage(data, g.account.name, components)
         return jsonify(_representation(window)), 201
     worst = statuspage.worst(statuses.values()) if statuses else None
-    impact = data.get("impact_override") or (statuspage.IMPACT_OF_STATUS[statuspage.ComponentStatus(worst)].value
-                                             if worst else None)
-    severity = meta.get("severity") or next((s.name for s in runbook.severities if s.impact == impact),
-                                            runbook.severities[-1].name)
+    impact = _text(data, "impact_override") or (
+        statuspage.IMPACT_OF_STATUS[statuspage.ComponentStatus(worst)].value if worst else None)
+    severity = _text(meta, "severity", "metadata.crisisplan.severity") or next(
+        (s.name for s in runbook.severities if s.impact == impact), runbook.severities[-1].name)
+    if severity not in {s.name for s in runbook.severities}:
+        raise Refused(422, f"metadata.crisisplan.severity: no severity '{severity[:32]}' in runbook '{runbook_id}'")
     change = _change_of(data)
     result = services().statuspage_declare(runbook_id, severity, name.strip(), components, change,
                                            g.account.name, _token_name())

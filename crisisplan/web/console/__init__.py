@@ -17,6 +17,7 @@ from typing import Any
 
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 
+from crisisplan import textgate
 from crisisplan.comms.render import format_moment
 from crisisplan.duration import format_duration
 from crisisplan.errors import CrisisplanError, NotFound
@@ -38,8 +39,8 @@ def now() -> datetime:
 
 def form_version(field: str = "version") -> int | None:
     """The version of the incident the form was drawn from, if it says: a stale form is refused."""
-    raw = request.form.get(field, "")
-    return int(raw) if raw.isdigit() else None
+    raw = request.form.get(field, "").strip()
+    return textgate.parse_int(raw, field) if raw else None
 
 
 def back(incident_id: int) -> Response:

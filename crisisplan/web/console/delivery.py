@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Response, flash, redirect, render_template, request, url_for
 
+from crisisplan import textgate
 from crisisplan.duration import format_duration
 from crisisplan.errors import CrisisplanError
 from crisisplan.web import services
@@ -36,7 +37,7 @@ def subscribers() -> Any:
         form = request.form
         try:
             if form.get("remove"):
-                row = services().remove_subscriber(int(form["remove"]), actor())
+                row = services().remove_subscriber(textgate.parse_int(form["remove"], "remove", 1), actor())
                 flash(f"{row.email} gets no more e-mails.", "ok")
             else:
                 services().subscribe(form.get("email", ""), form.getlist("components"), form.get("locale", ""))

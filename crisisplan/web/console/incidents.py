@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Response, flash, redirect, render_template, request, url_for
@@ -95,7 +96,7 @@ def roles(incident_id: int) -> Response:
 @require("responder")
 def checklist(incident_id: int) -> Response:
     item = request.form.get("item", "")
-    if not item.isdigit():
+    if not re.fullmatch(r"[0-9]{1,4}", item):  # ASCII digits: '²' is a digit to str.isdigit, not to int()
         flash("item: which checklist item (a number)", "error")
         return back(incident_id)
     attempt(lambda: services().check_item(incident_id, int(item), actor(), request.form.get("done") != "0",

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Response, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from markupsafe import Markup
 
+from crisisplan import textgate
 from crisisplan.comms.channels import CHANNELS, render
 from crisisplan.comms.delivery import PRIMARY, verdict
 from crisisplan.comms.markdown import to_html
@@ -144,15 +145,20 @@ def lint() -> Response:
     text, locale = str(data.get("text", "")), str(data.get("locale", "en"))
     channel = str(data.get("channel", PRIMARY))
     if channel not in CHANNELS:
-        error = {"code": "invalid", "message": f"unknown channel '{channel}'", "field": "channel"}
+        error = {"code": "invalid", "message": f"unknown channel '{channel[:40]}'", "field": "channel"}
+        return jsonify({"error": error}), 422
+    if len(text) > textgate.TEXT_MAX:  # the checks cost time by the character: a post is never this long
+        error = {"code": "invalid", "field": "text",
+                 "message": f"the text is {len(text):,} characters long; at most {textgate.TEXT_MAX:,} are checked"}
         return jsonify({"error": error}), 422
     post_id = data.get("post")
-    if isinstance(post_id, int):
+    if isinstance(post_id, int) and not isinstance(post_id, bool) and 1 <= post_id <= textgate.ID_MAX:
         row = services().post(post_id)
         ctx = services().tone_context(services().incident(row.incident_id), locale, row.kind, channel)
     else:
         tone, org = services().plan.settings.tone, services().plan.settings.organisation
-        ctx = Context(locale=locale, kind=data.get("kind"), channel=channel, jargon=tuple(tone.jargon),
+        kind = data.get("kind") if isinstance(data.get("kind"), str) else None
+        ctx = Context(locale=locale, kind=kind, channel=channel, jargon=tuple(tone.jargon),
                       block=tuple(tone.block), own_contacts=(org.support_email, org.phone),
                       **plan_tone(services().plan.settings))
     rendering = render(text, channel)

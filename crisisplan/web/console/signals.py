@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Response, flash, redirect, render_template, request, url_for
 
+from crisisplan import textgate
 from crisisplan.errors import InvalidInput
 from crisisplan.signals.staffing import staff_hour
 from crisisplan.web import services
@@ -34,10 +35,7 @@ def signals() -> str:
 @require("responder")
 def signal_add() -> Response:
     form = request.form
-    try:
-        reach = int(form.get("reach") or 0)
-    except ValueError:
-        raise InvalidInput("reach must be a whole number of followers", field="reach") from None
+    reach = textgate.parse_int(form.get("reach") or 0, "reach", 0, 10**11)
     at = when(form.get("at", ""), "at")  # the browser's datetime-local: the organisation's time zone
     row, new = services().receive_complaint(form.get("channel", ""), form.get("author", ""), reach,
                                             form.get("text", ""), form.get("link", ""), at, actor=actor())

@@ -83,3 +83,20 @@ def test_two_servers_and_a_worker_start_together_on_an_empty_database(empty_url:
                 process.wait()
         for log in logs:
             log.close()
+
+
+def test_migrate_is_a_step_of_its_own_when_asked(empty_url: str, monkeypatch) -> None:
+    from click.testing import CliRunner
+
+    from crisisplan.cli import main
+
+    monkeypatch.setenv("CRISISPLAN_PLAN", str(SHIPPED_PLAN))
+    monkeypatch.setenv("CRISISPLAN_DATABASE_URL", empty_url)
+    monkeypatch.setenv("CRISISPLAN_MIGRATE", "manual")
+    runner = CliRunner()
+    refused = runner.invoke(main, ["status"])
+    assert refused.exit_code == 1 and "run `crisisplan migrate` first" in refused.output
+    migrated = runner.invoke(main, ["migrate"])
+    assert migrated.exit_code == 0 and "(was empty)" in migrated.output, migrated.output
+    assert runner.invoke(main, ["status"]).exit_code == 0
+    assert "nothing to do" in runner.invoke(main, ["migrate"]).output

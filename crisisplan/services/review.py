@@ -158,6 +158,8 @@ class MetricsReads(UnitOfWork):
             runbook = self.plan.runbooks.get(row.runbook_id)
             if runbook is None or row.id not in entries:
                 continue  # a runbook since removed from the plan: nothing to read its states by
+            if getattr(runbook, "maintenance", None) is not None:
+                continue  # a planned window, not a failure the team responded to
             facts = [PostFacts(p.id, p.kind, runbook.audience(p.kind) == PUBLIC, p.published_at, "")
                      for p in posts.get(row.id, [])]
             result.append(of_incident(row.id, row.title, row.runbook_id, row.severity,

@@ -19,6 +19,7 @@ from crisisplan.web import services
 from crisisplan.web.public import cache, send, words
 
 bp = Blueprint("uptime", __name__)
+UPTIME_LINKS = 3  # incidents linked from one day's bar
 
 
 def _percent(share: float | None, locale: str) -> str:
@@ -44,8 +45,12 @@ def bars(locale: str, lang_query: str = "") -> list[dict[str, Any]]:
                 text = page["uptime_day"].format(day=shown, percent=_percent(day.uptime, locale))
                 if day.worst and day.worst != "operational":
                     text += "; " + page["uptime_worst"].format(status=page[day.worst].lower())
+            # at most UPTIME_LINKS a day, the rest a click away on /history: the page stays small in a storm
             links = [{"href": url_for("public.incident_page", incident_id=i) + lang_query, "title": titles.get(i, "")}
-                     for i in day.incidents]
+                     for i in day.incidents[:UPTIME_LINKS]]
+            if len(day.incidents) > UPTIME_LINKS:
+                links.append({"href": url_for("public.history", month=day.day.strftime("%Y-%m"))
+                              + lang_query.replace("?", "&"), "title": page["all_history"]})
             days.append({"date": day.day.isoformat(), "status": day.worst or "none", "text": text, "links": links})
         result.append({"name": component.name, "label": component.label_in(locale, settings.fallback_locale),
                        "figure": page["uptime_figure"].format(percent=_percent(figures.uptime, locale))

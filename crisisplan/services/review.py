@@ -27,7 +27,7 @@ from crisisplan.comms.review import (
     Review,
     figures,
 )
-from crisisplan.errors import InvalidInput, did_you_mean
+from crisisplan.errors import InvalidInput, NotFound, did_you_mean
 from crisisplan.services.accounts import ROLES
 from crisisplan.services.unit import UnitOfWork
 from crisisplan.store.followup import ActionRow, ReviewRow
@@ -42,10 +42,12 @@ class ReviewCommands(UnitOfWork):
 
     def review(self, incident_id: int) -> Review:
         """The incident's review: figures from its audit chain, the team's sections and its follow-up actions."""
-        view = self.get(incident_id)  # type: ignore[attr-defined]
-        runbook = self.plan.runbook(view.runbook_id)
         with self.db.read() as session:
             row = session.get(IncidentRow, incident_id)
+            if row is None:
+                raise NotFound(f"no incident {incident_id}; `crisisplan status` lists them")
+            view = self._view(row)
+            runbook = self.plan.runbook(view.runbook_id)
             entries = [Entry(e.seq, e.at, e.actor, e.kind, json.loads(e.payload)) for e in session.scalars(
                 select(AuditEventRow).where(AuditEventRow.incident_id == incident_id).order_by(AuditEventRow.seq))]
             posts = list(session.scalars(select(PostRow).where(

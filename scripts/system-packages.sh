@@ -3,13 +3,14 @@
 #   graphviz   the runbook diagrams (always)
 #   chromium   the browser tests (with --tests)
 #   prometheus-alertmanager   the real Alertmanager the webhook test fires at the app (with --tests)
+#   nodejs npm the OpenID provider the SSO tests sign in through (scripts/oidc, with --tests)
 #   wrk nginx  the status-page benchmark (with --bench)
 # Needs root or sudo for apt-get. Under CI=true a package that cannot be installed fails the run.
 set -euo pipefail
 want=(graphviz:dot)
 for arg in "$@"; do
   case "$arg" in
-    --tests) want+=(chromium:chromium prometheus-alertmanager:amtool) ;;
+    --tests) want+=(chromium:chromium prometheus-alertmanager:amtool nodejs:node npm:npm) ;;
     --bench) want+=(wrk:wrk nginx-light:nginx) ;;
   esac
 done

@@ -15,7 +15,8 @@ PUBLIC = {"public.status_page", "public.incident_page", "public.history", "stati
           "subscribe.ask", "subscribe.confirm", "subscribe.leave",
           "hooks.alertmanager",  # its own token from the environment: tests/test_alertmanager.py
           "checkpoints.checkpoints", "checkpoints.public_key",  # public when published: tests/test_audit_anchor.py
-          "maintenance.ics", "uptime.uptime_json"}  # the windows' calendar, the uptime JSON: tests/test_maintenance.py
+          "maintenance.ics", "uptime.uptime_json",  # the windows' calendar, the uptime JSON: tests/test_maintenance.py
+          "auth.sso_start", "auth.sso_callback"}  # signing in through the identity provider: tests/test_sso.py
 SAMPLE = {"incident_id": "1", "post_id": "1", "runbook_id": "outage", "name": "en/update.md.j2",
           "filename": "style.css", "token": "t0ken", "message_id": "1", "page_id": "p", "component_id": "c",
           "signal_id": "1", "channel": "email", "action_id": "1"}
@@ -113,10 +114,11 @@ def test_every_page_renders_for_an_admin(app, client, seeded) -> None:
         if method == "GET" and endpoint.startswith(("console.", "auth.")):
             response = client.get(path)
             # incident 1 is no drill and post 1 is not published: no sandbox, no CAP document
-            wanted = 404 if endpoint in ("console.drill_sandbox", "console.post_cap") else 200
+            # and no identity provider configured: no SSO callback
+            wanted = 404 if endpoint in ("console.drill_sandbox", "console.post_cap", "auth.sso_callback") else 200
             assert response.status_code == wanted, (path, response.status_code)
             pages += 1
     # login, dashboard, declare, incident (+ diagram, sandbox, injects), timeline (+ .md), post (+ CAP),
     # plan (+ diagram, template), drills, people; review (+ .md, .html, .pdf, .json), actions (+ .csv, .json),
-    # metrics (+ .csv); the admin chain (audit)
-    assert pages == 30
+    # metrics (+ .csv); the admin chain (audit); the SSO callback
+    assert pages == 31

@@ -10,9 +10,8 @@ and stored as their SHA-256.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
-from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -20,47 +19,31 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from crisisplan.clock import Clock, SystemClock
-from crisisplan.errors import Conflict, CrisisplanError, InvalidInput, NotFound, did_you_mean
+from crisisplan.errors import Conflict, InvalidInput, NotFound
+from crisisplan.services import logins
 from crisisplan.services.audit_trail import note_admin_in
+from crisisplan.services.identity import (
+    REFUSED,
+    ROLES,
+    Account,
+    AddressRefused,
+    LoginRefused,
+    check_password,
+    check_role,
+    new_nonce,
+)
+from crisisplan.services.people import PeopleAdmin
+from crisisplan.services.sso import SsoAccounts
 from crisisplan.services.views import SYSTEM_ACTOR
 from crisisplan.store.db import Database
 from crisisplan.store.models import TokenRow, UserRow
 
-ROLES = ("viewer", "responder", "communicator", "approver", "admin")
-MAX_FAILURES = 5
-LOCKOUT = timedelta(minutes=15)
-MIN_PASSWORD = 10
-# a hash to check against when the name is unknown, so both cases take as long
+__all__ = ["REFUSED", "ROLES", "Account", "Accounts", "AddressRefused", "LoginRefused", "check_password",
+           "check_role"]
+# a hash to check against when the name is unknown (or has no password), so every answer takes as long
 _DUMMY_HASH = generate_password_hash("not a password of anyone's", method="scrypt")
 
-
-class LoginRefused(CrisisplanError):
-    """Wrong name or password, or too many attempts; the message never says which name exists."""
-
-
-@dataclass(frozen=True)
-class Account:
-    """Who is acting, as the web layer sees it (a person or a token)."""
-
-    id: int
-    name: str
-    role: str
-    via_token: bool = False
-
-    def may(self, role: str) -> bool:
-        """Whether this person or token holds the role, or one that may do more."""
-        return ROLES.index(self.role) >= ROLES.index(role)
-
-
-def check_role(role: str) -> str:
-    """The role, when it is one crisisplan knows; otherwise say which roles there are."""
-    if role not in ROLES:
-        raise InvalidInput(f"unknown role '{role}'; roles are {', '.join(ROLES)}; " + did_you_mean(role, ROLES),
-                           "role")
-    return role
-
-
-class Accounts:
+class Accounts(PeopleAdmin, SsoAccounts):
     """The people and API tokens that may use crisisplan: adding them, signing them in, revoking tokens."""
 
     def __init__(self, db: Database, clock: Clock | None = None):
@@ -83,14 +66,12 @@ class Accounts:
         name, role = name.strip(), check_role(role)
         if not name:
             raise InvalidInput("a user needs a name", "name")
-        password = password or secrets.token_urlsafe(12)
-        if len(password) < MIN_PASSWORD:
-            raise InvalidInput(f"a password needs at least {MIN_PASSWORD} characters", "password")
+        password = check_password(password or secrets.token_urlsafe(12))
         with self.db.write() as session:
             if session.scalars(select(UserRow).where(UserRow.name == name)).first():
                 raise Conflict(f"a user named '{name}' exists already")
             row = UserRow(name=name, role=role, password_hash=generate_password_hash(password, method="scrypt"),
-                          created_at=self.clock.now(), failed_logins=0, active=True)
+                          created_at=self.clock.now(), active=True, session_nonce=new_nonce())
             session.add(row)
             session.flush()
             self.note_admin(session, actor, "user_added", user=row.id, name=row.name, role=row.role)
@@ -105,27 +86,48 @@ class Accounts:
         """The person with this id, or None when there is no such person or their account is disabled."""
         with self.db.read() as session:
             row = session.get(UserRow, user_id)
-            return Account(row.id, row.name, row.role) if row and row.active else None
+            return Account(row.id, row.name, row.role, session=row.session_nonce) if row and row.active else None
 
-    def authenticate(self, name: str, password: str) -> Account:
-        """The account for a name and password; throttled after repeated failures."""
-        now = self.clock.now()
-        refused = LoginRefused("wrong name or password")
+    def session_account(self, user_id: int, nonce: str) -> Account | None:
+        """Who a session cookie stands for: None when the person is gone or disabled, or the session
+        was ended (logout, new password, new role) since the cookie was made."""
+        account = self.user(user_id)
+        if account is None or not account.session or not hmac.compare_digest(account.session, nonce):
+            return None
+        return account
+
+    def end_sessions(self, user_id: int) -> None:
+        """Log this person out everywhere: every cookie made before stops working."""
         with self.db.write() as session:
-            row = session.scalars(select(UserRow).where(UserRow.name == name.strip())).first()
-            if row is None or not row.active:
-                check_password_hash(_DUMMY_HASH, password)
-                raise refused
-            if row.locked_until and row.locked_until > now:
-                raise LoginRefused(f"too many failed attempts; try again after {_minutes(row.locked_until - now)}")
-            if check_password_hash(row.password_hash, password):
-                row.failed_logins, row.locked_until = 0, None
-                return Account(row.id, row.name, row.role)
-            # count the failure: committed when this block ends, then refuse
-            row.failed_logins += 1
-            if row.failed_logins >= MAX_FAILURES:
-                row.failed_logins, row.locked_until = 0, now + LOCKOUT
-        raise refused
+            row = session.get(UserRow, user_id)
+            if row is not None:
+                row.session_nonce = new_nonce()
+
+    def authenticate(self, name: str, password: str, address: str = "") -> Account:
+        """The account for a name and password typed at `address`.
+
+        Every failure, whatever it is (unknown name, wrong password, disabled, waiting after
+        failures), gets the same words and checks one password hash, so neither the answer
+        nor its time tells which names exist.
+        """
+        now, name = self.clock.now(), name.strip()
+        with self.db.read() as session:
+            until = logins.blocked(session, logins.address_key(address), now)
+            if until is not None:
+                raise AddressRefused(until)
+            waiting = logins.blocked(session, logins.pair_key(name, address), now) is not None
+            row = session.scalars(select(UserRow).where(UserRow.name == name)).first()
+        stored = row.password_hash if row is not None and row.password_hash else _DUMMY_HASH
+        matches = check_password_hash(stored, password) and stored is not _DUMMY_HASH
+        with self.db.write() as session:
+            current = session.get(UserRow, row.id) if matches and row is not None else None
+            if current is not None and current.active and not waiting:
+                logins.succeed(session, name, address)
+                current.session_nonce = current.session_nonce or new_nonce()
+                return Account(current.id, current.name, current.role, session=current.session_nonce)
+            if not waiting:  # a try while waiting is not counted: the wait would only grow for its owner
+                logins.fail(session, name, address, now)
+        raise LoginRefused(REFUSED)
 
     # tokens ------------------------------------------------------------------
     def add_token(self, name: str, role: str, actor: str = SYSTEM_ACTOR) -> tuple[int, str]:
@@ -167,7 +169,3 @@ class Accounts:
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _minutes(delta: timedelta) -> str:
-    return f"{max(1, round(delta.total_seconds() / 60))} minute(s)"

@@ -131,16 +131,32 @@ class PostRow(Base):
 
 class UserRow(Base):
     __tablename__ = "users"
+    # AUTOINCREMENT on SQLite: a removed person's id is never handed to somebody new
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     role: Mapped[str] = mapped_column(String(32))
-    password_hash: Mapped[str] = mapped_column(String(300))
+    password_hash: Mapped[str] = mapped_column(String(300))  # "" for people who sign in only through SSO
     created_at: Mapped[datetime]
-    # throttling: failures since the last success, and until when logins are refused
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None]
     active: Mapped[bool] = mapped_column(default=True)
+    # carried by the session cookie; a new one (logout, password, role, disable) ends every session
+    session_nonce: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    # "issuer|sub" of the identity provider's account that signs this person in, when there is one
+    sso_subject: Mapped[str | None] = mapped_column(String(400), unique=True)
+
+
+class LoginLimitRow(Base):
+    """Failed logins for one name from one address, or for one address: shared by every server process."""
+
+    __tablename__ = "login_limits"
+
+    # SHA-256 of what is limited (kind, name, address): names people mistype are not kept in clear
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    window_start: Mapped[datetime]
+    last_failure_at: Mapped[datetime] = mapped_column(index=True)
+    blocked_until: Mapped[datetime | None]
 
 
 class TokenRow(Base):

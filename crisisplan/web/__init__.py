@@ -91,6 +91,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from crisisplan.web.uptime import bp as uptime_bp
 
     auth.init_app(app)
+    from crisisplan.web import sso  # the identity provider's routes, on the auth blueprint
+
+    sso.init_app(app)
     for blueprint in (auth.bp, console.bp, public.bp, subscribe.bp, feeds.bp, statusapi.bp, cap.bp, api.bp,
                       manageapi.bp, hooks.bp, checkpoints_bp, maintenance_bp, uptime_bp):
         app.register_blueprint(blueprint)
@@ -103,6 +106,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                                            os.environ.get("CRISISPLAN_PUBLIC_HOSTS", "").split(",") if h.strip()])
     app.wsgi_app = public.FastPath(  # type: ignore[method-assign]
         app.wsgi_app, lambda: public.cache(app), lambda: not services.plan.settings.organisation.status_url)
+    from crisisplan.web import proxy
+
+    proxy.wrap(app, app.config)  # outermost: every layer sees the client's address
 
     @app.after_request
     def _headers(response: Response) -> Response:

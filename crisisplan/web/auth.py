@@ -10,10 +10,10 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
-from crisisplan.services.accounts import Account, LoginRefused
+from crisisplan.services.accounts import Account, AddressRefused, LoginRefused
 from crisisplan.web import accounts
 
 bp = Blueprint("auth", __name__)
@@ -22,26 +22,27 @@ login_manager.login_view = "auth.login"
 login_manager.login_message = "Log in to use the console."
 login_manager.session_protection = "strong"
 
-# Per client address: no more than this many failed logins in the window, whatever the names tried.
-IP_FAILURES, IP_WINDOW = 20, 15 * 60
-
 
 class WebUser(UserMixin):
     def __init__(self, account: Account):
         self.account = account
-        self.id = str(account.id)
+        # the cookie carries the id and the person's session nonce: a new nonce logs every old cookie out
+        self.id = f"{account.id}:{account.session}"
 
 
 @login_manager.user_loader
 def _load(user_id: str) -> WebUser | None:
-    account = accounts().user(int(user_id)) if user_id.isdigit() else None
+    number, _, nonce = user_id.partition(":")
+    if not number.isdigit() or len(number) > 18 or not nonce:
+        return None
+    account = accounts().session_account(int(number), nonce)
     return WebUser(account) if account else None
 
 
 class Throttle:
-    """At most `limit` events a key (an address) in `window` seconds."""
+    """At most `limit` events a key (an address) in `window` seconds, in this process (public subscriptions)."""
 
-    def __init__(self, limit: int = IP_FAILURES, window: float = IP_WINDOW) -> None:
+    def __init__(self, limit: int, window: float) -> None:
         self.limit, self.window = limit, window
         self._failures: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
@@ -58,7 +59,10 @@ class Throttle:
             self._failures.setdefault(key, deque()).append(time.monotonic())
 
 
-throttle = Throttle()
+def sign_in(account: Account) -> None:
+    """Start a session for a person who proved who they are (password or identity provider)."""
+    login_user(WebUser(account))
+    flash(f"Logged in as {account.name} ({account.role}).")
 
 
 def init_app(app: Flask) -> None:
@@ -96,27 +100,40 @@ def _safe_next(target: str | None) -> str:
     return url_for("console.dashboard")
 
 
+def _form(error: str = "", status: int = 200) -> Any:
+    return render_template("auth/login.html", error=error, next=request.values.get("next", ""),
+                           no_users=not error and not accounts().has_users(),
+                           passwords=current_app.config.get("LOCAL_PASSWORDS", True),
+                           sso=current_app.config.get("OIDC_LABEL") if "oidc" in current_app.extensions else None
+                           ), status
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
-    if request.method == "GET":
-        return render_template("auth/login.html", next=request.args.get("next", ""),
-                               no_users=not accounts().has_users())
-    address = request.remote_addr or "?"
-    if throttle.blocked(address):
-        return render_template("auth/login.html", error="too many failed attempts from your address; "
-                               "wait a few minutes", next="", no_users=False), 429
+    # Only a POST logs in: GET and HEAD (Flask answers HEAD with this view; monitors send it) show the form.
+    if request.method != "POST":
+        return _form()
+    if not current_app.config.get("LOCAL_PASSWORDS", True):
+        return _form("Passwords are turned off here: sign in through your organisation's identity provider.",
+                     403)
     try:
-        account = accounts().authenticate(request.form.get("name", ""), request.form.get("password", ""))
+        account = accounts().authenticate(request.form.get("name", ""), request.form.get("password", ""),
+                                          request.remote_addr or "")
+    except AddressRefused as refused:
+        response = current_app.make_response(_form(str(refused), 429))
+        response.headers["Retry-After"] = str(max(1, int((refused.until - accounts().clock.now())
+                                                         .total_seconds())))
+        return response
     except LoginRefused as error:
-        throttle.fail(address)
-        return render_template("auth/login.html", error=str(error), next=request.form.get("next", ""),
-                               no_users=False), 401
-    login_user(WebUser(account))
-    flash(f"Logged in as {account.name} ({account.role}).")
+        return _form(str(error), 401)
+    sign_in(account)
     return redirect(_safe_next(request.form.get("next")))
 
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Any:
+    # ends every session of this person, not only this cookie: a copied cookie dies with it
+    if current_user.is_authenticated:
+        accounts().end_sessions(current_user.account.id)
     logout_user()
     return redirect(url_for("auth.login"))

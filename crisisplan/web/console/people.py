@@ -1,16 +1,34 @@
-"""People: the console's users and the API's tokens, added by an admin; a new secret is shown once."""
+"""People: the console's users and the API's tokens, managed by an admin; a new secret is shown once.
+
+Changing a person (disable, enable, remove, role, password) takes two steps: the form asks, a
+confirmation page says what will happen, and only its button changes anything.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, render_template, request
+from flask import flash, redirect, render_template, request, url_for
 
 from crisisplan.errors import CrisisplanError
 from crisisplan.services.accounts import ROLES
 from crisisplan.web import accounts
 from crisisplan.web.auth import require
 from crisisplan.web.console import actor, bp
+
+# what each change does, in the confirmation's words
+CHANGES = {
+    "disable": "Disable {name}: they cannot log in, and every session they have ends now.",
+    "enable": "Enable {name}: they can log in again.",
+    "remove": "Remove {name} for good: the account is deleted (the audit trail keeps what they did).",
+    "role": "Make {name} {role}: every session they have ends, and the new role holds from their next login.",
+    "passwd": "Give {name} a new password: every session they have ends.",
+}
+
+
+def _page(shown: dict[str, str] | None = None) -> Any:
+    return render_template("console/people.html", users=accounts().users(), tokens=accounts().tokens(),
+                           roles=ROLES, shown=shown or {})
 
 
 @bp.route("/people", methods=["GET", "POST"])
@@ -29,5 +47,42 @@ def people() -> Any:
                 shown = {"user": account.name, "password": password if not form.get("password") else ""}
         except CrisisplanError as error:
             flash(str(error), "error")
-    return render_template("console/people.html", users=accounts().users(), tokens=accounts().tokens(),
-                           roles=ROLES, shown=shown)
+    return _page(shown)
+
+
+@bp.route("/people/change", methods=["POST"])
+@require("admin")
+def change_person() -> Any:
+    form = request.form
+    what, name, role = form.get("change", ""), form.get("name", ""), form.get("role", "")
+    if what not in CHANGES:
+        flash(f"unknown change '{what}'; changes are {', '.join(CHANGES)}", "error")
+        return redirect(url_for("console.people"))
+    if form.get("confirm") != "yes":
+        return render_template("console/people_confirm.html", what=what, name=name, role=role,
+                               password=form.get("password", ""),
+                               question=CHANGES[what].format(name=name, role=role))
+    try:
+        shown = _apply(what, name, role, form.get("password") or None)
+    except CrisisplanError as error:
+        flash(str(error), "error")
+        return redirect(url_for("console.people"))
+    if shown:
+        return _page(shown)  # a generated password is shown once, on this answer only
+    flash(CHANGES[what].format(name=name, role=role).split(":")[0] + ": done.")
+    return redirect(url_for("console.people"))
+
+
+def _apply(what: str, name: str, role: str, password: str | None) -> dict[str, str]:
+    if what == "disable":
+        accounts().disable_user(name, actor())
+    elif what == "enable":
+        accounts().enable_user(name, actor())
+    elif what == "remove":
+        accounts().remove_user(name, actor())
+    elif what == "role":
+        accounts().set_role(name, role, actor())
+    else:
+        secret = accounts().set_password(name, password, actor())
+        return {"user": name, "password": "" if password else secret}
+    return {}

@@ -62,7 +62,7 @@ def test_good_plan_validates(plan_dir: Path) -> None:
         shutil.copy(runbook, plan_dir / "runbooks" / runbook.name)
     result = _validate(plan_dir)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "3 runbook(s)" in result.stdout and "ok" in result.stdout
+    assert "4 runbook(s)" in result.stdout and "ok" in result.stdout
 
 
 def test_every_problem_is_reported_at_once(plan_dir: Path) -> None:

@@ -20,6 +20,7 @@ from crisisplan.errors import CrisisplanError, PlanError, Problem, did_you_mean
 from crisisplan.plan.catalogue import TEAMS, CatalogueFiles, read_catalogue
 from crisisplan.plan.checks import draft_sites, runbook_problems, validation_problems
 from crisisplan.plan.languages import language_problems
+from crisisplan.plan.maintenance import window_problems
 from crisisplan.plan.schema import TONE_RULES, PlanSettings, Runbook
 from crisisplan.plan.source import Located, read_yaml
 from crisisplan.plan.steps import step_problems
@@ -225,6 +226,7 @@ def check_plan(root: Path) -> tuple[Plan | None, list[Problem]]:
                                         f"{other} has it too"))
             continue
         found = runbook_problems(runbook, src) + step_problems(runbook, src, plan.kinds())
+        found += window_problems(runbook, src)  # plan/maintenance.py: a window's states
         known = plan.kinds() | runbook.post_kinds()
         found += [src.problem(("audiences", kind), f"audiences: '{kind}' is not a post kind (no template writes "
                               "it, the runbook names no such post)", did_you_mean(kind, sorted(known)))

@@ -250,7 +250,9 @@ class Reads(UnitOfWork):
                                      .where(IncidentRow.is_drill.is_(False))).one(),
                     # the few statuses set by hand themselves: a change of one shows at once
                     tuple((name, status) for name, status in session.execute(
-                        select(ComponentStatusRow.name, ComponentStatusRow.status).order_by(ComponentStatusRow.name))))
+                        select(ComponentStatusRow.name, ComponentStatusRow.status).order_by(ComponentStatusRow.name))),
+                    # the uptime bars' figures move with time: rendered again at least once an hour
+                    self.clock.now().replace(minute=0, second=0, microsecond=0))
 
     def verify_incident_audit(self, incident_id: int) -> tuple[int, audit.Finding | None]:
         """One incident's chain: (events checked, the first thing wrong or None)."""

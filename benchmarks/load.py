@@ -5,7 +5,8 @@ For each database and size, a fresh database gets that many public incidents ove
 (headless, bounded in time) runs operators and readers against it at once:
 
 - operators (50): through the REST API declare a sev2 incident, edit its acknowledgement,
-  submit it, have a second person approve it, publish it, fire a trigger; and read the
+  submit it, have a second person approve it, publish it (the acknowledge step), set the
+  cause and publish the cause post the same way (the identify_cause step); and read the
   console (dashboard, the incident page) signed in like a person;
 - readers (500): `/` with a browser's headers (brotli), an incident page, the v2 summary
   JSON, the Atom feed; each waits 1-3 s between pages like a person refreshing.
@@ -127,12 +128,20 @@ class Operator(FastHttpUser):
                          name="op: edit")
         self.client.post(f"/api/v1/posts/{ack}/confirm-locale", json={"locale": "es"}, headers=self.api,
                          name="op: edit")
-        self.client.post(f"/api/v1/posts/{ack}/submit", json={}, headers=self.api, name="op: submit")
-        self.client.post(f"/api/v1/posts/{ack}/approve", json={}, headers=self.approver, name="op: approve")
-        self.client.post(f"/api/v1/posts/{ack}/publish", json={}, headers=self.api, name="op: publish")
-        self.client.post(f"/api/v1/incidents/{self.incident}/trigger", json={
-            "trigger": "identify_cause", "fields": {"cause": "A full disk on one database server"}},
-            headers=self.api, name="op: trigger")
+        self.publish(ack)  # takes the runbook's acknowledge step
+        # the next step (identify_cause) is public too: the field, then its post, published
+        self.client.post(f"/api/v1/incidents/{self.incident}/fields", json={
+            "fields": {"cause": "A full disk on one database server"}}, headers=self.api, name="op: fields")
+        cause = self.client.post(f"/api/v1/incidents/{self.incident}/posts", json={"kind": "cause"},
+                                 headers=self.api, name="op: draft")
+        if cause.status_code == 201:
+            self.publish(cause.json()["id"])
+
+    def publish(self, post: int) -> None:
+        """Submit, approved by a second person (sev2 asks for one approval), publish."""
+        self.client.post(f"/api/v1/posts/{post}/submit", json={}, headers=self.api, name="op: submit")
+        self.client.post(f"/api/v1/posts/{post}/approve", json={}, headers=self.approver, name="op: approve")
+        self.client.post(f"/api/v1/posts/{post}/publish", json={}, headers=self.api, name="op: publish")
 
     @task(3)
     def read_the_console(self) -> None:

@@ -74,12 +74,10 @@ def seed(plan: Path, url: str) -> None:
     for day in range(0, 90, 3):  # history: 30 resolved incidents over 90 days
         clock.advance(timedelta(days=3))
         view = services.declare("outage", "sev3", f"Past incident {day}", "bench", [f"component_{day % 20}"])
-        services.publish_post(services.posts(view.id)[0].id, "bench")
-        services.trigger(view.id, "acknowledge", "bench")
-        services.trigger(view.id, "identify_cause", "bench", {"cause": "A worn-out disk"})
-        services.trigger(view.id, "resolve", "bench")
-        resolve = [p for p in services.posts(view.id) if p.kind == "resolve"][0]
-        services.publish_post(resolve.id, "bench")
+        services.publish_post(services.posts(view.id)[0].id, "bench")  # the acknowledgement: a public step
+        services.set_fields(view.id, {"cause": "A worn-out disk"}, "bench")
+        for step in ("identify_cause", "resolve"):  # public steps: each taken by publishing its post
+            services.publish_post(services.draft_for_step(view.id, step, "bench").id, "bench")
     for n in range(3):  # now: 3 active incidents, 10 updates each
         view = services.declare("outage", "sev3", f"Active incident {n}", "bench", [f"component_{n}", "component_7"])
         services.publish_post(services.posts(view.id)[0].id, "bench")

@@ -201,3 +201,18 @@ def test_the_command_line_schedules_a_window(runner) -> None:
     assert [(w["id"], w["status"]) for w in listed] == [(window["id"], "scheduled")]
     wrong = runner.invoke(main, ["maintenance", "schedule", "outage", "--start", "2h", "--end", "3h", "--title", "x"])
     assert wrong.exit_code == 1 and "not a maintenance runbook" in wrong.output
+
+
+def test_the_static_copy_has_the_windows_page_and_calendar(runner, services, tmp_path) -> None:
+    from crisisplan.cli import main
+
+    view = schedule(services)
+    out = tmp_path / "site"
+    result = runner.invoke(main, ["export-site", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    files = set(json.loads(result.output)["files"])
+    assert {f"incidents/{view.id}/index.html", f"es/incidents/{view.id}/index.html", "maintenance.ics",
+            "api/v2/uptime.json", "api/v2/scheduled-maintenances/upcoming.json"} <= files
+    [event] = Calendar.from_ical((out / "maintenance.ics").read_bytes()).walk("VEVENT")
+    assert event.decoded("DTSTART") == START
+    assert "Actualización de la base de datos" in (out / "es" / f"incidents/{view.id}/index.html").read_text()

@@ -69,14 +69,15 @@ def export_site(app: Flask, out: Path, app_url: str = "") -> list[str]:
             raise RuntimeError(f"{url} answered {response.status_code}")
         return response.get_data()
 
-    pages = ["/"] + [f"/incidents/{i.id}" for i in incidents]
+    windows = services.public_maintenances()  # a maintenance window has its page too
+    pages = ["/"] + [f"/incidents/{i.id}" for i in [*incidents, *windows]]
     for locale in settings.locales:
         for path in pages:
             html = fetch(f"{path}?lang={locale}").decode()
             name = _page_file(path, locale, default)
             _write(out, name, _static_links(html, path, default, app_url).encode())
             written.append(name)
-    files = ["/feed.atom", "/cap.xml", "/static/style.css"]
+    files = ["/feed.atom", "/cap.xml", "/static/style.css", "/maintenance.ics", "/api/v2/uptime.json"]
     files += [f"/incidents/{i.id}/feed.atom" for i in incidents]
     files += [f"/cap/{u.id}.xml" for i in incidents for u in i.updates]
     files += [f"/api/v2/{name}.json" for name in DOCUMENTS]

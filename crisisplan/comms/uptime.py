@@ -55,7 +55,7 @@ def last_days(now: datetime, tz: ZoneInfo, count: int) -> list[date]:
 
 def daily(changes: Sequence[tuple[datetime, str]], days: Sequence[date], tz: ZoneInfo, now: datetime,
           partial_weight: float, incidents: Iterable[tuple[int, datetime, datetime | None]] = ()) -> list[Day]:
-    """Each day's figures from a component's changes of status (moment, status from then on), oldest first.
+    """Each day's figures from a component's changes of status (moment, status from then on), oldest day first.
 
     `incidents` are (id, start, end or None while going on) of what touched the component; each day lists
     those that overlap it."""
@@ -65,11 +65,16 @@ def daily(changes: Sequence[tuple[datetime, str]], days: Sequence[date], tz: Zon
              for i, (at, status) in enumerate(ordered)]
     told = list(incidents)
     result = []
-    for day in days:
+    first = 0  # days and spans both go forward in time: each day starts where the last one's spans did
+    for day in sorted(days):
         start, end = day_bounds(day, tz)
         end = min(end, now)
+        while first < len(spans) and spans[first][1] <= start:
+            first += 1
         seconds: dict[str, float] = {}
-        for since, until, status in spans:
+        for since, until, status in spans[first:]:
+            if since >= end:
+                break
             overlap = (min(until, end) - max(since, start)).total_seconds()
             if overlap > 0:
                 seconds[status] = seconds.get(status, 0.0) + overlap

@@ -185,6 +185,11 @@ def test_a_statuspage_client_schedules_a_maintenance(app, client, services) -> N
         "scheduled_until": "2026-01-02T23:00:00Z"}})
     assert one_language.status_code == 422 and "body" in one_language.get_json()["error"]
     assert len(services.public_maintenances()) == 1  # the refused ones left nothing
+    patched = client.patch(f"/v1/pages/{page}/incidents/{body['id']}.json", headers=headers,
+                           json={"incident": {"body": "Moved to tomorrow."}})
+    assert patched.status_code == 422 and "moves by itself" in patched.get_json()["error"]
+    assert [u["status"] for u in client.get("/api/v2/scheduled-maintenances/upcoming.json").get_json()[
+        "scheduled_maintenances"][0]["incident_updates"]] == ["scheduled"]  # nothing went out
 
 
 def test_the_command_line_schedules_a_window(runner) -> None:

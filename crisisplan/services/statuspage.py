@@ -66,6 +66,9 @@ class StatuspageCommands(UnitOfWork):
         with self.change(incident_id) as work:
             if work.incident.is_drill:
                 raise NotFound(f"no incident '{incident_id}'")  # drills are not for outside tools
+            if work.machine.runbook.maintenance is not None:  # its words and moves are the plan's, at its times
+                raise InvalidInput("a scheduled maintenance moves by itself at its planned times, in the plan's "
+                                   "own words; it is not changed here", "incident")
             waiting = self._statuspage_apply(work, change, actor, token)
         assert work.view is not None
         return StatuspageResult(work.view, waiting)

@@ -16,7 +16,7 @@ from crisisplan.comms.lemmas import blank, tokenise
 DEFAULT_TARGETS = {"status_page": 50.0, "email": 50.0, "chat": 55.0, "social_short": 55.0, "social_long": 55.0,
                    "sms": 55.0}
 DEFAULT_TARGET = 50.0
-MIN_WORDS = 12  # a shorter text has too few words for a score that means anything
+MIN_WORDS = 15  # a shorter text has too few words for a score that means anything
 _MARKUP = re.compile(r"[*_#>`\[\]()]")
 
 

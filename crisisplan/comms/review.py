@@ -40,14 +40,13 @@ class Entry:
 
 @dataclass(frozen=True)
 class PostFacts:
-    """A published post as the review reads it: its text in the default language and its tone warnings."""
+    """A published post as the review reads it: its kind, audience, time and text in the default language."""
 
     id: int
     kind: str
     public: bool
     published_at: datetime
     text: str
-    warnings: tuple[str, ...] = ()  # rules of the non-blocking tone findings it went out with
 
 
 @dataclass(frozen=True)
@@ -237,7 +236,8 @@ def figures(entries: list[Entry], posts: list[PostFacts], runbook: Runbook, now:
     result.promises = promises(entries, now)
     result.approvals = _approvals(entries)
     result.deadlines = _deadlines(entries, runbook, now)
-    result.tone = [(p.id, p.kind, p.warnings) for p in public if p.warnings]
+    result.tone = [(e.payload.get("post_id", 0), e.payload.get("kind", ""), tuple(e.payload.get("rules", ())))
+                   for e in entries if e.kind == "tone_warnings_published"]
     result.decisions = [Decision(e.at, e.actor, e.kind, describe(e)) for e in entries if e.kind in DECISIONS]
     return result
 

@@ -63,6 +63,10 @@ class Publication(UnitOfWork):
         work.apply(work.machine.record_publication(work.incident, post.kind, work.clock, actor, post.id,
                                                    promise_at=post.next_update_at, channels=channels,
                                                    moved_from=moved, step=post.step))
+        # warnings the post goes out with (blocking findings never do): the review lists them from the chain
+        warned = sorted({f.rule for c in checks if c.channel == delivery.PRIMARY for f in c.findings})
+        if warned:
+            work.note("tone_warnings_published", actor, post_id=post.id, kind=post.kind, rules=warned)
         self._enqueue(post, work.incident, work.machine, channels)
 
     def _check_approved(self, work: Work, post: PostRow, now: datetime, trusted: str) -> None:

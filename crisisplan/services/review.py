@@ -72,13 +72,10 @@ class ReviewCommands(UnitOfWork):
             updated_by=stored.updated_by if stored else "", updated_at=stored.updated_at if stored else None)
 
     def _facts(self, post: PostRow, incident: Any, runbook: Any) -> PostFacts:
-        """A published post as the review reads it, with the tone warnings it went out with (a blocking
-        finding never goes out, so what is left are warnings the team chose to publish over)."""
+        """A published post as the review reads it."""
         locale = self.plan.settings.default_locale
-        findings = self.post_findings(post, incident)  # type: ignore[attr-defined]
-        rules = tuple(sorted({f.rule for found in findings.values() for f in found if f.severity != "block"}))
         return PostFacts(post.id, post.kind, runbook.audience(post.kind) == PUBLIC, post.published_at,
-                         post.bodies.get(locale) or next(iter(post.bodies.values()), ""), rules)
+                         post.bodies.get(locale) or next(iter(post.bodies.values()), ""))
 
     def write_review(self, incident_id: int, sections: dict[str, str], actor: str) -> Review:
         """Save the team's own sections of the review (what went well, what did not, why); a final review is

@@ -221,3 +221,11 @@ def test_the_static_copy_has_the_windows_page_and_calendar(runner, services, tmp
     [event] = Calendar.from_ical((out / "maintenance.ics").read_bytes()).walk("VEVENT")
     assert event.decoded("DTSTART") == START
     assert "Actualización de la base de datos" in (out / "es" / f"incidents/{view.id}/index.html").read_text()
+
+
+def test_the_console_does_not_offer_to_declare_a_window(client) -> None:
+    from tests.web import login
+
+    login(client, "rudi")
+    form = client.get("/console/declare").get_data(as_text=True)
+    assert 'value="outage"' in form and 'value="maintenance"' not in form and "planned" not in form

@@ -193,3 +193,20 @@ def test_a_served_console_loads_the_checks_at_start(services, monkeypatch: pytes
     assert spelling._checker.cache_info().currsize >= 1
     assert language._detector.cache_info().currsize == 1  # the plan's languages, en and es
     assert lemmas.lemma.cache_info().currsize > 0
+
+
+def test_the_console_live_check_uses_the_plans_phrases_and_languages(client) -> None:
+    from tests.web import csrf, login
+
+    login(client, "carmen")
+    token = csrf(client, "/console/")
+
+    def lint(text: str, locale: str) -> set[str]:
+        response = client.post("/console/lint", json={"text": text, "locale": locale, "channel": "status_page",
+                                                      "kind": "update"}, headers={"X-CSRFToken": token})
+        assert response.status_code == 200
+        return {f["rule"] for f in response.get_json()["findings"]}
+
+    assert "blame" in lint("La culpa no es nuestra, sino del transportista.", "es")
+    assert "wrong_language" in lint("Lo sentimos, el pago con tarjeta falla para algunos clientes ahora mismo.", "en")
+    assert "spelling" in lint("We are workng on the payment servise right now.", "en")

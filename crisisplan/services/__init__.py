@@ -15,6 +15,7 @@ from crisisplan.services.actions import ActionCommands
 from crisisplan.services.audit_trail import AuditReport, AuditTrail
 from crisisplan.services.components import ComponentCommands
 from crisisplan.services.drills import DrillCommands
+from crisisplan.services.idempotency import IdempotencyCommands
 from crisisplan.services.incidents import IncidentCommands
 from crisisplan.services.maintenance import MaintenanceCommands
 from crisisplan.services.notices import NoticeCommands
@@ -50,7 +51,8 @@ __all__ = ["ACK_TIMER", "SYSTEM_ACTOR", "UPDATE_TIMER", "Deadline", "Drafted", "
 
 class Services(IncidentCommands, PostCommands, Publication, SubscriberCommands, OutboxCommands, SignalCommands,
                DrillCommands, ComponentCommands, StatuspageCommands, ReplyReads, NoticeCommands, ReviewCommands,
-               ActionCommands, MetricsReads, Reads, AuditTrail, PageReads, MaintenanceCommands, UptimeReads):
+               ActionCommands, MetricsReads, Reads, AuditTrail, PageReads, MaintenanceCommands, UptimeReads,
+               IdempotencyCommands):
     """Everything crisisplan does, one method a use case."""
 
     @classmethod

@@ -16,7 +16,7 @@ from crisisplan.comms.markdown import to_text
 from crisisplan.comms.render import format_moment
 from crisisplan.comms.tone import FINAL_KINDS
 from crisisplan.engine import Incident, IncidentMachine
-from crisisplan.errors import InvalidInput
+from crisisplan.errors import Conflict, InvalidInput
 from crisisplan.plan.schema import Runbook
 from crisisplan.publish.outbox import OutboxStatus
 from crisisplan.services.subscribers import SubscriberStatus
@@ -78,7 +78,8 @@ class Publication(UnitOfWork):
         if approval.ready_to_publish(policy, post.status, post.author, post.approvals, required):
             return
         if post.status in (approval.PUBLISHED, approval.SCHEDULED):
-            raise approval.ReviewError(f"post {post.id} is {post.status} already")
+            # somebody got there first (two people pressing Publish at once): a lost race, 409, nothing applied
+            raise Conflict(f"post {post.id} is {post.status} already; nothing of your change was applied")
         need = {"one": "the approval of somebody other than its author",
                 "two": "the approvals of two people other than its author"}.get(policy, "")
         need = " and ".join(n for n in (need, f"the approval of {required}" if required else "") if n)

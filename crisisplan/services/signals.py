@@ -238,7 +238,7 @@ class SignalCommands(UnitOfWork):
             except StopIteration:
                 break
             except csv.Error as error:  # a field over csv's 128 KB limit, a NUL byte: the file cannot be read
-                raise InvalidInput(f"{name} line {reader.line_num}: cannot read it ({error}); nothing was "
+                raise InvalidInput(f"{name} line {reader.line_num + 1}: cannot read it ({error}); nothing was "
                                    "imported", field="file") from None
             try:
                 reach = textgate.parse_int((raw.get("reach") or "0").replace(",", "").replace(".", ""), "reach",

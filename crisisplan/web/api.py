@@ -21,6 +21,7 @@ from crisisplan.errors import CrisisplanError
 from crisisplan.services.accounts import ROLES
 from crisisplan.web import services
 from crisisplan.web.errors import refusal
+from crisisplan.web.idempotency import idempotent
 from crisisplan.web.tokens import authenticate
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -94,16 +95,21 @@ def _time(data: dict[str, Any], name: str) -> datetime | None:
 
 
 def endpoint(path: str, method: str, role: str | None, summary: str, request_body: dict[str, Any] | None = None,
-             status: int = 200) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register a route and its OpenAPI operation together, so the document cannot drift from the routes."""
+             status: int = 200, keyed: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a route and its OpenAPI operation together, so the document cannot drift from the routes.
+    `keyed`: the route takes an `Idempotency-Key` header (a retry replays the first answer)."""
 
     def wrap(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
         def run(*args: Any, **kwargs: Any) -> Any:
             if role is not None:
                 authenticate(role)
-            result = view(*args, **kwargs)
-            return (jsonify(result), status) if not isinstance(result, Response) else result
+
+            def answer() -> Any:
+                result = view(*args, **kwargs)
+                return (jsonify(result), status) if not isinstance(result, Response) else result
+
+            return idempotent(answer) if keyed else answer()
 
         bp.add_url_rule(path, f"{view.__name__}", run, methods=[method.upper()])
         openapi_path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", path)
@@ -121,6 +127,11 @@ def endpoint(path: str, method: str, role: str | None, summary: str, request_bod
         if params:
             operation["parameters"] = [{"name": p, "in": "path", "required": True, "schema": {"type": "integer"}}
                                        for p in params]
+        if keyed:
+            operation.setdefault("parameters", []).append({
+                "name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string"},
+                "description": "Send the same key when retrying: the first answer comes back and nothing is done "
+                               "twice; the same key with another request is refused (422)."})
         if request_body is not None:
             operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": request_body}}}
         OPERATIONS.setdefault(openapi_path, {})[method.lower()] = operation
@@ -157,7 +168,7 @@ def list_incidents() -> Any:
     ["runbook", "severity", "title"], runbook=STR, severity=STR, title=STR,
     components={"type": "array", "items": STR}, fields=MAP, drill=BOOL,
     # the public words in the plan's other languages: {"es": "..."}, {"es": {"impact": "..."}}
-    titles=MAP, translations={"type": "object", "additionalProperties": MAP}), status=201)
+    titles=MAP, translations={"type": "object", "additionalProperties": MAP}), status=201, keyed=True)
 def declare() -> Any:
     data = body()
     components = _field(data, "components", list, default=[])
@@ -295,7 +306,7 @@ def reject_post(post_id: int) -> Any:
 
 
 @endpoint("/posts/<int:post_id>/publish", "post", "communicator", "Publish now, or at a time",
-          _object([], at=TIME))
+          _object([], at=TIME), keyed=True)
 def publish_post(post_id: int) -> Any:
     return _post(services().publish_post(post_id, g.account.name, _time(body(), "at")))
 

@@ -100,6 +100,13 @@ def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = IdConverter
     app.before_request(_check_request)
 
+    @app.after_request
+    def _retry_after(response: Response) -> Response:
+        # whichever handler answered the database's failure (an API's own, the console's), say when to retry
+        if response.status_code == 503:
+            response.headers.setdefault("Retry-After", str(RETRY_AFTER_S))
+        return response
+
     @app.errorhandler(BadInput)
     def _bad_input(error: BadInput) -> Any:
         if _is_api():

@@ -27,6 +27,7 @@ from crisisplan.services import IncidentView, StatuspageChange, StatuspageResult
 from crisisplan.services.statuspage import STATUSES
 from crisisplan.web import maintenance, services
 from crisisplan.web.errors import refusal
+from crisisplan.web.idempotency import idempotent
 from crisisplan.web.statusapi import _id, _View
 from crisisplan.web.tokens import authenticate
 
@@ -196,6 +197,10 @@ def unresolved_incidents() -> Any:
 
 @route("/incidents", ["POST"], "communicator")
 def create_incident() -> Any:
+    return idempotent(_create_incident)
+
+
+def _create_incident() -> Any:
     # the whole request is read and checked before anything is declared: a refusal leaves nothing behind
     data = _wrapped("incident")
     name = textgate.clean(_text(data, "name") or "", "name", textgate.TITLE_MAX, one_line=True)

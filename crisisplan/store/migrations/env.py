@@ -3,7 +3,10 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-from crisisplan.store import followup  # noqa: F401  (its tables belong to the metadata)
+from crisisplan.store import (
+    followup,  # noqa: F401  (its tables belong to the metadata)
+    idempotency,  # noqa: F401  (the answers kept for Idempotency-Key)
+)
 from crisisplan.store.audit_models import AdminEventRow  # noqa: F401  (the admin chain's tables)
 from crisisplan.store.models import Base
 

@@ -20,7 +20,7 @@ from flask import Blueprint, Response, flash, g, redirect, render_template, requ
 from crisisplan import textgate
 from crisisplan.comms.render import format_moment
 from crisisplan.duration import format_duration
-from crisisplan.errors import CrisisplanError, NotFound
+from crisisplan.errors import CrisisplanError, NotFound, Unavailable
 from crisisplan.moment import parse_moment
 from crisisplan.web import services
 
@@ -51,6 +51,8 @@ def attempt(action: Callable[[], Any], success: str) -> bool:
     """Run a change; flash what happened. A refused change says why and changes nothing."""
     try:
         action()
+    except Unavailable:
+        raise  # not a refusal to show beside the form: the page says to try again (503, Retry-After)
     except CrisisplanError as error:
         flash(str(error), "error")
         return False
@@ -103,7 +105,8 @@ def due_text(value: datetime | None) -> str:
 
 @bp.errorhandler(CrisisplanError)
 def _refused(error: CrisisplanError) -> tuple[str, int]:
-    return render_template("console/error.html", message=str(error)), 404 if isinstance(error, NotFound) else 400
+    status = 404 if isinstance(error, NotFound) else 503 if isinstance(error, Unavailable) else 400
+    return render_template("console/error.html", message=str(error)), status
 
 
 # the pages: importing them registers their routes on `bp`

@@ -1,0 +1,26 @@
+"""The answers kept for requests sent with an `Idempotency-Key`, so a client's retry gets the first answer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from crisisplan.store.models import Base
+
+
+class IdempotencyRow(Base):
+    """One key of one caller: what it was sent with, and (once done) the answer it got."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("scope", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(200))  # who sent it: the token's account
+    key: Mapped[str] = mapped_column(String(200))
+    route: Mapped[str] = mapped_column(String(300))  # method and path
+    fingerprint: Mapped[str] = mapped_column(String(64))  # SHA-256 of the body
+    status: Mapped[int] = mapped_column(default=0)  # 0 while the first request is still at work
+    body: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]

@@ -285,6 +285,9 @@ def one_run(kind: str, size: int, args: argparse.Namespace, scratch: Path, serve
         storm_ended = time.time()
         swarm.wait(timeout=args.seconds + 120)
         stop.set()
+        problems = swarm.stderr.read() if swarm.stderr else ""
+        if problems.strip():
+            print(f"  locust said: {problems.strip()[-2000:]}", file=sys.stderr)
     finally:
         app.terminate()
         app.wait(timeout=30)

@@ -15,7 +15,8 @@ def bar_chart(chart_id: str, title: str, desc: str, rows: list[tuple[str, float 
     top = max((v for _, v in rows if v is not None), default=0) or 1
     height = max(1, len(rows)) * (BAR + GAP) + GAP
     span = WIDTH - LABEL - 80
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{WIDTH}" height="{height}" '
+    # width 100% of its box (at most WIDTH, style.css), the height following the viewBox: readable at 320 px
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="100%" '
              f'viewBox="0 0 {WIDTH} {height}" aria-labelledby="{chart_id}-t {chart_id}-d" class="chart">',
              f'<title id="{chart_id}-t">{escape(title)}</title><desc id="{chart_id}-d">{escape(desc)}</desc>']
     for index, (label, value) in enumerate(rows):

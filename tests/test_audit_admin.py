@@ -95,3 +95,28 @@ def test_admins_read_the_admin_chain_in_the_console(app, client, services) -> No
         raw.close()
     page = client.get("/console/audit").get_data(as_text=True)
     assert "Admin chain broken" in page and "edited" in page
+
+
+def test_admin_actions_at_once_make_one_unbroken_chain(services, runner) -> None:
+    import threading
+
+    before = len(services.admin_events(10_000))
+    errors: list[BaseException] = []
+
+    def act(who: int) -> None:
+        try:
+            for n in range(10):
+                services.note_admin(f"admin{who}", "test_action", n=n)
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=act, args=(k,)) for k in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    events = services.admin_events(10_000)
+    assert len(events) == before + 80 and sorted(e.seq for e in events) == list(range(1, before + 81))
+    report = json.loads(runner.invoke(main, ["audit", "verify", "--json"]).output)  # the chain and the checkpoints
+    assert report["ok"] and report["checkpoint_problems"] == [] and report["admin_events"] == before + 80

@@ -127,6 +127,7 @@ class Database:
         # the audit keys and the checkpoint file live here, outside the database (None: in memory, no file)
         self.instance = instance
         self._audit_keys: AuditKeys | None = None
+        self._keys_lock = threading.Lock()
         self._checkpoints: CheckpointLog | None = None
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
@@ -147,8 +148,9 @@ class Database:
     @property
     def audit_keys(self) -> AuditKeys:
         """The keys of the audit chains (store/keys.py), loaded (or created) on first use."""
-        if self._audit_keys is None:
-            self._audit_keys = AuditKeys.load(self.instance)
+        with self._keys_lock:  # one set of keys per database, whichever thread asks first
+            if self._audit_keys is None:
+                self._audit_keys = AuditKeys.load(self.instance)
         return self._audit_keys
 
     @property
@@ -157,7 +159,9 @@ class Database:
         configured = os.environ.get("CRISISPLAN_AUDIT_CHECKPOINTS", "").strip()
         if self._checkpoints is None and (configured or self.instance is not None):
             path = Path(configured) if configured else self.instance / CHECKPOINTS_FILE  # type: ignore[operator]
-            self._checkpoints = CheckpointLog(path, self.audit_keys)
+            keys = self.audit_keys
+            with self._keys_lock:
+                self._checkpoints = self._checkpoints or CheckpointLog(path, keys)
         return self._checkpoints
 
     def _anchor(self, session: Session) -> None:

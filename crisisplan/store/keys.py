@@ -20,23 +20,33 @@ import hashlib
 import json
 import os
 import secrets
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from crisisplan.errors import CrisisplanError
 
+_LOADING = threading.Lock()
 KEYS_FILE = "audit-keys.json"
 SIGNING_FILE = "audit-signing.pem"
 
 
 def _create_private(path: Path, content: bytes) -> None:
-    """Write a new secret file readable by its owner only; never replaces one that exists."""
+    """Write a new secret file readable by its owner only; never replaces one that exists (FileExistsError).
+
+    The content goes to a scratch file first and is linked into place whole, so a process starting at the
+    same moment never reads a half-written key."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(content)
-        handle.flush()
-        os.fsync(handle.fileno())
+    scratch = path.with_name(f".{path.name}.{secrets.token_hex(6)}")
+    descriptor = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.link(scratch, path)  # atomic, and refuses to replace an existing file
+    finally:
+        scratch.unlink(missing_ok=True)
 
 
 def _new_key_id(taken: set[str]) -> str:
@@ -112,24 +122,28 @@ class AuditKeys:
         key_id = _new_key_id(set(self.hmac_keys))
         self.hmac_keys[key_id], self.current = secrets.token_bytes(32), key_id
         data = {"current": key_id, "keys": {k: v.hex() for k, v in self.hmac_keys.items()}}
-        scratch = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+        scratch = path.with_name(f".{path.name}.rotated.{secrets.token_hex(4)}")
         _create_private(scratch, json.dumps(data).encode())
-        os.replace(scratch, path)
+        os.replace(scratch, path)  # the whole new file, or the old one
         return key_id
 
     # the checkpoint signing key ------------------------------------------------------------------
     def signing_key(self):  # -> Ed25519PrivateKey
         """The Ed25519 key that signs checkpoints (created on first use in the instance folder)."""
+
+        with _LOADING:  # one key per installation, whichever thread asks first
+            if self._signing is None:
+                self._signing = self._load_signing_key()
+            return self._signing
+
+    def _load_signing_key(self):  # -> Ed25519PrivateKey
         from cryptography.hazmat.primitives import serialization
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-        if self._signing is not None:
-            return self._signing
         configured = os.environ.get("CRISISPLAN_AUDIT_SIGNING_KEY", "").strip()
         path = Path(configured) if configured else (self.instance / SIGNING_FILE if self.instance else None)
         if path is None:
-            self._signing = Ed25519PrivateKey.generate()
-            return self._signing
+            return Ed25519PrivateKey.generate()
         if not path.exists() and not configured:
             fresh = Ed25519PrivateKey.generate().private_bytes(
                 serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
@@ -141,7 +155,6 @@ class AuditKeys:
             raise CrisisplanError(f"{path}: not a readable Ed25519 private key in PEM ({error})") from None
         if not isinstance(loaded, Ed25519PrivateKey):
             raise CrisisplanError(f"{path}: the checkpoint signing key must be Ed25519")
-        self._signing = loaded
         return loaded
 
     def public_key_text(self) -> str:

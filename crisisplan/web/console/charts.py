@@ -7,28 +7,28 @@ from html import escape
 
 from markupsafe import Markup
 
-WIDTH, BAR, GAP, LABEL = 560, 22, 8, 150
+WIDTH, BAR, GAP, LABEL = 420, 22, 8, 90
 
 
 def bar_chart(chart_id: str, title: str, desc: str, rows: list[tuple[str, float | None]], unit: str) -> Markup:
     """Horizontal bars, one a row (label, value); a row without a value says "no data" instead of a bar."""
     top = max((v for _, v in rows if v is not None), default=0) or 1
     height = max(1, len(rows)) * (BAR + GAP) + GAP
-    span = WIDTH - LABEL - 80
-    # width 100% of its box (at most WIDTH, style.css), the height following the viewBox: readable at 320 px
+    span = WIDTH - LABEL - 70
+    # width 100% of its box (at most 560 px, style.css), the height following the viewBox: readable at 320 px
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="100%" '
              f'viewBox="0 0 {WIDTH} {height}" aria-labelledby="{chart_id}-t {chart_id}-d" class="chart">',
              f'<title id="{chart_id}-t">{escape(title)}</title><desc id="{chart_id}-d">{escape(desc)}</desc>']
     for index, (label, value) in enumerate(rows):
         y = GAP + index * (BAR + GAP)
-        parts.append(f'<text x="{LABEL - 6}" y="{y + BAR * 0.7:.1f}" text-anchor="end" font-size="12">'
+        parts.append(f'<text x="{LABEL - 6}" y="{y + BAR * 0.7:.1f}" text-anchor="end" font-size="13">'
                      f"{escape(label)}</text>")
         if value is None:
-            parts.append(f'<text x="{LABEL + 4}" y="{y + BAR * 0.7:.1f}" font-size="12" fill="#555">no data</text>')
+            parts.append(f'<text x="{LABEL + 4}" y="{y + BAR * 0.7:.1f}" font-size="13" fill="#555">no data</text>')
             continue
         length = max(1.0, span * value / top)
         parts.append(f'<rect x="{LABEL}" y="{y}" width="{length:.1f}" height="{BAR}" fill="#1f5f99"/>')
-        parts.append(f'<text x="{LABEL + length + 4:.1f}" y="{y + BAR * 0.7:.1f}" font-size="12">'
+        parts.append(f'<text x="{LABEL + length + 4:.1f}" y="{y + BAR * 0.7:.1f}" font-size="13">'
                      f"{value:g} {escape(unit)}</text>")
     parts.append("</svg>")
     return Markup("".join(parts))

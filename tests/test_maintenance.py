@@ -132,6 +132,10 @@ def test_the_v2_json_the_page_and_the_calendar_show_the_window(client, services,
     assert event.decoded("DTSTART") == START and event.decoded("DTEND") == END
     assert str(event["UID"]) == f"maintenance-{view.id}@status.example.com"
     assert str(event["URL"]) == f"https://status.example.com/incidents/{view.id}"
+    [evento] = Calendar.from_ical(client.get("/maintenance.ics?lang=es").data).walk("VEVENT")
+    assert str(evento["SUMMARY"]) == "Actualización de la base de datos"
+    assert str(evento["DESCRIPTION"]).startswith("Mantenimiento programado")
+    assert 'href="/maintenance.ics?lang=es"' in client.get("/?lang=es").get_data(as_text=True)
 
     clock.set(START + timedelta(minutes=5))
     services.tick()

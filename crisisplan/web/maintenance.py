@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, request
 from icalendar import Calendar, Event
 
 from crisisplan.comms.markdown import to_text
@@ -56,9 +56,11 @@ def _for_templates() -> dict[str, Any]:
     return {"maintenance_windows": status_page_windows}
 
 
-def calendar() -> bytes:
-    """Every public window as an iCalendar (RFC 5545) document: one VEVENT each, in the default language."""
+def calendar(locale: str = "") -> bytes:
+    """Every public window as an iCalendar (RFC 5545) document: one VEVENT each, in `locale` (the plan's default
+    language when empty; a missing translation falls back as on the page)."""
     settings = services().plan.settings
+    locale = locale or settings.default_locale
     org = settings.organisation
     base = org.status_url.rstrip("/") or org.help_url
     domain = base.split("//", 1)[-1].split("/", 1)[0] or "crisisplan"
@@ -72,7 +74,7 @@ def calendar() -> bytes:
             continue
         event = Event()
         event.add("uid", f"maintenance-{window.id}@{domain}")
-        event.add("summary", window.title)
+        event.add("summary", window.title_in(locale, settings.fallback_locale))
         event.add("dtstart", window.scheduled_for.astimezone(UTC))
         event.add("dtend", window.scheduled_until.astimezone(UTC))
         event.add("dtstamp", window.updated_at.astimezone(UTC))
@@ -81,7 +83,7 @@ def calendar() -> bytes:
         event.add("status", "CONFIRMED")
         event.add("url", f"{base}/incidents/{window.id}")
         latest = window.updates[0].bodies if window.updates else {}
-        text = latest.get(settings.default_locale) or next(iter(latest.values()), "")
+        text = latest.get(locale) or latest.get(settings.default_locale) or next(iter(latest.values()), "")
         event.add("description", to_text(text))
         cal.add_component(event)
     return cal.to_ical()
@@ -89,8 +91,10 @@ def calendar() -> bytes:
 
 @bp.route("/maintenance.ics")
 def ics() -> Response:
-    """The iCalendar feed calendars subscribe to; cached like the page."""
-    page = cache().page(("maintenance.ics",), lambda: calendar().decode())
+    """The iCalendar feed calendars subscribe to (`?lang=es` in another language of the plan); cached like the page."""
+    asked = request.args.get("lang", "")
+    locale = asked if asked in services().plan.settings.locales else ""
+    page = cache().page(("maintenance.ics", locale), lambda: calendar(locale).decode())
     response = send(page, False, "text/calendar; charset=utf-8")
     response.headers["Content-Disposition"] = 'inline; filename="maintenance.ics"'
     return response

@@ -40,7 +40,7 @@ def test_no_rule_scores_below_its_recorded_figures(locale: str) -> None:
 def test_the_recorded_figures_are_far_above_the_word_lists_they_replaced() -> None:
     """Before the lemma rules (measured by benchmarks/tone.py on the code before them), the paraphrase rules
     caught a third of the corpus at best; the recorded floors must stay well above that."""
-    before = {"contradiction": 0.45, "blame": 0.29, "bare_refusal": 0.25, "personal_data": 0.55}  # the higher of en, es
+    before = {"contradiction": 0.41, "blame": 0.30, "bare_refusal": 0.27, "personal_data": 0.50}  # the higher of en, es
     for locale in LANGUAGES:
         for rule, old in before.items():
             assert RECORDED[locale][rule]["recall"] >= old + 0.4, (locale, rule)

@@ -159,9 +159,15 @@ class Mailer:
         not change by trying again."""
         sender = parseaddr(self.smtp_settings.sender)[1]
         for attempt in (1, 2):  # a connection kept from the last batch may have been closed by the server
-            try:
-                if self.connection is None:
+            if self.connection is None:
+                try:
                     self.connection = self._connect()
+                except (smtplib.SMTPException, OSError) as error:
+                    # the server, TLS or our login: nothing about this message, so it waits and is tried again
+                    self.close()
+                    return False, f"cannot reach or log in to SMTP {self.smtp_settings.host}:" \
+                                  f"{self.smtp_settings.port}: {error}", False
+            try:
                 utf8 = not row.target.rpartition("@")[0].isascii()
                 to = envelope_address(row.target, self.connection.has_extn("smtputf8"))
                 wire, msg_id = self.build(row, to)

@@ -50,7 +50,8 @@ class Result:
 
 def backoff(attempts: int) -> timedelta:
     """5 s, 10 s, 20 s … up to an hour, with a tenth of jitter so retries do not march in step."""
-    delay = min(FIRST_RETRY * 2 ** max(0, attempts - 1), LONGEST_RETRY)
+    # the exponent stops growing long after the cap is reached: 5 s * 2^59 would overflow a timedelta
+    delay = min(FIRST_RETRY * 2 ** min(max(0, attempts - 1), 20), LONGEST_RETRY)
     return delay * (1 + random.uniform(0, 0.1))
 
 

@@ -236,3 +236,16 @@ def test_seal_refuses_an_old_chain_that_is_already_broken(scene, runner) -> None
     assert sealed.exit_code == 1 and f"not keyed: incident {incident}, event #2" in sealed.output
     assert raw.execute("SELECT count(*) FROM audit_events WHERE key_id = '' AND incident_id = ?",
                        (incident,)).fetchone()[0] > 0  # nothing keyed: a broken chain stays visibly broken
+
+
+def test_scripted_drills_stay_out_of_the_checkpoints(services, runner, tmp_path, monkeypatch) -> None:
+    kept = tmp_path / "elsewhere" / "checkpoints.jsonl"
+    monkeypatch.setenv("CRISISPLAN_AUDIT_CHECKPOINTS", str(kept))
+    services.db._checkpoints = None  # read the setting again, as a process started with it would
+    view = services.declare("outage", "sev2", "Search is slow", "ana", ["website"])
+    ran = runner.invoke(main, ["drill", "run", "checkout_outage"])  # on a scratch database of its own
+    assert ran.exit_code == 0, ran.output
+    named = {name for line in kept.read_text().splitlines() for name in json.loads(line)["chains"]}
+    assert named == {f"incident:{view.id}"}
+    code, report = verify(runner)
+    assert code == 0 and report["ok"]

@@ -156,9 +156,11 @@ class Database:
     @property
     def checkpoints(self) -> CheckpointLog | None:
         """The signed checkpoint file written after every change of a chain; None for a scratch database."""
-        configured = os.environ.get("CRISISPLAN_AUDIT_CHECKPOINTS", "").strip()
-        if self._checkpoints is None and (configured or self.instance is not None):
-            path = Path(configured) if configured else self.instance / CHECKPOINTS_FILE  # type: ignore[operator]
+        # only the installation's own database: a scratch one (a scripted drill) must never write its
+        # incidents into the installation's checkpoints, wherever CRISISPLAN_AUDIT_CHECKPOINTS puts them
+        if self._checkpoints is None and self.instance is not None:
+            configured = os.environ.get("CRISISPLAN_AUDIT_CHECKPOINTS", "").strip()
+            path = Path(configured) if configured else self.instance / CHECKPOINTS_FILE
             keys = self.audit_keys
             with self._keys_lock:
                 self._checkpoints = self._checkpoints or CheckpointLog(path, keys)

@@ -188,7 +188,10 @@ def main() -> None:
                                                                                           args.connections)]
         finally:
             app.terminate()
-            app.wait(timeout=20)
+            try:
+                app.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                app.kill()
     conf, port = nginx_site(root, plain, br, args.workers)
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     subprocess.run([nginx, "-c", str(conf), "-p", str(root)], check=True)

@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import io
-import sqlite3
 import threading
 from datetime import timedelta
 
@@ -209,9 +208,11 @@ def test_a_full_disk_answers_503_everywhere(app, client, services) -> None:
     _, token = Accounts(services.db, services.clock).add_token("deploy", "communicator")
     view = services.declare("outage", "sev3", "Search is slow", "rudi")
 
+    dbapi = services.db.engine.dialect.loaded_dbapi  # sqlite3 or psycopg: the error each driver raises
+
     def full(conn, cursor, statement, parameters, context, executemany):
         if statement.lstrip().upper().startswith(("INSERT", "UPDATE")):
-            raise sqlite3.OperationalError("database or disk is full")
+            raise dbapi.OperationalError("database or disk is full")
 
     event.listen(services.db.engine, "before_cursor_execute", full)
     try:

@@ -23,7 +23,9 @@ SCENARIOS, PROBLEMS = check_scenarios(PLAN)
 
 def test_three_scenarios_ship_one_per_runbook() -> None:
     assert PROBLEMS == []
-    assert sorted(s.runbook for s in SCENARIOS.values()) == sorted(PLAN.runbooks)
+    # a maintenance window runs itself at its planned times: there is no response of people to rehearse
+    incident_runbooks = sorted(rb_id for rb_id, rb in PLAN.runbooks.items() if rb.maintenance is None)
+    assert sorted(s.runbook for s in SCENARIOS.values()) == incident_runbooks == ["complaints", "outage", "security"]
 
 
 @pytest.mark.parametrize("scenario_id", sorted(SCENARIOS))

@@ -47,7 +47,8 @@ def server(tmp_path_factory: pytest.TempPathFactory, databases):
     log = open(root / "server.log", "w")  # noqa: SIM115 - closed at teardown
     process = subprocess.Popen([*cli, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
+    deadline = time.monotonic() + 60  # a busy CI machine: the workers import for a few seconds
+    while time.monotonic() < deadline:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
             break

@@ -8,6 +8,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -29,38 +31,56 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory, databases):
-    root = tmp_path_factory.mktemp("e2e")
-    url = databases.fresh(root)
+CLI = [sys.executable, "-m", "crisisplan.cli"]
+
+
+def shipped_plan_in(root: Path) -> Path:
+    """A copy of the shipped plan in root/plan, for one server of the browser tests."""
     plan = root / "plan"
     for name in ("runbooks", "templates"):
         shutil.copytree(SHIPPED_PLAN / name, plan / name)
     shutil.copy(SHIPPED_PLAN / "plan.yaml", plan / "plan.yaml")
-    env = {**os.environ, "CRISISPLAN_PLAN": str(plan), "CRISISPLAN_DATABASE_URL": url,
-           "CRISISPLAN_SECRET_KEY": "e2e"}
-    cli = [sys.executable, "-m", "crisisplan.cli"]
-    for name, role in PEOPLE.items():
-        subprocess.run([*cli, "user", "add", name, "--role", role, "--password", PASSWORD], env=env, check=True,
-                       capture_output=True)
-    port = _free_port()
-    log = open(root / "server.log", "w")  # noqa: SIM115 - closed at teardown
-    process = subprocess.Popen([*cli, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60  # a busy CI machine: the workers import for a few seconds
-    while time.monotonic() < deadline:
+    return plan
+
+
+def server_env(root: Path, databases, **extra: str) -> dict[str, str]:
+    """The environment of a server of its own: the shipped plan copied, a fresh database, a secret key."""
+    return {**os.environ, "CRISISPLAN_PLAN": str(shipped_plan_in(root)),
+            "CRISISPLAN_DATABASE_URL": databases.fresh(root), "CRISISPLAN_SECRET_KEY": "e2e", **extra}
+
+
+@contextmanager
+def serving(root: Path, env: dict[str, str], port: int | None = None) -> Iterator[str]:
+    """`crisisplan serve` with `env` on `port` (a free one if None), its log in root/server.log: the base URL
+    while it runs; stopped on leaving."""
+    port = port or _free_port()
+    with open(root / "server.log", "w") as log:
+        process = subprocess.Popen([*CLI, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        process.kill()
-        pytest.fail("crisisplan serve did not start: " + (root / "server.log").read_text())
-    yield base
-    process.terminate()
-    process.wait(timeout=10)
-    log.close()
+            deadline = time.monotonic() + 60  # a busy CI machine: the workers import for a few seconds
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                    break
+                except OSError:
+                    if time.monotonic() > deadline or process.poll() is not None:
+                        pytest.fail("crisisplan serve did not start: " + (root / "server.log").read_text())
+                    time.sleep(0.1)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory, databases):
+    root = tmp_path_factory.mktemp("e2e")
+    env = server_env(root, databases)
+    for name, role in PEOPLE.items():
+        subprocess.run([*CLI, "user", "add", name, "--role", role, "--password", PASSWORD], env=env, check=True,
+                       capture_output=True)
+    with serving(root, env) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

@@ -3,18 +3,12 @@ incident has its final review, every chart has an accessible name and nothing sc
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
 import subprocess
-import sys
-import time
 
 import pytest
 from playwright.sync_api import expect
 
-from crisisplan import SHIPPED_PLAN
-from tests.e2e.conftest import PASSWORD, _free_port, shot
+from tests.e2e.conftest import CLI, PASSWORD, server_env, serving, shot
 
 WIDTH = 320
 
@@ -23,31 +17,12 @@ WIDTH = 320
 def demo_with_viewer(tmp_path_factory, databases):
     """`crisisplan demo` and a viewer account on a fresh database, then `crisisplan serve`."""
     root = tmp_path_factory.mktemp("review-demo")
-    url = databases.fresh(root)
-    plan = root / "plan"
-    for name in ("runbooks", "templates"):
-        shutil.copytree(SHIPPED_PLAN / name, plan / name)
-    shutil.copy(SHIPPED_PLAN / "plan.yaml", plan / "plan.yaml")
-    env = {**os.environ, "CRISISPLAN_PLAN": str(plan), "CRISISPLAN_DATABASE_URL": url, "CRISISPLAN_SECRET_KEY": "e2e"}
-    cli = [sys.executable, "-m", "crisisplan.cli"]
-    subprocess.run([*cli, "demo"], env=env, check=True, capture_output=True)
-    subprocess.run([*cli, "user", "add", "vera", "--role", "viewer", "--password", PASSWORD], env=env, check=True,
+    env = server_env(root, databases)
+    subprocess.run([*CLI, "demo"], env=env, check=True, capture_output=True)
+    subprocess.run([*CLI, "user", "add", "vera", "--role", "viewer", "--password", PASSWORD], env=env, check=True,
                    capture_output=True)
-    port = _free_port()
-    with open(root / "server.log", "w") as log:
-        process = subprocess.Popen([*cli, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
-        for _ in range(600):  # a shared machine under load: the server may take a while to start
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            process.kill()
-            pytest.fail("crisisplan serve did not start: " + (root / "server.log").read_text())
-        yield f"http://127.0.0.1:{port}"
-        process.terminate()
-        process.wait(timeout=10)
+    with serving(root, env) as base:
+        yield base
 
 
 def test_review_and_metrics_read_at_320_px_without_javascript(browser, demo_with_viewer) -> None:

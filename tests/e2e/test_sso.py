@@ -4,17 +4,9 @@ This server has local passwords turned off."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-
 import pytest
 
-from crisisplan import SHIPPED_PLAN
-from tests.e2e.conftest import shot
+from tests.e2e.conftest import server_env, serving, shot
 from tests.oidc import free_port, provider
 
 
@@ -22,31 +14,10 @@ from tests.oidc import free_port, provider
 def sso_server(tmp_path_factory: pytest.TempPathFactory, databases):
     root = tmp_path_factory.mktemp("e2e-sso")
     port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    plan = root / "plan"
-    for name in ("runbooks", "templates"):
-        shutil.copytree(SHIPPED_PLAN / name, plan / name)
-    shutil.copy(SHIPPED_PLAN / "plan.yaml", plan / "plan.yaml")
-    with provider([f"{base}/login/sso/callback"], root / "provider.log") as idp:
-        env = {**os.environ, **idp.env(), "CRISISPLAN_PLAN": str(plan), "CRISISPLAN_SECRET_KEY": "e2e-sso",
-               "CRISISPLAN_DATABASE_URL": databases.fresh(root), "CRISISPLAN_LOCAL_PASSWORDS": "off"}
-        log = open(root / "server.log", "w")  # noqa: SIM115 - closed at teardown
-        process = subprocess.Popen([sys.executable, "-m", "crisisplan.cli", "serve", "--port", str(port)],
-                                   env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            for _ in range(100):
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                    break
-                except OSError:
-                    time.sleep(0.1)
-            else:
-                pytest.fail("crisisplan serve did not start: " + (root / "server.log").read_text())
+    with provider([f"http://127.0.0.1:{port}/login/sso/callback"], root / "provider.log") as idp:
+        env = server_env(root, databases, **idp.env(), CRISISPLAN_LOCAL_PASSWORDS="off")
+        with serving(root, env, port) as base:
             yield base
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
-            log.close()
 
 
 def test_sign_in_through_the_providers_pages_lands_in_the_console_with_the_mapped_role(browser, sso_server):

@@ -8,8 +8,8 @@ registers its commands on `main`.
 """
 
 import crisisplan.cli.maintenance  # noqa: F401 - registers `crisisplan maintenance`
-from crisisplan.cli import accounts, audit, delivery, drills, incidents, plan, posts, review, serve, signals
+from crisisplan.cli import accounts, audit, delivery, drills, inbox, incidents, plan, posts, review, serve, signals
 from crisisplan.cli.shared import main
 
-__all__ = ["accounts", "audit", "delivery", "drills", "incidents", "main", "plan", "posts", "review", "serve",
+__all__ = ["accounts", "audit", "delivery", "drills", "inbox", "incidents", "main", "plan", "posts", "review", "serve",
            "signals"]

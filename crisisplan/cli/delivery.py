@@ -31,11 +31,13 @@ from crisisplan.cli.shared import (
 @click.option("--export-site", "site", type=click.Path(file_okay=False), default=None,
               help="Keep a static copy of the public site in this folder, refreshed whenever it changes.")
 @click.option("--app-url", default="", help="With --export-site: the live app, for the subscription form.")
+@click.option("--pull-every", default=30.0, show_default=True, type=click.FloatRange(0, 86_400),
+              help="Seconds between inbox pulls from the networks in plan.yaml `connectors:` (0: never).")
 @plan_option
 @pass_json
 @friendly
 def worker(once: bool, interval: float, lease: float, batch: int, site: str | None, app_url: str,
-           plan_dir: str | None, as_json: bool) -> None:
+           pull_every: float, plan_dir: str | None, as_json: bool) -> None:
     """Fire due timers and deliver the outbox with retries; on SIGTERM or Ctrl-C it finishes the message in
     hand, gives back the rest of its batch and exits. Run as many as you like: they share the work."""
     import signal
@@ -48,6 +50,16 @@ def worker(once: bool, interval: float, lease: float, batch: int, site: str | No
     signal.signal(signal.SIGINT, lambda *_: stopping.append(True))
     totals = {"delivered": 0, "retried": 0, "dead": 0}
     exported: list[Any] = [None]  # the public stamp the static copy shows
+    pulled_at = [float("-inf")]  # monotonic time of the last inbox pull
+
+    def pull_inbox() -> None:
+        if not pull_every or time.monotonic() - pulled_at[0] < pull_every or not services.inbox_connectors():
+            return
+        pulled_at[0] = time.monotonic()
+        for result in services.pull_inbox():
+            if not as_json and (result.new or result.error):
+                click.echo(f"inbox {result.connector}: {result.new} new"
+                           + (f"; cannot read it now: {result.error}" if result.error else ""))
 
     def refresh_site() -> None:
         stamp = services.public_stamp()
@@ -60,6 +72,7 @@ def worker(once: bool, interval: float, lease: float, batch: int, site: str | No
     while not stopping:
         fired = services.tick()
         refresh_site()
+        pull_inbox()
         done = services.deliver_due(lease=timedelta(seconds=lease), stopping=lambda: bool(stopping), limit=batch)
         for outcome in totals:
             totals[outcome] += getattr(done, outcome)

@@ -13,6 +13,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 
 from crisisplan.duration import parse_duration
 from crisisplan.errors import InvalidInput, did_you_mean
+from crisisplan.plan.connectors import Connectors
 from crisisplan.plan.maintenance import MaintenanceSettings, MaintenanceStatus, UptimeSettings
 from crisisplan.plan.tone_phrases import TONE_RULES  # noqa: F401 - the rules a plan may name (tone.block, drills)
 
@@ -398,3 +399,4 @@ class PlanSettings(Strict):
     # (a Statuspage client driving a whole incident); the audit trail says so on every such post
     api_trust: dict[str, Name] = {}
     uptime: UptimeSettings = UptimeSettings()
+    connectors: Connectors = Connectors()  # outside networks (crisisplan.plan.connectors)

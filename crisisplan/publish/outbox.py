@@ -23,6 +23,7 @@ from enum import StrEnum
 from sqlalchemy import or_, select, update
 
 from crisisplan.plan.schema import PlanSettings
+from crisisplan.publish import connectors
 from crisisplan.publish.mail import Mailer
 from crisisplan.store.db import Database
 from crisisplan.store.models import OutboxRow
@@ -132,12 +133,13 @@ def deliver_due(db: Database, settings: PlanSettings, now: datetime, *, lease: t
     rows = claim(db, now, limit, lease)
     started = time.monotonic()
     mailer = Mailer(db, settings)
+    links = _Links(settings)
     recorded: set[int] = set()
     try:
         for row in rows:
             if stopping() or time.monotonic() - started > lease.total_seconds() / 2:
                 break
-            ok, what, permanent = _attempt(row, mailer, settings, now)
+            ok, what, permanent = _attempt(row, mailer, settings, now, links)
             status = record(db, row, ok, what, now, settings.delivery.give_up_after, permanent)
             recorded.add(row.id)
             key = status if status in (OutboxStatus.DELIVERED, OutboxStatus.DEAD) else "retried"
@@ -151,12 +153,27 @@ def deliver_due(db: Database, settings: PlanSettings, now: datetime, *, lease: t
     return result
 
 
-def _attempt(row: OutboxRow, mailer: Mailer, settings: PlanSettings, now: datetime) -> tuple[bool, str, bool]:
+class _Links:
+    """The plan's connectors, built the first time a round has a message for one (their SDKs load only then)."""
+
+    def __init__(self, settings: PlanSettings) -> None:
+        self.settings, self.built = settings, None
+
+    def __call__(self) -> dict:
+        if self.built is None:
+            self.built = connectors.configured(self.settings)
+        return self.built
+
+
+def _attempt(row: OutboxRow, mailer: Mailer, settings: PlanSettings, now: datetime,
+             links: Callable[[], dict] = dict) -> tuple[bool, str, bool]:
     """Try one message: (delivered, what happened, permanent). A message that cannot even be built or sent
     (a broken payload, an address no encoder takes) fails alone and for good: the rest of the batch goes on."""
     try:
         if row.channel.startswith("email:"):
             return mailer.send(row)
+        if connectors.is_connector_channel(row.channel):  # bluesky:post, bluesky:reply…
+            return connectors.deliver(row.channel, row.payload, row.idempotency_key, links())
         return (*send_webhook(row, settings, now), False)
     except Exception as error:  # noqa: BLE001 - one bad message must never stall the others
         mailer.close()  # the connection may be mid-command

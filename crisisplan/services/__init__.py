@@ -16,6 +16,7 @@ from crisisplan.services.audit_trail import AuditReport, AuditTrail
 from crisisplan.services.components import ComponentCommands
 from crisisplan.services.drills import DrillCommands
 from crisisplan.services.idempotency import IdempotencyCommands
+from crisisplan.services.inbox import InboxCommands
 from crisisplan.services.incidents import IncidentCommands
 from crisisplan.services.maintenance import MaintenanceCommands
 from crisisplan.services.notices import NoticeCommands
@@ -52,7 +53,7 @@ __all__ = ["ACK_TIMER", "SYSTEM_ACTOR", "UPDATE_TIMER", "Deadline", "Drafted", "
 class Services(IncidentCommands, PostCommands, Publication, SubscriberCommands, OutboxCommands, SignalCommands,
                DrillCommands, ComponentCommands, StatuspageCommands, ReplyReads, NoticeCommands, ReviewCommands,
                ActionCommands, MetricsReads, Reads, AuditTrail, PageReads, MaintenanceCommands, UptimeReads,
-               IdempotencyCommands):
+               IdempotencyCommands, InboxCommands):
     """Everything crisisplan does, one method a use case."""
 
     @classmethod

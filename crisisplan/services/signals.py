@@ -117,10 +117,12 @@ class SignalCommands(UnitOfWork):
 
     def receive_complaint(self, channel: str, author: str, reach: int, text: str, link: str = "",
                           at: datetime | None = None, source_id: str = "", locale: str | None = None,
-                          actor: str = "") -> tuple[SignalRow, bool]:
+                          actor: str = "", extra: dict[str, Any] | None = None) -> tuple[SignalRow, bool]:
         """Record a complaint or mention once (by source id), triage it, and act as the plan says: join the
         incident it is about, declare one (reach, legal or safety words, or a burst on one topic), or only
-        record it; escalate along the matrix. Returns (the signal, whether it was new)."""
+        record it; escalate along the matrix. `extra` is what a connector knows besides (the author's display
+        name, the thread a reply needs, the connector's name), kept with the signal. Returns (the signal,
+        whether it was new)."""
         import hashlib
 
         from sqlalchemy.exc import IntegrityError
@@ -148,8 +150,8 @@ class SignalCommands(UnitOfWork):
                 row = SignalRow(source="complaint", source_id=source_id[:300], received_at=now, at=at, status="open",
                                 title=text.strip().splitlines()[0][:200], fingerprint="", group_key=topic_key,
                                 action=SignalAction.RECORDED,
-                                data={"channel": channel, "author": author, "reach": reach, "text": text,
-                                      "link": link, "triage": verdict.as_dict()})
+                                data={**(extra or {}), "channel": channel, "author": author, "reach": reach,
+                                      "text": text, "link": link, "triage": verdict.as_dict()})
                 session.add(row)
                 session.flush()
                 signal_id = row.id

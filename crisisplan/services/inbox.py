@@ -1,0 +1,102 @@
+"""The inbox pull: mentions and messages from each connected network, recorded as complaint signals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from crisisplan.errors import InvalidInput, NotFound
+from crisisplan.publish.connectors import Connector, ConnectorError, PermanentConnectorError, configured
+from crisisplan.services.unit import UnitOfWork
+from crisisplan.store.cursors import ConnectorCursorRow
+
+MAX_PAGES = 50  # one pull reads at most this many pages of one network; the next pull goes on from there
+
+
+@dataclass
+class Pulled:
+    """What one pull brought from one connector."""
+
+    connector: str
+    new: int = 0  # signals recorded
+    repeats: int = 0  # already recorded (a page read twice after a crash)
+    skipped: int = 0  # not a complaint crisisplan can record (no text): left out, named in `problems`
+    error: str = ""  # why the network could not be read now ("" when it could)
+    permanent: bool = False  # retrying cannot help (a wrong password): someone must fix the plan or secret
+    problems: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        """For `--json`."""
+        return {"connector": self.connector, "new": self.new, "repeats": self.repeats, "skipped": self.skipped,
+                "error": self.error, "permanent": self.permanent, "problems": list(self.problems)}
+
+
+class InboxCommands(UnitOfWork):
+    """Listening to outside networks: each pull reads every connector from where it stopped."""
+
+    def inbox_connectors(self) -> dict[str, Connector]:
+        """The connectors plan.yaml sets up, by name (built once per Services)."""
+        built = self.__dict__.get("_inbox_connectors")
+        if built is None:
+            built = self.__dict__["_inbox_connectors"] = configured(self.plan.settings)
+        return built
+
+    def pull_inbox(self, connector_name: str | None = None) -> list[Pulled]:
+        """Fetch what is new on each configured connector (or only `connector_name`) since its cursor and record
+        each mention once as a complaint signal, triaged as every complaint is. A network that cannot be read
+        is reported and tried again next pull; the others go on."""
+        connectors = self.inbox_connectors()
+        if connector_name is not None and connector_name not in connectors:
+            raise NotFound(f"no connector '{connector_name}' in plan.yaml `connectors:`"
+                           + (f" (there is {', '.join(sorted(connectors))})" if connectors else ""))
+        return [self._pull(name, connector) for name, connector in sorted(connectors.items())
+                if connector_name in (None, name)]
+
+    def connector_cursor(self, name: str) -> ConnectorCursorRow | None:
+        """Where a connector stopped reading, and why its last pull failed (if it did)."""
+        with self.db.read() as session:
+            row = session.get(ConnectorCursorRow, name)
+            if row is not None:
+                session.expunge(row)
+            return row
+
+    def _pull(self, name: str, connector: Connector) -> Pulled:
+        row = self.connector_cursor(name)
+        cursor = (row.cursor or None) if row else None
+        result, problems = Pulled(name), []
+        try:
+            for _ in range(MAX_PAGES):
+                mentions, after = connector.fetch(cursor)
+                for mention in mentions:
+                    extra = {"connector": name, "author_name": mention.author_name, "thread": mention.thread}
+                    try:
+                        _, new = self.receive_complaint(mention.channel, mention.author, mention.reach,
+                                                        mention.text, mention.link, at=mention.at,
+                                                        source_id=f"{name}:{mention.source_id}", extra=extra)
+                    except InvalidInput as error:
+                        result.skipped += 1
+                        problems.append(f"{mention.source_id}: {error}")
+                        continue
+                    if new:
+                        result.new += 1
+                    else:
+                        result.repeats += 1
+                moved = after != cursor
+                cursor = after
+                self._keep_cursor(name, cursor, "")  # after the page is recorded: a crash re-reads, never skips
+                if not mentions or not moved:
+                    break
+        except ConnectorError as error:
+            result.error, result.permanent = str(error) or type(error).__name__, isinstance(
+                error, PermanentConnectorError)
+            self._keep_cursor(name, cursor, result.error)
+        result.problems = tuple(problems)
+        return result
+
+    def _keep_cursor(self, name: str, cursor: str | None, error: str) -> None:
+        with self.db.write() as session:
+            row = session.get(ConnectorCursorRow, name)
+            if row is None:
+                row = ConnectorCursorRow(name=name)
+                session.add(row)
+            row.cursor, row.updated_at, row.last_error = cursor or "", self.clock.now(), error[:2000]

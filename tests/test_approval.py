@@ -62,4 +62,4 @@ def test_the_dashboard_lists_what_waits_for_approval(client, services) -> None:
     services.submit_post(ack.id, "carmen")
     login(client, "lena")
     page = client.get("/console/").get_data(as_text=True)
-    assert "Waiting for approval (1)" in page and f"/console/posts/{ack.id}" in page
+    assert "Waiting for you (1)" in page and f"/console/posts/{ack.id}" in page

@@ -187,15 +187,29 @@ class PostCommands(UnitOfWork):
     def approve_post(self, post_id: int, actor: str) -> PostRow:
         """Approve a post in review; it is approved once the severity's policy is met."""
         with self.change_post(post_id) as (work, post):
-            policy = self.policy(work.incident)
-            approval.check_approve(policy, post.status, post.author, post.approvals, actor)
-            post.approvals = [*post.approvals, {"by": actor, "at": work.clock.now().isoformat()}]
-            if approval.approved_after(policy, post.author, post.approvals, self.required_approver(work.incident,
-                                                                                                  post.kind)):
-                post.status = approval.APPROVED
-            work.note("post_approved", actor, post_id=post.id, kind=post.kind, policy=policy,
-                      approved=post.status == approval.APPROVED)
+            self._approve(work, post, actor)
         return post
+
+    def approve_and_publish(self, post_id: int, actor: str) -> PostRow:
+        """Approve a post in review and publish it in the same change, when this approval is the last the rules
+        ask: one action for the approver. Refused whole (the approval too) if the post cannot go out yet."""
+        with self.change_post(post_id) as (work, post):
+            self._approve(work, post, actor)
+            if post.status != approval.APPROVED:
+                raise approval.ReviewError("this post needs another approval before it can go out: approve it, "
+                                           "and the last approver publishes it")
+            self._publish(work, post, actor)  # type: ignore[attr-defined]  # Publication, in the facade
+        return post
+
+    def _approve(self, work: Work, post: PostRow, actor: str) -> None:
+        policy = self.policy(work.incident)
+        approval.check_approve(policy, post.status, post.author, post.approvals, actor)
+        post.approvals = [*post.approvals, {"by": actor, "at": work.clock.now().isoformat()}]
+        if approval.approved_after(policy, post.author, post.approvals, self.required_approver(work.incident,
+                                                                                              post.kind)):
+            post.status = approval.APPROVED
+        work.note("post_approved", actor, post_id=post.id, kind=post.kind, policy=policy,
+                  approved=post.status == approval.APPROVED)
 
     def reject_post(self, post_id: int, actor: str, comment: str) -> PostRow:
         """Send a post back to its author with a comment; its approvals are withdrawn."""

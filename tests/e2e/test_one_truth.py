@@ -34,8 +34,8 @@ def test_publishing_the_acknowledgement_acknowledges_the_incident(person) -> Non
 
     # the approver finds it on the dashboard and approves; the author may not approve her own post
     lena.goto("/console/")
-    expect(lena.locator("#waiting-h")).to_contain_text("Waiting for approval (1)")
-    lena.click("a:has-text('acknowledge for')")
+    expect(lena.locator("#mine-h")).to_contain_text("Waiting for you (1)")
+    lena.click("#waiting-for-you a:has-text('acknowledge for')")
     lena.click("button:has-text('Approve')")
     expect(lena.locator(".flash")).to_contain_text("Approved.")
 

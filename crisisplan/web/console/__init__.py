@@ -119,10 +119,11 @@ from crisisplan.web.console import (  # noqa: E402
     people,
     plan,
     posts,
+    quick,
     review,
     signals,
     timeline,
 )
 
-__all__ = ["audit", "bp", "dashboard", "delivery", "drills", "incidents", "people", "plan", "posts", "review",
+__all__ = ["audit", "bp", "dashboard", "delivery", "drills", "incidents", "people", "plan", "posts", "quick", "review",
            "signals", "timeline"]

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 
 from crisisplan.errors import CrisisplanError
 from crisisplan.services import ACK_TIMER, UPDATE_TIMER, IncidentView
 from crisisplan.web import services
 from crisisplan.web.auth import require
 from crisisplan.web.console import actor, bp, now
+from crisisplan.web.console.quick import severity_choices
 
 
 def _urgency(view: IncidentView) -> tuple[int, datetime]:
@@ -28,8 +29,16 @@ def dashboard() -> str:
     number = request.args.get("page", "1")
     wanted = int(number) if number.isascii() and number.isdigit() and len(number) < 7 else 1
     page = services().dashboard_page(wanted, _urgency)
+    mine = [(post, incident) for post, incident in page.waiting if _for(post)]
     return render_template("console/dashboard.html", views=page.views, ACK=ACK_TIMER, UPDATE=UPDATE_TIMER,
-                           waiting=page.waiting, page=page)
+                           waiting=[item for item in page.waiting if item not in mine], mine=mine, page=page,
+                           choices=severity_choices(services().plan))
+
+
+def _for(post: Any) -> bool:
+    """Whether a post waiting for approval waits for the person looking: an approver who neither wrote it nor
+    approved it yet."""
+    return g.account.may("approver") and post.author != actor() and all(a["by"] != actor() for a in post.approvals)
 
 
 @bp.route("/declare", methods=["GET", "POST"])

@@ -8,6 +8,7 @@ from flask import Response, abort, flash, g, jsonify, redirect, render_template,
 from markupsafe import Markup
 
 from crisisplan import textgate
+from crisisplan.comms.approval import approved_after
 from crisisplan.comms.channels import CHANNELS, render
 from crisisplan.comms.delivery import PRIMARY, verdict
 from crisisplan.comms.markdown import to_html
@@ -44,6 +45,8 @@ def _post_page(post_id: int, texts: dict[str, str] | None = None, status: int = 
         preview={loc: Markup(to_html(text)) for loc, text in row.bodies.items()},  # noqa: S704 - nh3-sanitised
         may_approve=g.account.may("approver") and row.status == "in_review"
         and not (policy == "two" and row.author == actor()),
+        last_approval=row.status == "in_review" and row.author != actor() and approved_after(
+            policy, row.author, [*row.approvals, {"by": actor()}], svc.required_approver(incident_, row.kind)),
     ), status
 
 
@@ -96,6 +99,13 @@ def submit(post_id: int) -> Response:
 @require("approver")
 def approve(post_id: int) -> Response:
     return _review(post_id, lambda: services().approve_post(post_id, actor()), "Approved.")
+
+
+@bp.route("/posts/<int:post_id>/approve-publish", methods=["POST"])
+@require("approver")
+def approve_publish(post_id: int) -> Response:
+    """The last approval and the publication, in one action and one change."""
+    return _review(post_id, lambda: services().approve_and_publish(post_id, actor()), "Approved and published.")
 
 
 @bp.route("/posts/<int:post_id>/reject", methods=["POST"])

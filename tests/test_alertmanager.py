@@ -3,6 +3,7 @@ payload; and the real Prometheus Alertmanager (Debian's package) firing at the a
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -78,6 +79,57 @@ def test_unmatched_and_warning_alerts_are_only_recorded(hook, services) -> None:
 def test_grouped_alerts_and_truncation(hook, services) -> None:
     answer = hook(payload(alert(fingerprint="a"), alert("CheckoutSlow", fingerprint="b"), truncated=3)).get_json()
     assert len(answer["declared"]) == 1 and answer["attached"] == answer["declared"] and answer["truncated"] == 3
+
+
+def test_a_storm_in_one_post_is_one_transaction_and_one_audit_checkpoint(hook, services) -> None:
+    """Issue 14: 40 alerts of one group in one POST: one declared incident, 39 attached to it, recorded in one
+    commit whose one signed checkpoint names the incident's chain at its full length (1 declare + 40 notes)."""
+    from sqlalchemy import event
+
+    commits = []
+    event.listen(services.db.engine, "commit", lambda connection: commits.append(1))
+    storm = [alert(f"Storm{n}", fingerprint=f"s{n:03d}", component="checkout") for n in range(40)]
+    before = services.db.checkpoints.text().count("\n")
+    answer = hook(payload(*storm)).get_json()
+    [incident] = answer["declared"]
+    assert answer["attached"] == [incident] * 39 and answer["duplicates"] == 0
+    assert len(commits) == 1
+    lines = services.db.checkpoints.text().splitlines()
+    assert len(lines) == before + 1
+    chains = json.loads(lines[-1])["chains"]
+    kinds = [e.kind for e in services.timeline(incident)]
+    assert kinds.count("alert_attached") == 40
+    assert chains[f"incident:{incident}"]["length"] == len(kinds)
+    assert [s.action for s in services.signals()].count("attached") == 39
+    assert hook(payload(*storm)).get_json()["duplicates"] == 40  # resent whole: every alert a repeat
+
+
+def test_the_storms_one_checkpoint_still_catches_a_rollback_within_it(hook, services, runner, tmp_path) -> None:
+    """The checkpoint written once for a whole POST anchors every event of it: taking back the storm's last ten
+    notes (a database restored to a copy made halfway through) is caught by `audit verify --checkpoints`."""
+    from tests.test_audit_anchor import verify
+    from tests.test_audit_tamper import Raw
+
+    [incident] = hook(payload(*[alert(f"Storm{n}", fingerprint=f"s{n:03d}") for n in range(30)])).get_json()[
+        "declared"]
+    copy = tmp_path / "kept-elsewhere.jsonl"
+    copy.write_text(services.db.checkpoints.text())
+    code, report = verify(runner, "--checkpoints", str(copy))
+    assert code == 0 and report["unanchored"] == 0
+    raw = Raw(services.db)
+    try:
+        length = raw.execute("SELECT chain_length FROM incidents WHERE id = ?", (incident,)).fetchone()[0]
+        head = raw.execute("SELECT prev_hash FROM audit_events WHERE incident_id = ? AND seq = ?",
+                           (incident, length - 9)).fetchone()[0]
+        raw.execute("DELETE FROM audit_events WHERE incident_id = ? AND seq > ?", (incident, length - 10))
+        raw.execute("UPDATE incidents SET chain_length = ?, chain_head = ? WHERE id = ?", (length - 10, head, incident))
+        raw.commit()
+        assert verify(runner, "--no-checkpoints")[0] == 0  # the shortened chain is whole: alone it cannot tell
+        code, report = verify(runner, "--checkpoints", str(copy))
+        assert code == 1 and [f["incident"] for f in report["findings"]] == [incident]
+        assert "rolled back" in report["findings"][0]["message"]
+    finally:
+        raw.close()
 
 
 def test_malformed_payloads_get_400_naming_the_field(client, hook) -> None:

@@ -28,7 +28,8 @@ class SignalCommands(UnitOfWork):
     def receive_alerts(self, payload: Any, actor: str = "alertmanager") -> dict[str, Any]:
         """Alertmanager's webhook: each alert declares an incident (a route with a runbook), joins the open
         incident of its fingerprint or alert group, or is only recorded. A resolved alert never resolves an
-        incident: it tells the incident that resolving may be due. A repeat of an alert is recorded once."""
+        incident: it tells the incident that resolving may be due. A repeat of an alert is recorded once.
+        One POST is one transaction: all its alerts are recorded and acted on, or none (and Alertmanager resends)."""
         from sqlalchemy.exc import IntegrityError
 
         from crisisplan.signals import alerts
@@ -37,51 +38,66 @@ class SignalCommands(UnitOfWork):
         known = {c.name for c in self.plan.settings.components}
         result: dict[str, Any] = {"declared": [], "attached": [], "recorded": 0, "duplicates": 0,
                                   "resolve_proposed": [], "truncated": truncated}
-        for alert in received:
-            when = alert.starts_at if alert.status == "firing" else alert.ends_at or self.clock.now()
-            try:  # claim it first: of two deliveries of one alert, one acts
-                with self.db.write() as session:
-                    row = SignalRow(source="alertmanager", source_id=alert.source_id, received_at=self.clock.now(),
-                                    at=when,
-                                    status=alert.status, title=alert.title, fingerprint=alert.fingerprint,
-                                    group_key=group_key, action=SignalAction.RECEIVED,
-                                    data={"labels": alert.labels, "annotations": alert.annotations,
-                                          "generator_url": alert.generator_url})
-                    session.add(row)
-                    session.flush()
-                    signal_id = row.id
-            except IntegrityError:
-                taken = self._abandoned_alert(alert.source_id)
-                if taken is None:
-                    result["duplicates"] += 1
-                    continue
-                signal_id = taken
-            facts = {"signal": signal_id, "alert": alert.title, "fingerprint": alert.fingerprint,
-                     "labels": alert.labels}
-            incident_id, action = self._open_incident_for(alert.fingerprint, group_key), SignalAction.RECORDED
-            if alert.status == "resolved":
-                if incident_id:
-                    self.record_note(incident_id, "resolve_proposed", actor, **facts,
-                                     reason="the alert resolved; resolve when the public can be told")
-                    result["resolve_proposed"].append(incident_id)
-            elif incident_id:
-                self.record_note(incident_id, "alert_attached", actor, **facts)
-                action = SignalAction.ATTACHED
-                result["attached"].append(incident_id)
-            else:
-                route = alerts.route_for(alert, self.plan.settings.signals.alertmanager.routes)
-                if route is not None and route.runbook:
-                    component = alert.labels.get(route.components_label, "")
-                    view = self.declare(route.runbook, route.severity or "", alert.title, actor,
-                                        [component] if component in known else [])
-                    self.record_note(view.id, "alert_attached", actor, **facts)
-                    incident_id, action = view.id, SignalAction.DECLARED
-                    result["declared"].append(view.id)
-            if action == SignalAction.RECORDED and not incident_id:
-                result["recorded"] += 1
-            with self.db.write() as session:
-                row = session.get(SignalRow, signal_id)
+        notes: dict[int, list[tuple[str, dict[str, Any]]]] = {}  # incident -> what its alerts add to its trail
+        with self.db.batch() as batch:  # the whole POST in one transaction, with one audit checkpoint
+            # the open incidents the POST's group joined, read once and kept up to date: a storm of one group
+            # costs one lookup an alert (its fingerprint), not a scan of every alert recorded before it
+            group = self._joined(SignalRow.group_key, {group_key}).get(group_key, set()) if group_key else set()
+            prints = self._joined(SignalRow.fingerprint, {a.fingerprint for a in received if a.fingerprint})
+            for alert in received:
+                when = alert.starts_at if alert.status == "firing" else alert.ends_at or self.clock.now()
+                try:  # claim it first: of two deliveries of one alert, one acts
+                    with self.db.write() as session:
+                        row = SignalRow(source="alertmanager", source_id=alert.source_id,
+                                        received_at=self.clock.now(), at=when, status=alert.status,
+                                        title=alert.title, fingerprint=alert.fingerprint, group_key=group_key,
+                                        action=SignalAction.RECEIVED,
+                                        data={"labels": alert.labels, "annotations": alert.annotations,
+                                              "generator_url": alert.generator_url})
+                        session.add(row)
+                        session.flush()
+                        signal_id = row.id
+                except IntegrityError:
+                    taken = self._abandoned_alert(alert.source_id)
+                    if taken is None:
+                        result["duplicates"] += 1
+                        continue
+                    signal_id = taken
+                facts = {"signal": signal_id, "alert": alert.title, "fingerprint": alert.fingerprint,
+                         "labels": alert.labels}
+                joined = prints.get(alert.fingerprint, set()) | group
+                incident_id, action = self._newest_open(joined), SignalAction.RECORDED
+                if alert.status == "resolved":
+                    if incident_id:
+                        notes.setdefault(incident_id, []).append(("resolve_proposed", {
+                            **facts, "reason": "the alert resolved; resolve when the public can be told"}))
+                        result["resolve_proposed"].append(incident_id)
+                elif incident_id:
+                    notes.setdefault(incident_id, []).append(("alert_attached", facts))
+                    action = SignalAction.ATTACHED
+                    result["attached"].append(incident_id)
+                else:
+                    route = alerts.route_for(alert, self.plan.settings.signals.alertmanager.routes)
+                    if route is not None and route.runbook:
+                        component = alert.labels.get(route.components_label, "")
+                        view = self.declare(route.runbook, route.severity or "", alert.title, actor,
+                                            [component] if component in known else [])
+                        notes.setdefault(view.id, []).append(("alert_attached", facts))
+                        incident_id, action = view.id, SignalAction.DECLARED
+                        joined = {(view.id, route.runbook, view.state)}
+                        result["declared"].append(view.id)
+                if action == SignalAction.RECORDED and not incident_id:
+                    result["recorded"] += 1
+                row = batch.get(SignalRow, signal_id)
                 row.incident_id, row.action = incident_id, action
+                if incident_id:  # the next alerts of its group or fingerprint find the incident this one joined
+                    now_joined = {found for found in joined if found[0] == incident_id}
+                    group |= now_joined if group_key else set()
+                    prints.setdefault(alert.fingerprint, set()).update(now_joined if alert.fingerprint else ())
+            for incident_id, noted in notes.items():  # one change an incident, however many alerts it took
+                with self.change(incident_id) as work:
+                    for kind, payload in noted:
+                        work.note(kind, actor, **payload)
         return result
 
     def _abandoned_alert(self, source_id: str) -> int | None:
@@ -96,6 +112,28 @@ class SignalCommands(UnitOfWork):
                 return None
             row.received_at = now  # the claim is this request's now
             return row.id
+
+    def _joined(self, column: Any, values: set[str]) -> dict[str, set[tuple[int, str, str]]]:
+        """Per fingerprint (or group), the open real incidents (id, runbook, state) an alert with it joined."""
+        found: dict[str, set[tuple[int, str, str]]] = {}
+        ordered = sorted(values)
+        with self.db.read() as session:
+            for start in range(0, len(ordered), 500):  # a few hundred a statement, within any database's limits
+                for value, *incident in session.execute(
+                        select(column, IncidentRow.id, IncidentRow.runbook_id, IncidentRow.state).join(
+                            SignalRow, SignalRow.incident_id == IncidentRow.id)
+                        .where(column.in_(ordered[start:start + 500]), IncidentRow.closed.is_(False),
+                               IncidentRow.is_drill.is_(False)).distinct()):
+                    found.setdefault(value, set()).add(tuple(incident))
+        return found
+
+    def _newest_open(self, joined: set[tuple[int, str, str]]) -> int | None:
+        """Of those incidents, the newest not yet resolved."""
+        for incident_id, runbook_id, state in sorted(joined, reverse=True):
+            states = {s.name: s for s in self.plan.runbook(runbook_id).states}
+            if state in states and states[state].public_status != "resolved" and not states[state].final:
+                return incident_id
+        return None
 
     def _open_incident_for(self, fingerprint: str, group_key: str) -> int | None:
         """The newest real incident, not yet resolved, that an alert of this fingerprint or group joined."""

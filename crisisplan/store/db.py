@@ -139,6 +139,7 @@ class Database:
         else:
             self.engine = create_engine(url, pool_pre_ping=True)
         self._checkpointer: _Checkpointer | None = None
+        self._batch = threading.local()  # batch(): the one session this thread's reads and writes share
         self._reads = sessionmaker(self.engine, expire_on_commit=False)
         self._writes = sessionmaker(self.engine.execution_options(crisisplan_write=True),
                                     expire_on_commit=False)
@@ -168,6 +169,8 @@ class Database:
 
     def _anchor(self, session: Session) -> None:
         """After a commit that grew chains: their new heads go into a signed checkpoint outside the database."""
+        if session.in_nested_transaction():  # a savepoint of a batch: the batch's own commit writes the checkpoint
+            return
         heads = session.info.pop("audit_heads", None)
         if heads and self.checkpoints is not None:
             self.checkpoints.safely(heads)
@@ -219,7 +222,37 @@ class Database:
         return self
 
     @contextmanager
+    def batch(self) -> Iterator[Session]:
+        """Many changes as one transaction (an Alertmanager POST): inside it, this thread's `write()` and `read()`
+        share its session, each `write()` a savepoint (one that fails is undone alone, for its caller to handle);
+        all commit together on leaving, with one audit checkpoint for every chain they grew."""
+        if getattr(self._batch, "session", None) is not None:  # already in one: the outer batch commits
+            yield self._batch.session
+            return
+        with self.write() as session:
+            self._batch.session = session
+            try:
+                yield session
+            finally:
+                self._batch.session = None
+
+    @contextmanager
+    def _in_batch(self, session: Session) -> Iterator[Session]:
+        heads = dict(session.info.get("audit_heads", {}))
+        try:
+            with session.begin_nested():
+                yield session
+        except BaseException:
+            # the savepoint is undone: the checkpoint names the chains as the batch had them before it
+            session.info["audit_heads"] = heads
+            raise
+        session.flush()
+
+    @contextmanager
     def read(self) -> Iterator[Session]:
+        if getattr(self._batch, "session", None) is not None:  # a batch sees what it wrote so far
+            yield self._batch.session
+            return
         try:
             with self._reads() as session:
                 yield session
@@ -229,6 +262,10 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One transaction: everything in it lands together or not at all."""
+        if getattr(self._batch, "session", None) is not None:  # inside batch(): a savepoint of its transaction
+            with self._in_batch(self._batch.session) as session:
+                yield session
+            return
         if self.is_sqlite and self._checkpointer is None:
             self._start_checkpointer()
         session = self._writes()

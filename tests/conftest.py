@@ -98,3 +98,25 @@ def smtp(monkeypatch: pytest.MonkeyPatch):
         monkeypatch.setenv(name, value)
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def dovecot():
+    """A real Dovecot (IMAP and LMTP) for the session, started by scripts/dovecot.sh (tests/dovecot.py)."""
+    from tests import dovecot as server
+
+    running = server.start()
+    yield running
+    server.stop(running)
+
+
+@pytest.fixture
+def mailserver(dovecot, monkeypatch: pytest.MonkeyPatch):
+    """SMTP that delivers into Dovecot, with crisisplan's SMTP settings pointing at it: replies reach mailboxes."""
+    from tests.dovecot import MailServer
+
+    server = MailServer(dovecot)
+    for name, value in server.env().items():
+        monkeypatch.setenv(name, value)
+    yield server
+    server.stop()

@@ -7,6 +7,7 @@ plan's catalogue in the subscriber's language (`templates/<locale>/catalogue.yam
 from __future__ import annotations
 
 import html
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -155,6 +156,22 @@ def confirmation_message(*, settings: PlanSettings, words: Mapping[str, str], se
     return _message(sender, to, subject, now, f"<confirm-{subscriber_id}.{int(now.timestamp())}@{domain(settings)}>",
                     f"{body}\n\n{link}\n\n{w['confirm_ignore']}\n",
                     _html_page(subject, paragraphs + button, html.escape(w["confirm_ignore"])))
+
+
+def thread(message: MIMEMultipart, in_reply_to: str, references: list[str]) -> None:
+    """Make `message` an answer to the e-mail `in_reply_to` (RFC 5322 3.6.4): In-Reply-To names it, References
+    is the thread so far (its References, then it), so every mail client files the answer under the question.
+    Auto-Submitted goes: a person answered a person."""
+    chain = [r for r in references if r != in_reply_to][-20:] + [in_reply_to]  # long threads: the newest
+    message["In-Reply-To"] = in_reply_to
+    message["References"] = " ".join(chain)
+    del message["Auto-Submitted"]
+
+
+def reply_subject(subject: str) -> str:
+    """'Re: ' and their subject, once however long the thread ('Re: Re: Re:' and 'RE:', 'AW:', 'RV:' collapse)."""
+    bare = re.sub(r"^\s*((re|aw|rv|sv|antw|fwd?)\s*(\[\d+\])?\s*:\s*)+", "", subject, flags=re.IGNORECASE)
+    return f"Re: {bare.strip()}" if bare.strip() else "Re:"
 
 
 def notice_message(*, settings: PlanSettings, sender: str, to: str, subject: str, text: str, key: str,

@@ -44,6 +44,9 @@ CATALOGUE_SECTIONS: dict[str, dict[str, tuple[str, ...]]] = {
                                "uptime_incidents")},
         "uptime_title": ("days",), "uptime_note": ("weight",), "uptime_figure": ("percent",),
         "uptime_day": ("day", "percent"), "uptime_no_data": ("day",), "uptime_worst": ("status",),
+        # responsiveness next to "Reach us" (plan.yaml support_metrics: public): aggregates of a channel
+        "support_figure": ("days", "percent", "count", "median"), "support_none": ("days", "count"),
+        "support_few": ("days",),
     },
     "email": {
         "why": ("org",), "leave": (), "page": (), "list_name": ("org",), "confirm_subject": ("org",),

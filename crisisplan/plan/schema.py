@@ -15,6 +15,7 @@ from crisisplan.duration import parse_duration
 from crisisplan.errors import InvalidInput, did_you_mean
 from crisisplan.plan.connectors import Connectors
 from crisisplan.plan.maintenance import MaintenanceSettings, MaintenanceStatus, UptimeSettings
+from crisisplan.plan.support import SupportMetrics
 from crisisplan.plan.tone_phrases import TONE_RULES  # noqa: F401 - the rules a plan may name (tone.block, drills)
 
 PublicStatus = Literal["investigating", "identified", "monitoring", "resolved"] | MaintenanceStatus
@@ -400,3 +401,4 @@ class PlanSettings(Strict):
     api_trust: dict[str, Name] = {}
     uptime: UptimeSettings = UptimeSettings()
     connectors: Connectors = Connectors()  # outside networks (crisisplan.plan.connectors)
+    support_metrics: SupportMetrics = SupportMetrics()  # responsiveness on the status page (plan/support.py)

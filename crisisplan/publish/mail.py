@@ -148,6 +148,8 @@ class Mailer:
             message = email.notice_message(settings=self.settings, sender=self.smtp_settings.sender, to=to,
                                            subject=data["subject"], text=data["text"], key=data["key"],
                                            now=row.created_at)
+            if data.get("in_reply_to"):  # a reply to their e-mail: their client shows it in the same thread
+                email.thread(message, data["in_reply_to"], data.get("references") or [])
             return message.as_bytes(policy=WIRE), message["Message-ID"]
         mail = self._post(row.post_id, data["locale"], row.created_at, data.get("title", ""))
         return (email.post_bytes(mail, sender=self.smtp_settings.sender, to=to, post_id=row.post_id,

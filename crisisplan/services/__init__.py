@@ -26,6 +26,7 @@ from crisisplan.services.posts import PostCommands
 from crisisplan.services.publication import Publication
 from crisisplan.services.reads import Reads
 from crisisplan.services.replies import ReplyReads
+from crisisplan.services.responsiveness import ResponsivenessReads
 from crisisplan.services.review import MetricsReads, ReviewCommands
 from crisisplan.services.signals import SignalCommands
 from crisisplan.services.statuspage import StatuspageChange, StatuspageCommands, StatuspageResult
@@ -53,7 +54,7 @@ __all__ = ["ACK_TIMER", "SYSTEM_ACTOR", "UPDATE_TIMER", "Deadline", "Drafted", "
 class Services(IncidentCommands, PostCommands, Publication, SubscriberCommands, OutboxCommands, SignalCommands,
                DrillCommands, ComponentCommands, StatuspageCommands, ReplyReads, NoticeCommands, ReviewCommands,
                ActionCommands, MetricsReads, Reads, AuditTrail, PageReads, MaintenanceCommands, UptimeReads,
-               IdempotencyCommands, InboxCommands):
+               IdempotencyCommands, InboxCommands, ResponsivenessReads):
     """Everything crisisplan does, one method a use case."""
 
     @classmethod

@@ -224,7 +224,8 @@ class Publication(UnitOfWork):
         session.add(OutboxRow(
             post_id=post.id, channel="email:reply", target=person.address,
             payload=json.dumps({"subject": person.subject, "text": text + "\n",
-                                "key": f"reply-{post.id}-signal-{person.signal_id}"}, ensure_ascii=False),
+                                "key": f"reply-{post.id}-signal-{person.signal_id}", "signal": person.signal_id,
+                                **_threading(person.thread)}, ensure_ascii=False),
             idempotency_key=f"post-{post.id}-reply-{person.signal_id}", status=OutboxStatus.PENDING,
             attempts=0, next_attempt_at=now, created_at=now, log=[]))
 
@@ -248,3 +249,11 @@ class Publication(UnitOfWork):
         if rows:
             session.execute(insert(OutboxRow), rows)
 
+
+
+def _threading(thread: dict[str, Any]) -> dict[str, Any]:
+    """What makes a reply land in the customer's own thread: their e-mail's Message-ID and the References before it."""
+    message_id = str(thread.get("message_id") or "")
+    if not message_id:
+        return {}
+    return {"in_reply_to": message_id, "references": [str(r) for r in thread.get("references") or []]}

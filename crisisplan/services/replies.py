@@ -3,7 +3,7 @@ one time they were told (the customer's "by when")."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from crisisplan.comms import approval
 from crisisplan.comms.audience import PRIVATE, reply_address
+from crisisplan.comms.email import reply_subject
 from crisisplan.comms.markdown import to_text
 from crisisplan.engine import Incident
 from crisisplan.plan.schema import Runbook
@@ -34,6 +35,7 @@ class Complainant:
     address: str | None  # an e-mail address to reply to, when they wrote from one
     locale: str
     subject: str
+    thread: dict[str, Any] = field(default_factory=dict)  # their e-mail's Message-ID and References, when known
 
 
 def complainant(session: Any, incident_id: int) -> Complainant | None:
@@ -46,7 +48,9 @@ def complainant(session: Any, incident_id: int) -> Complainant | None:
     data = row.data or {}
     channel, author = str(data.get("channel", "")), str(data.get("author", ""))
     locale = str(data.get("reply_locale") or (data.get("triage") or {}).get("locale") or "")
-    return Complainant(row.id, channel, author, reply_address(channel, author), locale, f"Re: {row.title[:70]}")
+    thread = data.get("thread") if isinstance(data.get("thread"), dict) else {}
+    subject = reply_subject(str(thread.get("subject") or row.title[:70]))
+    return Complainant(row.id, channel, author, reply_address(channel, author), locale, subject, thread)
 
 
 def answer_by(incident: Incident) -> datetime | None:

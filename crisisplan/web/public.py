@@ -197,10 +197,38 @@ def render_status(locale: str, chosen: bool) -> str:
     for component in svc.plan.settings.components:
         groups.setdefault(component.group, []).append(component)
     ctx = context(locale, chosen)
-    ctx.update(statuses=statuses, groups=groups, worst=statuspage.worst(statuses.values()))
+    ctx.update(statuses=statuses, groups=groups, worst=statuspage.worst(statuses.values()),
+               support_figures=support_figures(ctx))
     return render_template("public/status.html", **ctx, fragment=fragments(ctx, locale, chosen),
                            active=active[:PAGE_ACTIVE], more_active=max(0, len(active) - PAGE_ACTIVE),
                            past_days=by_day(past, locale))
+
+
+def support_figures(ctx: dict[str, Any]) -> dict[str, str]:
+    """Each support channel's responsiveness in the reader's words, when plan.yaml publishes it
+    (`support_metrics: public: true`): the window ends at the start of this hour, which is when the page is
+    rendered again at the latest, so the figures always match the record of the window they name. Aggregates
+    only: counts, a share, a median; never who wrote."""
+    import math
+    from datetime import timedelta
+
+    settings = services().plan.settings
+    metrics = settings.support_metrics
+    if not metrics.public or not settings.support:
+        return {}
+    until = services().clock.now().replace(minute=0, second=0, microsecond=0)
+    page_words, shown = ctx["words"], {}
+    for f in services().responsiveness(metrics.days, until):
+        if f["complaints"] < metrics.min_complaints:
+            shown[f["channel"]] = page_words["support_few"].format(days=metrics.days)
+        elif not f["answered"]:
+            shown[f["channel"]] = page_words["support_none"].format(days=metrics.days, count=f["complaints"])
+        else:
+            # whole minutes, rounded up: "half within 3 min" stays true of a 2.5-minute median
+            median = ctx["within"](timedelta(minutes=max(1, math.ceil(f["median_minutes"]))))
+            shown[f["channel"]] = page_words["support_figure"].format(
+                days=metrics.days, percent=f"{f['share']:.0%}", count=f["complaints"], median=median)
+    return shown
 
 
 @bp.route("/")

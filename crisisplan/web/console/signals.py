@@ -11,6 +11,8 @@ from crisisplan.web import services
 from crisisplan.web.auth import require
 from crisisplan.web.console import actor, bp, when
 
+METRICS_DAYS = 30  # responsiveness and the measured load: the last 30 days
+
 
 @bp.route("/signals")
 @require("viewer")
@@ -23,11 +25,12 @@ def signals() -> str:
 
     handle, target = number("handle", 12, 0.5, 240), number("target", 15, 0, 1440)
     level = number("level", 0.8, 0.05, 0.99)
-    load, days = services().contact_load()
+    load, days = services().measured_load(METRICS_DAYS)  # the load measured over the same window as below
     staffing = [staff_hour(h, load[h], handle, target, level) for h in sorted(load)]
     rows = services().signals()
     return render_template("console/signals.html", rows=rows, staffing=staffing, days=days,
-                           told=services().customer_times(rows),
+                           told=services().customer_times(rows), replies=services().reply_states(rows),
+                           responsiveness=services().responsiveness(METRICS_DAYS), metrics_days=METRICS_DAYS,
                            handle=handle, target=target, level=level)
 
 

@@ -1,0 +1,131 @@
+"""How responsive the team has been, read from the record: complaints in, replies delivered."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from crisisplan.services.unit import UnitOfWork
+from crisisplan.signals.responsiveness import Complaint, figures
+from crisisplan.store.models import IncidentRow, OutboxRow, PostRow, SignalRow
+
+_KEY_SIGNAL = re.compile(r"-reply-(\d+)$")  # a private post's reply row: post-<post>-reply-<signal>
+
+
+def _trolling(data: dict[str, Any]) -> bool:
+    """Judged trolling (the team's override first): the plan says not to answer, so it is not counted."""
+    judged = (data.get("override") or {}).get("legitimacy") or (data.get("triage") or {}).get("legitimacy")
+    return judged == "trolling"
+
+
+class ResponsivenessReads(UnitOfWork):
+    """Share of complaints answered and the median first-answer time, per support channel."""
+
+    def responsiveness(self, days: int = 30, until: datetime | None = None) -> list[dict[str, Any]]:
+        """Per channel (the plan's support channels first, then any other a complaint came in on): complaints that
+        reached us in the `days` before `until` (default now), how many were answered, the share, and the median
+        minutes to the first answer. A complaint is answered when a reply to it was delivered (the outbox's
+        record: an e-mail the SMTP server took, a reply a network accepted), up to `until`. Not counted:
+        complaints of drills, and those judged trolling (no reply is due). No author, no text: aggregates only."""
+        until = until or self.clock.now()
+        since = until - timedelta(days=days)
+        with self.db.read() as session:
+            rows = session.execute(
+                select(SignalRow.id, SignalRow.at, SignalRow.data, IncidentRow.is_drill)
+                .outerjoin(IncidentRow, IncidentRow.id == SignalRow.incident_id)
+                .where(SignalRow.source == "complaint", SignalRow.at > since, SignalRow.at <= until)).all()
+            counted = {sid: (at, data or {}) for sid, at, data, drill in rows
+                       if not drill and not _trolling(data or {})}
+            first = self._first_answers(session, since, until, set(counted))
+        settings = self.plan.settings
+        complaints = [Complaint(str(data.get("channel", "")), at, first.get(sid))
+                      for sid, (at, data) in counted.items()]
+        labels = {c.name: c for c in settings.support}
+        return [{**f.as_dict(), "label": labels[f.channel].label if f.channel in labels else f.channel}
+                for f in figures(complaints, [c.name for c in settings.support])]
+
+    def measured_load(self, days: int = 30, until: datetime | None = None) -> tuple[dict[int, float], float]:
+        """The load staffing is planned for, measured: complaints per hour of the day (the organisation's time
+        zone) as an average day of the last `days` (drills left out), and over how many days — the window, or
+        the days since the first complaint on record when that is shorter, so a new install is not diluted."""
+        from zoneinfo import ZoneInfo
+
+        until = until or self.clock.now()
+        since = until - timedelta(days=days)
+        with self.db.read() as session:
+            moments = [at for at, drill in session.execute(
+                select(SignalRow.at, IncidentRow.is_drill)
+                .outerjoin(IncidentRow, IncidentRow.id == SignalRow.incident_id)
+                .where(SignalRow.source == "complaint", SignalRow.at > since, SignalRow.at <= until)) if not drill]
+            first = session.scalar(select(func.min(SignalRow.at)).where(SignalRow.source == "complaint"))
+        if not moments or first is None:
+            return {}, float(days)
+        span = min(float(days), max((until - first).total_seconds() / 86_400, 1.0))
+        zone = ZoneInfo(self.plan.settings.organisation.time_zone)
+        per_hour: dict[int, float] = {}
+        for moment in moments:
+            hour = moment.astimezone(zone).hour
+            per_hour[hour] = per_hour.get(hour, 0.0) + 1 / span
+        return per_hour, span
+
+    def reply_states(self, rows: list[SignalRow]) -> dict[int, dict[str, Any]]:
+        """For each complaint among `rows`: `state` answered (with `answered_at`, its first reply delivered),
+        unanswered (with `answer_by`, the time the customer was told, and `overdue`), or not_due (judged
+        trolling: no reply is sent)."""
+        complaints = {r.id: r for r in rows if r.source == "complaint"}
+        if not complaints:
+            return {}
+        since = min(r.at for r in complaints.values()) - timedelta(days=1)  # a reply comes after its complaint
+        now = self.clock.now()
+        with self.db.read() as session:
+            first = self._first_answers(session, since, now + timedelta(days=3650), set(complaints))
+        found: dict[int, dict[str, Any]] = {}
+        for sid, row in complaints.items():
+            data = row.data or {}
+            told = data.get("answer_by")
+            answer_by = datetime.fromisoformat(told) if told else None
+            if sid in first:
+                found[sid] = {"state": "answered", "answered_at": first[sid], "answer_by": answer_by}
+            elif _trolling(data):
+                found[sid] = {"state": "not_due", "answered_at": None, "answer_by": None}
+            else:
+                found[sid] = {"state": "unanswered", "answered_at": None, "answer_by": answer_by,
+                              "overdue": bool(answer_by and answer_by <= now)}
+        return found
+
+    def _first_answers(self, session: Any, since: datetime, until: datetime, wanted: set[int]) -> dict[int, datetime]:
+        """signal id -> when its first reply was delivered: reply rows of the outbox (`email:reply`,
+        `<connector>:reply`) naming the signal in their payload (`"signal"`), by their post's `signal_id`, or,
+        for the older private-post rows, by their key."""
+        answers: dict[int, datetime] = {}
+        if not wanted:
+            return answers
+        answer_of = getattr(PostRow, "signal_id", None)  # the inbox's replies name their complaint on the post
+        columns = [OutboxRow.payload, OutboxRow.idempotency_key, OutboxRow.delivered_at]
+        query = select(*columns, answer_of) if answer_of is not None else select(*columns)
+        if answer_of is not None:
+            query = query.outerjoin(PostRow, PostRow.id == OutboxRow.post_id)
+        for payload, key, delivered_at, *post_signal in session.execute(query.where(
+                OutboxRow.channel.like("%:reply"), OutboxRow.status == "delivered", OutboxRow.created_at >= since,
+                OutboxRow.delivered_at.is_not(None), OutboxRow.delivered_at < until)):
+            signal = _signal_of(payload, key, post_signal[0] if post_signal else None)
+            if signal in wanted and (signal not in answers or delivered_at < answers[signal]):
+                answers[signal] = delivered_at
+        return answers
+
+
+def _signal_of(payload: str, key: str, post_signal: int | None) -> int | None:
+    try:
+        named = json.loads(payload).get("signal")
+    except (ValueError, AttributeError):
+        named = None
+    if isinstance(named, int):
+        return named
+    if post_signal is not None:
+        return post_signal
+    found = _KEY_SIGNAL.search(key or "")
+    return int(found.group(1)) if found else None

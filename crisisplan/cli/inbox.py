@@ -30,7 +30,8 @@ def pull(once: bool, connector: str | None, every: float, plan_dir: str | None, 
 
     services = open_services(plan_dir)
     if not services.inbox_connectors():
-        fail("no network is connected: add one under `connectors:` in plan.yaml (see the README, 'Bluesky')")
+        fail("no network is connected: add one under `connectors:` in plan.yaml (see the README, 'Bluesky'), "
+             "or set CRISISPLAN_IMAP_HOST for e-mail (the README, 'E-mail in')")
     stopping: list[bool] = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     signal.signal(signal.SIGINT, lambda *_: stopping.append(True))

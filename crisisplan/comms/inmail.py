@@ -53,7 +53,7 @@ def read(raw: bytes) -> InMail:
         text = body_text(message)
     except Exception as error:  # noqa: BLE001 - a broken MIME tree is the sender's, the pull goes on
         problems.append(f"its body cannot be read ({type(error).__name__}: {error})")
-    if not text.strip() and not problems:
+    if not text.strip() and not any(p.startswith("its body") for p in problems):
         problems.append("it has no text (only attachments, or empty)")
     return InMail(message_id, address, name, subject, text[:TEXT_MAX], _date(message), references,
                   _automatic(message, address), "; ".join(problems))

@@ -40,7 +40,7 @@ class ResponsivenessReads(UnitOfWork):
                 .where(SignalRow.source == "complaint", SignalRow.at > since, SignalRow.at <= until)).all()
             counted = {sid: (at, data or {}) for sid, at, data, drill in rows
                        if not drill and not _trolling(data or {})}
-            first = self._first_answers(session, since, until, set(counted))
+            first = self._first_answers(session, until, set(counted))
         settings = self.plan.settings
         complaints = [Complaint(str(data.get("channel", "")), at, first.get(sid))
                       for sid, (at, data) in counted.items()]
@@ -79,10 +79,9 @@ class ResponsivenessReads(UnitOfWork):
         complaints = {r.id: r for r in rows if r.source == "complaint"}
         if not complaints:
             return {}
-        since = min(r.at for r in complaints.values()) - timedelta(days=1)  # a reply comes after its complaint
         now = self.clock.now()
         with self.db.read() as session:
-            first = self._first_answers(session, since, now + timedelta(days=3650), set(complaints))
+            first = self._first_answers(session, now, set(complaints))
         found: dict[int, dict[str, Any]] = {}
         for sid, row in complaints.items():
             data = row.data or {}
@@ -97,8 +96,8 @@ class ResponsivenessReads(UnitOfWork):
                               "overdue": bool(answer_by and answer_by <= now)}
         return found
 
-    def _first_answers(self, session: Any, since: datetime, until: datetime, wanted: set[int]) -> dict[int, datetime]:
-        """signal id -> when its first reply was delivered: reply rows of the outbox (`email:reply`,
+    def _first_answers(self, session: Any, until: datetime, wanted: set[int]) -> dict[int, datetime]:
+        """signal id -> when its first reply was delivered (up to `until`): reply rows of the outbox (`email:reply`,
         `<connector>:reply`) naming the signal in their payload (`"signal"`), by their post's `signal_id`, or,
         for the older private-post rows, by their key."""
         answers: dict[int, datetime] = {}
@@ -110,8 +109,8 @@ class ResponsivenessReads(UnitOfWork):
         if answer_of is not None:
             query = query.outerjoin(PostRow, PostRow.id == OutboxRow.post_id)
         for payload, key, delivered_at, *post_signal in session.execute(query.where(
-                OutboxRow.channel.like("%:reply"), OutboxRow.status == "delivered", OutboxRow.created_at >= since,
-                OutboxRow.delivered_at.is_not(None), OutboxRow.delivered_at < until)):
+                OutboxRow.channel.like("%:reply"), OutboxRow.status == "delivered",
+                OutboxRow.delivered_at.is_not(None), OutboxRow.delivered_at <= until)):
             signal = _signal_of(payload, key, post_signal[0] if post_signal else None)
             if signal in wanted and (signal not in answers or delivered_at < answers[signal]):
                 answers[signal] = delivered_at

@@ -20,6 +20,9 @@ __all__ = ["BUILDERS", "Connector", "ConnectorError", "Mention", "PermanentConne
 
 # connector name (a key of plan.yaml `connectors:`) -> "module:function" building it from the plan's settings
 BUILDERS: dict[str, str] = {}
+BUILDERS["imap"] = "crisisplan.publish.connectors.imap:build"
+# configured like SMTP, from the environment, not in plan.yaml: always asked, the builder says None when unset
+FROM_ENVIRONMENT = {"imap"}
 
 
 def configured(settings: PlanSettings, only: str | None = None) -> dict[str, Connector]:
@@ -27,7 +30,7 @@ def configured(settings: PlanSettings, only: str | None = None) -> dict[str, Con
     section = getattr(settings, "connectors", None)
     result: dict[str, Connector] = {}
     for name, target in BUILDERS.items():
-        if (only and name != only) or section is None or getattr(section, name, None) is None:
+        if (only and name != only) or (name not in FROM_ENVIRONMENT and getattr(section, name, None) is None):
             continue
         module, function = target.split(":")
         connector = getattr(importlib.import_module(module), function)(settings)

@@ -129,12 +129,18 @@ PY
     dir=$2
     IFS=: read -r uid gid <"$dir/owner"
     echo "$3:{PLAIN}$4:$uid:$gid::$dir/mail/$3" >>"$dir/users"
+    # Dovecot looks at the file again at most once a second: wait until the new user is known
+    for _ in $(seq 1 50); do
+      /usr/bin/doveadm -c "$dir/dovecot.conf" user "$3" >/dev/null 2>&1 && exit 0
+      sleep 0.1
+    done
+    echo "Dovecot in $dir does not know $3 yet" >&2; exit 1
     ;;
   stop)
     dir=${2:-${CRISISPLAN_DOVECOT_DIR:-}}
     case "$dir" in ""|/) exit 0 ;; esac
     [ -f "$dir/dovecot.conf" ] || exit 0
-    /usr/sbin/doveadm -c "$dir/dovecot.conf" stop >/dev/null 2>&1 ||
+    /usr/bin/doveadm -c "$dir/dovecot.conf" stop >/dev/null 2>&1 ||
       { [ -f "$dir/run/master.pid" ] && kill "$(cat "$dir/run/master.pid")" 2>/dev/null; } || true
     for _ in $(seq 1 50); do [ -f "$dir/run/master.pid" ] || break; sleep 0.1; done
     rm -rf "$dir"

@@ -50,12 +50,12 @@ def server_env(root: Path, databases, **extra: str) -> dict[str, str]:
 
 
 @contextmanager
-def serving(root: Path, env: dict[str, str], port: int | None = None) -> Iterator[str]:
+def serving(root: Path, env: dict[str, str], port: int | None = None, args: tuple[str, ...] = ()) -> Iterator[str]:
     """`crisisplan serve` with `env` on `port` (a free one if None), its log in root/server.log: the base URL
-    while it runs; stopped on leaving."""
+    while it runs; stopped on leaving. `args`: more options of `serve` (e.g. `--workers 2`)."""
     port = port or _free_port()
     with open(root / "server.log", "w") as log:
-        process = subprocess.Popen([*CLI, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen([*CLI, "serve", "--port", str(port), *args], env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + 60  # a busy CI machine: the workers import for a few seconds
             while True:

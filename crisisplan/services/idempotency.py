@@ -96,8 +96,8 @@ class IdempotencyCommands(UnitOfWork):
 
         def keep(status: int, body: str) -> None:
             kept = session.execute(update(IdempotencyRow).where(
-                IdempotencyRow.scope == lease.scope, IdempotencyRow.key == lease.key, IdempotencyRow.lease == lease.mark,
-                IdempotencyRow.status == 0).values(status=status, body=body))
+                IdempotencyRow.scope == lease.scope, IdempotencyRow.key == lease.key,
+                IdempotencyRow.lease == lease.mark, IdempotencyRow.status == 0).values(status=status, body=body))
             if kept.rowcount != 1:
                 raise Conflict("this request took longer than its Idempotency-Key's lease and a retry took the key "
                                "over; nothing of this one was applied — the retry's answer is the one")

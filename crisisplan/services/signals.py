@@ -40,6 +40,8 @@ class SignalCommands(UnitOfWork):
                                   "resolve_proposed": [], "truncated": truncated}
         notes: dict[int, list[tuple[str, dict[str, Any]]]] = {}  # incident -> what its alerts add to its trail
         with self.db.batch() as batch:  # the whole POST in one transaction, with one audit checkpoint
+            # alert POSTs take turns: of two that find no open incident for one group, only one declares
+            self.db.take_turns(batch, "alertmanager")
             # the open incidents the POST's group joined, read once and kept up to date: a storm of one group
             # costs one lookup an alert (its fingerprint), not a scan of every alert recorded before it
             group = self._joined(SignalRow.group_key, {group_key}).get(group_key, set()) if group_key else set()

@@ -8,6 +8,7 @@ the version column turns a lost race into a Conflict, never a half-applied chang
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sqlite3
 import threading
@@ -292,6 +293,14 @@ class Database:
             raise
         finally:
             session.close()
+
+    def take_turns(self, session: Session, name: str) -> None:
+        """Make every transaction that calls this with `name` wait for the one before it to end (PostgreSQL: an
+        advisory lock held to the end of the transaction). SQLite's writers take turns already (BEGIN IMMEDIATE).
+        For a check-then-act that two transactions must not both pass, e.g. "no open incident: declare one"."""
+        if not self.is_sqlite:
+            key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
     def _start_checkpointer(self) -> None:
         path = self.engine.url.database

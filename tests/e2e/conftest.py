@@ -55,7 +55,8 @@ def serving(root: Path, env: dict[str, str], port: int | None = None, args: tupl
     while it runs; stopped on leaving. `args`: more options of `serve` (e.g. `--workers 2`)."""
     port = port or _free_port()
     with open(root / "server.log", "w") as log:
-        process = subprocess.Popen([*CLI, "serve", "--port", str(port), *args], env=env, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen([*CLI, "serve", "--port", str(port), *args], env=env, stdout=log,
+                                   stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + 60  # a busy CI machine: the workers import for a few seconds
             while True:

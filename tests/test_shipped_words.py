@@ -22,7 +22,7 @@ for _runbook, _locale, _kind, _variant, _text in SAMPLES:
 
 def test_every_template_renders() -> None:
     assert template_problems(PLAN) == []
-    assert len(POSTS) == 58  # 4 runbooks × 2 locales × the kinds each drafts (and the postmortem), plus replies
+    assert len(POSTS) == 60  # 4 runbooks × 2 locales × the kinds each drafts (and the postmortem), plus replies
     assert not [s for s in SAMPLES if isinstance(s[4], TemplateError)]
     # every kind a runbook drafts has a short form, in both locales; replies short enough need none
     drafted = {k for (_, _, k), texts in POSTS.items() if k not in {"holding_reply", "escalation_notice"}}
@@ -44,7 +44,7 @@ def test_shipped_words_pass_every_tone_rule_on_every_channel(runbook, locale: st
         assert findings == [], (channel, [(f.rule, text[f.start:f.end]) for f in findings])
         assert not render(text, channel).over_limit, render(text, channel).summary()
     assert "\n\n" in texts[""] or kind in {"holding_reply", "private_channel_invite", "escalation_notice",
-                                           "refusal_with_alternative"}
+                                           "refusal_with_alternative", "fix_check"}
 
 
 def test_short_forms_leave_room_for_a_long_title() -> None:

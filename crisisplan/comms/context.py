@@ -22,13 +22,15 @@ def template_context(
     person: str | None = None,
     channel: str = "status_page",
     team: str | None = None,
+    words: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """The variables a post's template sees: `incident` (its public fields, title, state, components, page),
     `org`, `next_update` (in the reader's language and the organisation's time zone), `person`, `channel`,
     `team` (who took an escalated case, in the reader's words; None for most posts) and `drill`; and the facts
     the record holds, so a template states a claim only behind its fact (templates/claims.yaml): `checked` (the
     text of every checklist item done, in any state) and `recorded` (the name of every field with a value,
-    public or not; a private field's value stays out)."""
+    public or not; a private field's value stays out). `words` are the responder's own for a reply that needs them
+    (a refusal's `reason` and `alternative`: comms/reply_words.py)."""
     org = settings.organisation
     labels = {c.name: c.label_in(locale, settings.fallback_locale) for c in settings.components}
     state = runbook.state(incident.state)
@@ -65,6 +67,7 @@ def template_context(
         "team": team,
         "drill": incident.is_drill,
         **record_facts(runbook, incident),
+        **(words or {}),
     }
 
 

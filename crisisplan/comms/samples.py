@@ -7,6 +7,7 @@ from datetime import timedelta
 from crisisplan.clock import SimulatedClock
 from crisisplan.comms.context import template_context
 from crisisplan.comms.render import Renderer, TemplateError
+from crisisplan.comms.reply_words import sample_words
 from crisisplan.engine import Incident, IncidentMachine
 from crisisplan.errors import Problem
 from crisisplan.plan.checks import draft_sites
@@ -69,7 +70,8 @@ def render_incident(plan: Plan, runbook: Runbook, incident: Incident, renderer: 
                 if path is None:
                     continue  # a missing long form is reported by the loader; short forms are optional
                 context = template_context(plan.settings, runbook, incident, locale=locale, now=now,
-                                           next_update_at=now + timedelta(minutes=30), person="Alex")
+                                           next_update_at=now + timedelta(minutes=30), person="Alex",
+                                           words=sample_words(kind, locale))
                 try:
                     yield locale, kind, variant, path, renderer.render(path, context)
                 except TemplateError as error:

@@ -24,7 +24,7 @@ from crisisplan.plan.tone_phrases import TONE_RULES, ToneBook, shipped_book
 __all__ = ["DEFAULT_BLOCK", "FINAL_KINDS", "LOCALES", "RULES", "Context", "Finding", "Words", "blocking", "check",
            "warm_up"]
 
-FINAL_KINDS = {"resolve", "follow_up", "postmortem", "maintenance_completed"}  # the last word: no next update owed
+FINAL_KINDS = {"resolve", "follow_up", "postmortem", "maintenance_completed", "fix_check"}  # the last word: no next update owed
 DEFAULT_BLOCK = ("contradiction", "blame", "bare_refusal", "placeholder", "too_long", "personal_data")
 RULES = TONE_RULES
 

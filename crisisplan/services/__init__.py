@@ -17,6 +17,7 @@ from crisisplan.services.components import ComponentCommands
 from crisisplan.services.drills import DrillCommands
 from crisisplan.services.idempotency import IdempotencyCommands
 from crisisplan.services.inbox import InboxCommands
+from crisisplan.services.inbox_desk import InboxDesk
 from crisisplan.services.incidents import IncidentCommands
 from crisisplan.services.maintenance import MaintenanceCommands
 from crisisplan.services.notices import NoticeCommands
@@ -54,7 +55,7 @@ __all__ = ["ACK_TIMER", "SYSTEM_ACTOR", "UPDATE_TIMER", "Deadline", "Drafted", "
 class Services(IncidentCommands, PostCommands, Publication, SubscriberCommands, OutboxCommands, SignalCommands,
                DrillCommands, ComponentCommands, StatuspageCommands, ReplyReads, NoticeCommands, ReviewCommands,
                ActionCommands, MetricsReads, Reads, AuditTrail, PageReads, MaintenanceCommands, UptimeReads,
-               IdempotencyCommands, InboxCommands, ResponsivenessReads):
+               IdempotencyCommands, InboxCommands, ResponsivenessReads, InboxDesk):
     """Everything crisisplan does, one method a use case."""
 
     @classmethod

@@ -92,7 +92,7 @@ class PageReads(UnitOfWork):
             incident = self._to_engine(row, self.machine(row.runbook_id))
             view = self._view(row, incident)
             private = self.plan.runbook(row.runbook_id).audience(post.kind) == PRIVATE
-            person = complainant(session, row.id) if private else None
+            person = complainant(session, row.id, post.signal_id) if private else None
             session.expunge_all()
         return PostPage(post, incident, view, self.delivery_of(post, incident, messages),
                         self.private_of(post, person, messages) if private else None)

@@ -10,9 +10,11 @@ from sqlalchemy import select
 from crisisplan import textgate
 from crisisplan.clock import Clock
 from crisisplan.comms import approval, delivery, promise
+from crisisplan.comms.audience import PRIVATE
 from crisisplan.comms.context import template_context
 from crisisplan.comms.languages import stale_after_edit
 from crisisplan.comms.render import TemplateError, format_moment
+from crisisplan.comms.reply_words import REQUIRED, addressee, words_for
 from crisisplan.comms.tone import FINAL_KINDS, Context
 from crisisplan.comms.tone_plan import plan_tone
 from crisisplan.engine import Event, Incident
@@ -55,30 +57,42 @@ class PostCommands(UnitOfWork):
                        **plan_tone(self.plan.settings))
 
     def draft_post(self, incident_id: int, kind: str, actor: str, text: str | None = None,
-                   locale: str | None = None, next_update: datetime | None = None, step: str = "") -> PostRow:
+                   locale: str | None = None, next_update: datetime | None = None, step: str = "",
+                   words: dict[str, str] | None = None, signal_id: int | None = None,
+                   person: str | None = None) -> PostRow:
         """Write a new draft: from the kind's template in every locale, or from the author's own text.
 
         `next_update` is a promise time the author chooses instead of the severity's cadence;
         `step` is the runbook step (trigger) its publication is to take, when there is a choice.
+        A reply to one complaint (the inbox) names it (`signal_id`) and greets its `person`; a kind that needs the
+        responder's own `words` (a refusal: reason and alternative) is refused without them.
         """
         text = textgate.clean(text, "text") if text is not None else None
+        words = words_for(kind, words) if text is None else {}
         if text is None and kind not in self.plan.kinds():
             raise InvalidInput(f"no template for post kind '{kind}'; " + did_you_mean(kind, self.plan.kinds()), "kind")
         with self.change(incident_id) as work:
-            self._check_ahead(next_update, work.clock)
-            if text is None:
-                drafted = self.render_post(work.incident, kind, next_update, work.clock)
-            else:
-                drafted = self._drafted_by_hand(text, locale or self.plan.settings.default_locale, next_update,
-                                                work)
-            if step and work.machine.runbook.step(work.incident.state, step) is None:
-                raise InvalidInput(f"'{step}' is not a step the incident can take from its state", "step")
-            event = work.note("post_drafted", actor, kind=kind, reason="by hand", **({"step": step} if step else {}))
-            # a time the author chose, or wrote into the text, is theirs: publication does not move it
-            told = customer_time(work.machine.runbook, work.incident, kind, work.clock.now())
-            post = self._new_post(work, event, drafted, fixed=next_update is not None or text is not None
-                                  or told is not None)
-            post.step = step
+            post = self._draft_in(work, kind, actor, text, locale, next_update, step, words, signal_id, person)
+        return post
+
+    def _draft_in(self, work: Work, kind: str, actor: str, text: str | None, locale: str | None,
+                  next_update: datetime | None, step: str, words: dict[str, str], signal_id: int | None,
+                  person: str | None) -> PostRow:
+        """`draft_post` inside a unit of work already open (the inbox declares and drafts in one transaction)."""
+        self._check_ahead(next_update, work.clock)
+        if text is None:
+            drafted = self.render_post(work.incident, kind, next_update, work.clock, person, words)
+        else:
+            drafted = self._drafted_by_hand(text, locale or self.plan.settings.default_locale, next_update, work)
+        if step and work.machine.runbook.step(work.incident.state, step) is None:
+            raise InvalidInput(f"'{step}' is not a step the incident can take from its state", "step")
+        event = work.note("post_drafted", actor, kind=kind, reason="by hand", **({"step": step} if step else {}),
+                          **({"signal": signal_id} if signal_id is not None else {}))
+        # a time the author chose, or wrote into the text, is theirs: publication does not move it
+        told = customer_time(work.machine.runbook, work.incident, kind, work.clock.now())
+        post = self._new_post(work, event, drafted, fixed=next_update is not None or text is not None
+                              or told is not None)
+        post.step, post.signal_id = step, signal_id
         return post
 
     def draft_for_step(self, incident_id: int, trigger: str, actor: str) -> PostRow:
@@ -160,6 +174,9 @@ class PostCommands(UnitOfWork):
         with self.change_post(post_id) as (work, post):
             approval.check_edit(post.status)
             self._check_ahead(next_update, work.clock)
+            if post.kind in REQUIRED:  # its words were the responder's, not the template's: nothing to write again
+                raise InvalidInput(f"a {post.kind.replace('_', ' ')} holds the responder's own words; edit its text, "
+                                   "or write a new one from the inbox", "kind")
             drafted = self.render_post(work.incident, post.kind, next_update, work.clock)
             locale = self.plan.settings.default_locale
             diff = approval.text_diff(post.bodies.get(locale, ""), drafted.bodies.get(locale, ""),
@@ -292,12 +309,14 @@ class PostCommands(UnitOfWork):
                 for locale, text in post.bodies.items()}
 
     def render_post(self, incident: Incident, kind: str, next_update: datetime | None = None,
-                    clock: Clock | None = None) -> Drafted:
+                    clock: Clock | None = None, person: str | None = None,
+                    words: dict[str, str] | None = None) -> Drafted:
         """The post's text (and short form) in every locale; a template error is kept, not raised.
 
         The text promises the next update one cadence period from now (moved to
         one period after publication when it goes out), or at `next_update` when
         the author chose the time; a final post promises none.
+        A private reply greets its person: `person`, else the complainant the incident records.
         """
         runbook = self.plan.runbook(incident.runbook_id)
         now = (clock or self.clock).now()
@@ -306,9 +325,11 @@ class PostCommands(UnitOfWork):
         promised = next_update or customer_time(runbook, incident, kind, now) or now + every
         # a maintenance window's own times are its promises (engine/maintenance.py keeps them), not a cadence
         drafted = Drafted(promise=None if kind in FINAL_KINDS or runbook.maintenance is not None else promised)
+        if person is None and runbook.audience(kind) == PRIVATE:
+            person = addressee(incident.fields.get(COMPLAINANT, ""))
         for locale in self.plan.settings.locales:
             context = template_context(self.plan.settings, runbook, incident, locale=locale,
-                                       now=now, next_update_at=promised)
+                                       now=now, next_update_at=promised, person=person, words=words)
             if drafted.promise is not None:
                 drafted.promise_text[locale] = context["next_update"]
             for variant, into in (("", drafted.bodies), ("short", drafted.short_bodies)):

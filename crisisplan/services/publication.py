@@ -216,7 +216,7 @@ class Publication(UnitOfWork):
         they wrote from an address; otherwise the console shows it to copy and send by hand."""
         from crisisplan.services.replies import complainant
 
-        person = complainant(session, incident.id)
+        person = complainant(session, incident.id, post.signal_id)
         if person is None or not person.address:
             return
         locale = person.locale if person.locale in post.bodies else self.plan.settings.default_locale

@@ -38,10 +38,14 @@ class Complainant:
     thread: dict[str, Any] = field(default_factory=dict)  # their e-mail's Message-ID and References, when known
 
 
-def complainant(session: Any, incident_id: int) -> Complainant | None:
-    """The one person behind an incident born of a complaint; None when no complaint belongs to it."""
-    rows = list(session.scalars(select(SignalRow).where(
-        SignalRow.incident_id == incident_id, SignalRow.source == "complaint").order_by(SignalRow.id)))
+def complainant(session: Any, incident_id: int, signal_id: int | None = None) -> Complainant | None:
+    """The one person behind an incident born of a complaint; None when no complaint belongs to it. A reply
+    written from the inbox names its complaint (`signal_id`): its person, whoever declared the incident."""
+    if signal_id is not None:
+        rows = [r for r in (session.get(SignalRow, signal_id),) if r is not None]
+    else:
+        rows = list(session.scalars(select(SignalRow).where(
+            SignalRow.incident_id == incident_id, SignalRow.source == "complaint").order_by(SignalRow.id)))
     row = next((r for r in rows if r.action == SignalAction.DECLARED), rows[0] if rows else None)
     if row is None:
         return None
@@ -79,7 +83,7 @@ class ReplyReads(UnitOfWork):
             incident = self.incident(post.incident_id)
             if self.plan.runbook(incident.runbook_id).audience(post.kind) != PRIVATE:
                 return None
-            person = complainant(session, post.incident_id)
+            person = complainant(session, post.incident_id, post.signal_id)
             messages = list(session.scalars(select(OutboxRow).where(OutboxRow.post_id == post.id,
                                                                     OutboxRow.channel == "email:reply")))
             return self.private_of(post, person, messages)

@@ -250,7 +250,8 @@ class SignalCommands(UnitOfWork):
             row.data = {**row.data, "escalations": escalations, "proposal": proposal,
                         **({"answer_by": answer_by.isoformat()} if verdict.holding_reply else {}),
                         **self._reply(verdict, escalations, channel, author, at, answer_by)}
-            return row, True
+        self._fix_answer_from(signal_id)  # their answer to "is it fixed?", when that is what this is
+        return row, True
 
     def import_complaints(self, text: str, name: str, actor: str = "") -> dict[str, int]:
         """A CSV batch (columns channel, text; optional id, author, reach, link, at): checked whole first, so

@@ -124,6 +124,8 @@ class PostRow(Base):
     # the locales whose text an edit of another language left behind: publishing waits until each is edited
     # or confirmed unchanged (Services.confirm_locale)
     stale_locales: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    # the complaint a reply written from the inbox answers (its person is the one it goes to); None otherwise
+    signal_id: Mapped[int | None] = mapped_column(ForeignKey("signals.id"), index=True)
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}

@@ -115,6 +115,7 @@ from crisisplan.web.console import (  # noqa: E402
     dashboard,
     delivery,
     drills,
+    inbox,
     incidents,
     people,
     plan,
@@ -125,5 +126,5 @@ from crisisplan.web.console import (  # noqa: E402
     timeline,
 )
 
-__all__ = ["audit", "bp", "dashboard", "delivery", "drills", "incidents", "people", "plan", "posts", "quick", "review",
-           "signals", "timeline"]
+__all__ = ["audit", "bp", "dashboard", "delivery", "drills", "inbox", "incidents", "people", "plan", "posts", "quick",
+           "review", "signals", "timeline"]

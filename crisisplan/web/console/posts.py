@@ -168,7 +168,8 @@ def lint() -> Response:
     else:
         tone, org = services().plan.settings.tone, services().plan.settings.organisation
         kind = data.get("kind") if isinstance(data.get("kind"), str) else None
-        ctx = Context(locale=locale, kind=kind, channel=channel, jargon=tuple(tone.jargon),
+        audience = data.get("audience") if data.get("audience") in ("public", "private", "internal") else "public"
+        ctx = Context(locale=locale, kind=kind, channel=channel, jargon=tuple(tone.jargon), audience=audience,
                       block=tuple(tone.block), own_contacts=(org.support_email, org.phone),
                       **plan_tone(services().plan.settings))
     rendering = render(text, channel)

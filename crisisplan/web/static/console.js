@@ -26,7 +26,7 @@
       method: "POST", credentials: "same-origin",
       headers: {"Content-Type": "application/json", "X-CSRFToken": token ? token.content : ""},
       body: JSON.stringify({text: area.value, locale: area.dataset.locale, channel: area.dataset.channel,
-                            post: parseInt(area.dataset.post, 10)})
+                            post: parseInt(area.dataset.post, 10), audience: area.dataset.audience})
     }).then(function (r) { return r.json(); }).then(function (data) {
       out.replaceChildren();
       var head = document.createElement("li");

@@ -1,0 +1,306 @@
+"""The inbox: complaints by channel with who has each, the time left to the channel's promised first answer, the
+replies written to them (private posts on the complaint's incident, through the post review flow), and after
+resolution the customer's own answer to "is it fixed?"."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from crisisplan import textgate
+from crisisplan.comms import approval
+from crisisplan.comms.audience import PRIVATE
+from crisisplan.comms.reply_words import addressee, words_for
+from crisisplan.duration import format_duration
+from crisisplan.errors import InvalidInput, NotFound
+from crisisplan.services.audit_trail import note_admin_in
+from crisisplan.services.replies import ANSWER_BY, COMPLAINANT
+from crisisplan.services.unit import UnitOfWork
+from crisisplan.signals import SignalAction
+from crisisplan.signals.inbox import TopicWeeks, first_answer_due, fix_verdict, topic_weeks
+from crisisplan.store.models import IncidentRow, PostRow, SignalRow, UserRow
+
+FIX_CHECK = "fix_check"  # the private post that asks whether it is fixed (complaints runbook, timer ask_fixed)
+ANSWERS = ("fixed", "not_fixed", "unclear")  # unclear: they answered, in words the team reads
+LISTED = 300  # the newest complaints the page shows; filters narrow these
+STATES = ("unanswered", "answered", "all")
+
+
+@dataclass
+class InboxItem:
+    """One complaint as the inbox shows it."""
+
+    signal: SignalRow
+    name: str | None  # how a reply greets them
+    due: datetime  # the channel's promised first answer
+    response: timedelta | None  # that promise, as the plan says it (None: the channel is not in the plan)
+    answered_at: datetime | None  # the first reply to them that went out
+    replies: list[dict[str, Any]] = field(default_factory=list)  # {id, kind, status, published_at}
+    asked_fixed_at: datetime | None = None  # when "is it fixed?" went out to them
+    kinds: list[str] = field(default_factory=list)  # the private replies that can go out from its incident's state
+
+    @property
+    def promise(self) -> str:
+        """The channel's first-answer promise in words."""
+        return format_duration(self.response) if self.response else "4h (the channel is not in the plan)"
+
+    @property
+    def owner(self) -> str:
+        """Who has it ("" for nobody)."""
+        return str((self.signal.data.get("owner") or {}).get("name", ""))
+
+    @property
+    def fix(self) -> dict[str, Any]:
+        """Their answer to "is it fixed?": answer, note, by, via, at (empty until they answer)."""
+        return self.signal.data.get("fix") or {}
+
+
+@dataclass
+class InboxPage:
+    """The inbox page's figures, read in three statements whatever the number of complaints."""
+
+    items: list[InboxItem]
+    channels: list[str]
+    topics: list[TopicWeeks]
+    shown: int  # complaints read before the filters
+    filters: dict[str, str]
+
+
+class InboxDesk(UnitOfWork):
+    """Who has each complaint, the replies to it, and whether the customer says it is fixed."""
+
+    def inbox(self, channel: str = "", state: str = "unanswered", owner: str = "", topic: str = "",
+              me: str = "") -> InboxPage:
+        """The complaints, newest first, filtered by channel, state (unanswered, answered, all), owner (a name,
+        `me`, or `nobody`) and topic; with the topics of the last 7 days against the 7 before."""
+        state = state if state in STATES else "unanswered"
+        now = self.clock.now()
+        with self.db.read() as session:
+            rows = list(session.scalars(select(SignalRow).where(SignalRow.source == "complaint")
+                                        .order_by(SignalRow.id.desc()).limit(LISTED)))
+            incidents = {r.incident_id for r in rows if r.incident_id}
+            posts = session.execute(
+                select(IncidentRow.id.label("incident_id"), IncidentRow.runbook_id, IncidentRow.state, PostRow.id,
+                       PostRow.kind, PostRow.status, PostRow.published_at, PostRow.signal_id)
+                .outerjoin(PostRow, PostRow.incident_id == IncidentRow.id)
+                .where(IncidentRow.id.in_(incidents)).order_by(PostRow.id)).all() if incidents else []
+            moments = session.execute(select(SignalRow.at, SignalRow.group_key).where(
+                SignalRow.source == "complaint", SignalRow.at > now - timedelta(days=14))).all()
+            session.expunge_all()
+        items = [self._item(row, posts) for row in rows]
+        who = me if owner == "me" else owner
+
+        def keep(item: InboxItem) -> bool:
+            data = item.signal.data
+            return ((not channel or data.get("channel") == channel)
+                    and (state == "all" or (item.answered_at is None) == (state == "unanswered"))
+                    and (not owner or (item.owner == "" if owner == "nobody" else item.owner == who))
+                    and (not topic or item.signal.group_key == f"topic:{topic}"))
+
+        labels = {c.name: c.label for c in self.plan.settings.components}
+        topics = [TopicWeeks(labels.get(t.topic, t.topic), t.this_week, t.last_week)
+                  for t in topic_weeks([(at, key.removeprefix("topic:")) for at, key in moments], now)]
+        channels = sorted({str(r.data.get("channel", "")) for r in rows} | {c.name for c in self.plan.settings.support})
+        return InboxPage([i for i in items if keep(i)], channels, topics, len(rows),
+                         {"channel": channel, "state": state, "owner": owner, "topic": topic})
+
+    def _item(self, row: SignalRow, posts: list[Any]) -> InboxItem:
+        """A complaint with its replies: the private posts written to it (or, written before the inbox named
+        complaints, to the one that declared its incident)."""
+        data = row.data or {}
+        support = {c.name: c.response for c in self.plan.settings.support}
+        response = support.get(str(data.get("channel", "")))
+        item = InboxItem(row, addressee(str(data.get("author", "")), _display_name(data)),
+                         first_answer_due(row.at, response), response, None)
+        runbook = self.plan.runbook(self.plan.settings.signals.complaints.runbook)
+        state = runbook.initial  # a reply declares its incident: it starts there
+        for post in posts:
+            if post.incident_id != row.incident_id:
+                continue
+            runbook, state = self.plan.runbook(post.runbook_id), post.state
+            mine = post.signal_id == row.id or (post.signal_id is None and row.action == SignalAction.DECLARED)
+            if post.id is None or not mine:
+                continue
+            if self.plan.runbook(post.runbook_id).audience(post.kind) != PRIVATE:
+                continue
+            item.replies.append({"id": post.id, "kind": post.kind, "status": post.status,
+                                 "published_at": post.published_at})
+            if post.status == approval.PUBLISHED and post.published_at is not None:
+                if item.answered_at is None or post.published_at < item.answered_at:
+                    item.answered_at = post.published_at
+                if post.kind == FIX_CHECK:
+                    item.asked_fixed_at = post.published_at
+        # the kinds of reply that can go out to them from where their case stands (the runbook says)
+        item.kinds = [k for k, audience in runbook.audiences.items()
+                      if audience == PRIVATE and state in runbook.publishable_in(k)]
+        return item
+
+    def responders(self) -> list[str]:
+        """The names of the people a complaint can be handed to: everyone active who may respond."""
+        with self.db.read() as session:
+            return sorted(name for name, role in session.execute(
+                select(UserRow.name, UserRow.role).where(UserRow.active.is_(True))) if role != "viewer")
+
+    def take_signal(self, signal_id: int, actor: str, owner: str | None = None) -> SignalRow:
+        """Who has this complaint: `actor` takes it, or hands it to `owner` (a person who may respond; "" gives it
+        back to nobody). Recorded in the audit trail."""
+        owner = actor if owner is None else textgate.clean(owner, "owner", 200, one_line=True).strip()
+        with self.db.write() as session:
+            row = _complaint_row(session, signal_id)
+            if owner:
+                person = session.scalars(select(UserRow).where(UserRow.name == owner, UserRow.active.is_(True))).first()
+                if person is None or person.role == "viewer":
+                    raise InvalidInput(f"'{owner}' is nobody who may answer complaints (a responder or above)",
+                                       field="owner")
+            before = (row.data.get("owner") or {}).get("name", "")
+            now = self.clock.now()
+            note_admin_in(session, self.db, now, actor, "complaint_owner",
+                          {"signal": row.id, "owner": owner, "before": before})
+            row.data = {**row.data, "owner": {"name": owner, "by": actor, "at": now.isoformat()} if owner else {}}
+            return row
+
+    def reply_to_signal(self, signal_id: int, kind: str, actor: str, text: str | None = None,
+                        words: dict[str, str] | None = None) -> PostRow:
+        """Draft a private reply to one complaint, addressed to its person by name: a post of a private kind on the
+        complaint's incident (declared now on the complaints runbook when it has none), reviewed and published
+        like every post. A kind that needs the responder's own words (a refusal: reason and alternative) is
+        refused without them, naming the field. All or nothing: a refused reply declares nothing."""
+        text = textgate.clean(text, "text") if text is not None and text.strip() else None
+        with self.db.read() as session:
+            row = _complaint_row(session, signal_id)
+            runbook_id = session.scalar(select(IncidentRow.runbook_id).where(IncidentRow.id == row.incident_id)) \
+                if row.incident_id else self.plan.settings.signals.complaints.runbook
+            session.expunge(row)
+        runbook = self.plan.runbook(runbook_id)
+        private = sorted(k for k, audience in runbook.audiences.items() if audience == PRIVATE)
+        if kind not in private:
+            where = f"incident {row.incident_id} ({runbook.title})" if row.incident_id else runbook.title
+            raise InvalidInput(f"a reply to one person is one of {', '.join(private) or 'no kind'} on {where}; "
+                               f"'{kind}' is not", field="kind")
+        words = words_for(kind, words) if text is None else {}
+        data = row.data or {}
+        person = addressee(str(data.get("author", "")), _display_name(data))
+        locale = str(data.get("reply_locale") or (data.get("triage") or {}).get("locale") or "")
+        locale = locale if locale in self.plan.settings.locales else self.plan.settings.default_locale
+        args = (kind, actor, text, locale, None, "", words, signal_id, person)
+        if row.incident_id:
+            with self.change(row.incident_id) as work:
+                post = self._draft_in(work, *args)
+                self._own(work.session, signal_id, actor, work.clock.now())
+            return post
+        declared = self._declare_for(runbook_id, row)
+        with self.declaring(declared, self.clock) as work:
+            signal = work.session.get(SignalRow, signal_id)
+            signal.incident_id, signal.action = work.row.id, SignalAction.DECLARED
+            work.note("complaint_attached", actor, signal=signal_id, channel=data.get("channel", ""),
+                      author=data.get("author", ""), reach=data.get("reach", 0), reason="a reply from the inbox")
+            # the declaration drafted this kind already (the holding reply): that draft is the reply, greeting them
+            # by the name the inbox knows (a display name the incident does not hold)
+            post = next((p for p in work.session.scalars(select(PostRow).where(
+                PostRow.incident_id == work.row.id, PostRow.kind == kind)) if text is None), None)
+            if post is None:
+                post = self._draft_in(work, *args)
+            else:
+                again = self.render_post(work.incident, kind, None, work.clock, person, words)
+                post.bodies, post.short_bodies, post.signal_id = again.bodies, again.short_bodies, signal_id
+                work.note("post_drafted", actor, kind=kind, reason="the reply to a complaint", post_id=post.id,
+                          signal=signal_id)
+            self._own(work.session, signal_id, actor, work.clock.now())
+        return post
+
+    def _declare_for(self, runbook_id: str, row: SignalRow) -> Any:
+        """The engine's declaration of one person's complaint, as triage would have declared it."""
+        data, settings = row.data or {}, self.plan.settings
+        runbook = self.plan.runbook(runbook_id)
+        triage = data.get("triage") or {}
+        severity = str((data.get("proposal") or {}).get("severity") or runbook.severities[-1].name)
+        author = str(data.get("author", "")).strip()
+        fields = {"assessment": "; ".join(triage.get("reasons", [])) or "answered from the inbox"}
+        if author:
+            fields[COMPLAINANT] = author
+        if data.get(ANSWER_BY):
+            fields[ANSWER_BY] = str(data[ANSWER_BY])
+        labels = {c.name: c.label for c in settings.components}
+        topic = str(triage.get("topic", "general"))
+        if topic in labels:
+            fields["topic"] = labels[topic]
+        title = f"Complaint on {data.get('channel', '?')} from {author or 'someone'} ({int(data.get('reach', 0)):,} " \
+                "followers)"
+        return self.machine(runbook_id).declare(self.clock, severity=severity, title=title, actor="inbox",
+                                                components=[topic] if topic in labels else [], fields=fields)
+
+    def _own(self, session: Any, signal_id: int, actor: str, now: datetime) -> None:
+        """Whoever answers a complaint nobody had takes it (kept with the complaint; the reply is in the chain)."""
+        signal = session.get(SignalRow, signal_id)
+        if not (signal.data.get("owner") or {}).get("name"):
+            signal.data = {**signal.data, "owner": {"name": actor, "by": actor, "at": now.isoformat()}}
+
+    def record_fix_answer(self, signal_id: int, answer: str, actor: str, note: str = "",
+                          via: str = "console") -> SignalRow:
+        """The customer's answer to "is it fixed?" (`fixed`, `not_fixed` or `unclear`, their words in `note`), kept with
+        their complaint and in its incident's audit chain."""
+        if answer not in ANSWERS:
+            raise InvalidInput(f"the answer is {' or '.join(ANSWERS)}", field="answer")
+        note = textgate.clean(note, "note").strip()
+        with self.db.read() as session:
+            incident_id = _complaint_row(session, signal_id).incident_id
+        if not incident_id:
+            raise InvalidInput(f"complaint {signal_id} has no incident, so nobody asked whether it is fixed",
+                               field="answer")
+        with self.change(incident_id) as work:
+            row = work.session.get(SignalRow, signal_id)
+            now = work.clock.now()
+            work.note("fix_answered", actor, signal=signal_id, answer=answer, via=via, note=note)
+            row.data = {**row.data, "fix": {"answer": answer, "note": note, "by": actor, "via": via,
+                                            "at": now.isoformat()}}
+        return row
+
+    def _fix_answer_from(self, signal_id: int) -> None:
+        """A complaint from someone who was asked whether it is fixed, on the same channel (and thread, when both
+        know theirs), after they were asked and before they answered: their words are the answer."""
+        with self.db.read() as session:
+            new = session.get(SignalRow, signal_id)
+            asked = dict(session.execute(
+                select(PostRow.incident_id, PostRow.published_at).where(
+                    PostRow.kind == FIX_CHECK, PostRow.status == approval.PUBLISHED)).all())
+            if not asked:
+                return
+            earlier = list(session.scalars(select(SignalRow).where(
+                SignalRow.source == "complaint", SignalRow.incident_id.in_(asked), SignalRow.id != signal_id)
+                .order_by(SignalRow.id.desc())))
+        data = new.data or {}
+        for row in earlier:
+            old = row.data or {}
+            if (old.get("channel") != data.get("channel") or old.get("author") != data.get("author")
+                    or old.get("fix") or asked[row.incident_id] > new.at or not _same_thread(old, data)):
+                continue
+            locale = str((data.get("triage") or {}).get("locale") or "en")
+            verdict = fix_verdict(str(data.get("text", "")), locale)  # unclear: the team reads it and says
+            self.record_fix_answer(row.id, verdict, "inbox", str(data.get("text", ""))[:500], via=f"signal {signal_id}")
+            return
+
+
+def _complaint_row(session: Any, signal_id: int) -> SignalRow:
+    row = session.get(SignalRow, signal_id)
+    if row is None or row.source != "complaint":
+        raise NotFound(f"no complaint {signal_id}")
+    return row
+
+
+def _display_name(data: dict[str, Any]) -> str:
+    """The author's display name, when the connector that brought the complaint knew it."""
+    extra = data.get("extra") if isinstance(data.get("extra"), dict) else {}
+    return str(data.get("author_name") or extra.get("author_name") or "")
+
+
+def _same_thread(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    """Whether two complaints are in one conversation, as far as their connectors say: the same thread root when
+    both name one (a Bluesky root post, an e-mail's first Message-ID); otherwise the same person is enough."""
+    def root(data: dict[str, Any]) -> str:
+        thread = data.get("thread") or (data.get("extra") or {}).get("thread") or {}
+        return str(thread.get("root") or thread.get("root_uri") or "") if isinstance(thread, dict) else ""
+
+    return not (root(old) and root(new)) or root(old) == root(new)

@@ -11,6 +11,7 @@ import os
 import smtplib
 import ssl
 import subprocess
+from datetime import datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -45,6 +46,13 @@ class Dovecot:
         """Put a message in `to`'s INBOX as a mail server hands it over (LMTP)."""
         with smtplib.LMTP("127.0.0.1", self.lmtp_port) as lmtp:
             lmtp.sendmail(sender, [to], raw)
+
+    def append(self, address: str, raw: bytes, when: datetime) -> None:
+        """Put a message in `address`'s INBOX as arrived at `when` (its INTERNALDATE): old mail already there."""
+        context = ssl.create_default_context(cafile=self.cafile)
+        with imaplib.IMAP4_SSL("127.0.0.1", self.imaps_port, ssl_context=context) as connection:
+            connection.login(address, PASSWORD)
+            connection.append("INBOX", "", imaplib.Time2Internaldate(when.timestamp()), raw)
 
     def imap_env(self, address: str, tls: str = "starttls") -> dict[str, str]:
         """crisisplan's settings to read `address`'s mailbox."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import delete, update
@@ -176,3 +177,20 @@ def test_a_rebuilt_folder_is_read_again_and_known_messages_stay_once(dovecot, ma
     assert pull(runner).strip() == "imap: 1 new, 3 already recorded"
     with services.db.read() as session:
         assert session.query(SignalRow).filter(SignalRow.source_id.like("imap:<n%")).count() == 4
+
+
+def test_a_first_read_leaves_old_mail_alone_and_reads_page_after_page(dovecot, mailserver, mailbox, runner,
+                                                                      services, monkeypatch) -> None:
+    support, customer = mailbox
+    # connecting a mailbox with history: what arrived more than a week ago is not replayed as new complaints
+    dovecot.append(support, CRLF.join([f"From: {customer}", "Subject: old", "Message-ID: <old-1@example.net>", "",
+                                       "An old complaint from last month", ""]).encode(),
+                   datetime.now(UTC) - timedelta(days=30))
+    for n in range(55):  # more than one page (50) of new mail
+        dovecot.deliver(support, CRLF.join([f"From: {customer}", f"Subject: p{n}", f"Message-ID: <p{n}@example.net>",
+                                            "", f"Problem number {n}", ""]).encode())
+    assert pull(runner).strip() == "imap: 55 new, 0 already recorded"
+    monkeypatch.setenv("CRISISPLAN_IMAP_BACKFILL_DAYS", "0")  # all of it, when asked
+    with services.db.write() as session:
+        session.execute(delete(ConnectorCursorRow))
+    assert pull(runner).strip() == "imap: 1 new, 55 already recorded"

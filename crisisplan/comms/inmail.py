@@ -17,6 +17,8 @@ from email.message import EmailMessage, Message
 from email.utils import getaddresses, parsedate_to_datetime
 from html.parser import HTMLParser
 
+from crisisplan import textgate
+
 TEXT_MAX = 20_000  # characters of a mail's text kept (the input gate takes more; no complaint needs more)
 
 
@@ -40,7 +42,7 @@ def read(raw: bytes) -> InMail:
     problems: list[str] = []
     message = message_from_bytes(raw, policy=policy.default)
     message_id = _header(message, "Message-ID", problems).strip()
-    if not re.fullmatch(r"<[^<>\s]+>", message_id):
+    if not re.fullmatch(r"<[^<>\s]{1,250}>", message_id):  # missing, malformed or too long to be a record key
         message_id = f"<sha256-{hashlib.sha256(raw).hexdigest()[:32]}@crisisplan.invalid>"
     address, name = _sender(message, problems)
     subject = " ".join(_header(message, "Subject", problems).split())
@@ -50,7 +52,7 @@ def read(raw: bytes) -> InMail:
         references.append(parent[-1])
     text = ""
     try:
-        text = body_text(message)
+        text = textgate.clean(body_text(message)[:TEXT_MAX], "text")  # what the input gate keeps: no control chars
     except Exception as error:  # noqa: BLE001 - a broken MIME tree is the sender's, the pull goes on
         problems.append(f"its body cannot be read ({type(error).__name__}: {error})")
     if not text.strip() and not any(p.startswith("its body") for p in problems):
@@ -77,7 +79,11 @@ def _sender(message: Message, problems: list[str]) -> tuple[str, str]:
         problems.append(f"its sender cannot be read (From: {value[:80]!r})" if value else "it has no sender")
         return "", ""
     name, address = pairs[0]
-    return address.strip().lower(), " ".join(name.split()).strip("'\" ")
+    if len(address) > textgate.LINE_MAX:
+        problems.append(f"its sender's address is {len(address)} characters long, more than an address can be")
+        return "", ""
+    return address.strip().lower(), textgate.clean(" ".join(name.split()).strip("'\" "), "name", 10**6,
+                                                   one_line=True)[:textgate.LINE_MAX]
 
 
 def _date(message: Message) -> datetime | None:

@@ -9,6 +9,8 @@ customer's thread. Configured like SMTP, from the environment (nothing of it in 
     CRISISPLAN_IMAP_MAILBOXES  folders to read, comma-separated (default INBOX)
     CRISISPLAN_IMAP_CHANNEL    the plan.yaml `support:` channel these e-mails arrive on (default email)
     CRISISPLAN_IMAP_CAFILE     a certificate (PEM) to trust besides the system's: a server with its own
+    CRISISPLAN_IMAP_BACKFILL_DAYS  a folder read for the first time: only the mail of these last days (default
+                               7; 0 reads all), so connecting a years-old mailbox does not replay its history
 
 The cursor is, per folder, its UIDVALIDITY and the highest UID read: a folder rebuilt by the server (a new
 UIDVALIDITY) is read again from the start, and the repeats are known by Message-ID. Messages are read with
@@ -24,7 +26,7 @@ import os
 import re
 import ssl
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from crisisplan.comms import inmail
@@ -35,6 +37,7 @@ from crisisplan.publish.connectors.base import ConnectorError, Mention, Permanen
 PAGE = 50  # messages read a fetch; the pull asks again until nothing is new
 TIMEOUT_S = 20
 SIZE_MAX = 10 * 1024 * 1024  # a bigger message is recorded from its headers only (the text says so)
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")  # IMAP dates
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ class ImapSettings:
     channel: str
     cafile: str
     problem: str = ""  # a setting that cannot work: every pull says so (the plan still loads)
+    backfill_days: int = 7  # a folder read for the first time: only what arrived in these last days (0: all)
 
     @classmethod
     def from_env(cls) -> ImapSettings | None:
@@ -63,10 +67,13 @@ class ImapSettings:
         port = env.get("CRISISPLAN_IMAP_PORT", "").strip() or ("993" if tls == "ssl" else "143")
         if not port.isdigit() or not 0 < int(port) < 65536:
             problem, port = f"CRISISPLAN_IMAP_PORT is '{port}', not a port number", "0"
+        backfill = env.get("CRISISPLAN_IMAP_BACKFILL_DAYS", "7").strip() or "7"
+        if not backfill.isdigit():
+            problem, backfill = f"CRISISPLAN_IMAP_BACKFILL_DAYS is '{backfill}', not a number of days", "7"
         boxes = tuple(b.strip() for b in env.get("CRISISPLAN_IMAP_MAILBOXES", "INBOX").split(",") if b.strip())
         return cls(host, int(port), tls, env.get("CRISISPLAN_IMAP_USER", ""), env.get("CRISISPLAN_IMAP_PASSWORD", ""),
                    boxes or ("INBOX",), env.get("CRISISPLAN_IMAP_CHANNEL", "email").strip() or "email",
-                   env.get("CRISISPLAN_IMAP_CAFILE", "").strip(), problem)
+                   env.get("CRISISPLAN_IMAP_CAFILE", "").strip(), problem, int(backfill))
 
 
 def build(settings: PlanSettings) -> ImapConnector | None:
@@ -146,7 +153,11 @@ class ImapConnector:
         validity = int((connection.response("UIDVALIDITY")[1] or [b"0"])[0] or 0)
         seen = state.get(mailbox) or {}
         last = int(seen.get("uid", 0)) if seen.get("validity") == validity else 0
-        kind, found = connection.uid("SEARCH", None, f"UID {last + 1}:*")
+        criteria = f"UID {last + 1}:*"
+        if not last and self.imap.backfill_days:  # a first read (or a rebuilt folder): not years of old mail
+            day = datetime.now(UTC) - timedelta(days=self.imap.backfill_days)
+            criteria += f" SINCE {day.day}-{_MONTHS[day.month - 1]}-{day.year}"
+        kind, found = connection.uid("SEARCH", None, criteria)
         if kind != "OK":
             raise ConnectorError(f"IMAP folder {mailbox!r}: search refused: {_said(found)}")
         uids = sorted(u for u in (int(x) for x in b" ".join(found or []).split()) if u > last)  # n:* gives the last

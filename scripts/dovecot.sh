@@ -13,7 +13,13 @@
 # Under CI=true a Dovecot that cannot be installed or started fails (exit 1).
 set -euo pipefail
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# three different free ports at once: each socket stays bound until all are chosen, so no two are the same
+free_ports() {
+  python3 -c 'import socket
+held = [socket.socket() for _ in range(3)]
+for s in held: s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in held))'
+}
 
 case "${1:-}" in
   start)
@@ -31,7 +37,7 @@ case "${1:-}" in
     # who owns the mail: as root, the dovecot system user (Dovecot never lets root own a mailbox); else ourselves
     if [ "$(id -u)" -eq 0 ]; then owner=dovecot; else owner=$(id -un); fi
     uid=$(id -u "$owner"); gid=$(id -g "$owner")
-    imap=$(free_port); imaps=$(free_port); lmtp=$(free_port)
+    read -r imap imaps lmtp <<<"$(free_ports)"
     openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=localhost" \
       -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
       -keyout "$dir/key.pem" -out "$dir/cert.pem" >/dev/null 2>&1 ||
@@ -110,7 +116,7 @@ protocol lmtp {
 EOF
     chown -R "$uid:$gid" "$dir/mail" "$dir/state"
     /usr/sbin/dovecot -c "$dir/dovecot.conf" >"$dir/start.log" 2>&1 ||
-      { cat "$dir/start.log" "$dir/dovecot.log" >&2 2>/dev/null; rm -rf "$dir"; exit 1; }
+      { cat "$dir/start.log" >&2; cat "$dir/dovecot.log" >&2 2>/dev/null || true; rm -rf "$dir"; exit 1; }
     for _ in $(seq 1 100); do  # listening on all three ports: ready
       if python3 - "$imap" "$imaps" "$lmtp" <<'PY' 2>/dev/null; then break; fi
 import socket, sys

@@ -209,3 +209,40 @@ def test_the_staffing_command_staffs_the_measured_load(services: Services, runne
     assert staffed["contacts"] == pytest.approx(2.0) and staffed["agents"] == 3
     assert round(staffed["service_level"], 3) == 0.967
     assert runner.invoke(main, ["staffing", "--handle-minutes", "30"]).exit_code != 0  # neither given
+
+
+def test_a_reply_sent_by_hand_counts_once_published(services: Services, clock) -> None:
+    from tests.walk import publish_reviewed
+
+    start = clock.now()
+    row, _ = services.receive_complaint("social", "@big", 60_000, "Your app lost my order, this is terrible",
+                                        at=start)
+    assert row.action == "declared"  # 60,000 followers: an incident, its holding reply private
+    [holding] = [p for p in services.posts(row.incident_id) if p.kind == "holding_reply"]
+    clock.advance(timedelta(minutes=12))
+    publish_reviewed(services, holding.id, "carmen")  # a handle: no outbox row, the team sends it by hand
+    clock.advance(timedelta(hours=1))
+    [social] = [f for f in services.responsiveness(30) if f["channel"] == "social"]
+    assert (social["complaints"], social["answered"], social["median_minutes"]) == (1, 1, 12)
+
+
+def test_an_email_reply_counts_once_delivered(services: Services, clock, smtp) -> None:
+    from tests.walk import publish_reviewed
+
+    start = clock.now()
+    row, _ = services.receive_complaint("email", "ann@example.net", 10, "You charged me twice, I will call my lawyer",
+                                        at=start)
+    assert row.action == "declared"  # legal words
+    [holding] = [p for p in services.posts(row.incident_id) if p.kind == "holding_reply"]
+    clock.advance(timedelta(minutes=5))
+    publish_reviewed(services, holding.id, "carmen")  # published, in the outbox, not yet delivered
+    [email] = [f for f in services.responsiveness(30) if f["channel"] == "email"]
+    assert (email["complaints"], email["answered"], email["share"]) == (1, 0, 0.0)
+    assert services.reply_states([row])[row.id]["state"] == "unanswered"
+    clock.advance(timedelta(minutes=15))  # delivered 20 minutes after the complaint
+    from crisisplan.publish import outbox
+
+    assert outbox.deliver_due(services.db, services.plan.settings, clock.now()).dead == 0  # the reply, notices
+    [email] = [f for f in services.responsiveness(30) if f["channel"] == "email"]
+    assert (email["answered"], email["share"], email["median_minutes"]) == (1, 1.0, 20)
+    assert services.reply_states([row])[row.id]["answered_at"] == start + timedelta(minutes=20)

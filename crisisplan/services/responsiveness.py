@@ -114,6 +114,50 @@ class ResponsivenessReads(UnitOfWork):
             signal = _signal_of(payload, key, post_signal[0] if post_signal else None)
             if signal in wanted and (signal not in answers or delivered_at < answers[signal]):
                 answers[signal] = delivered_at
+        for signal, at in self._by_hand_answers(session, until, wanted).items():
+            if signal not in answers or at < answers[signal]:
+                answers[signal] = at
+        return answers
+
+    def _by_hand_answers(self, session: Any, until: datetime, wanted: set[int]) -> dict[int, datetime]:
+        """signal id -> when the first private post answering it was published, for posts crisisplan could not send
+        itself (no reply row in the outbox: a handle or a phone number, the team sent the text by hand, and the
+        publication is their record of it). A post that went to the outbox counts only once delivered (above).
+        The post answers the complaint it names (`signal_id`), else the complaint that declared its incident."""
+        from crisisplan.comms import approval
+        from crisisplan.comms.audience import PRIVATE
+
+        incidents = set(session.scalars(select(SignalRow.incident_id).where(
+            SignalRow.id.in_(wanted), SignalRow.incident_id.is_not(None))))
+        if not incidents:
+            return {}
+        first: dict[int, int] = {}
+        declared: dict[int, int] = {}
+        for sid, incident_id, action in session.execute(
+                select(SignalRow.id, SignalRow.incident_id, SignalRow.action).where(
+                    SignalRow.incident_id.in_(incidents), SignalRow.source == "complaint").order_by(SignalRow.id)):
+            first.setdefault(incident_id, sid)
+            if action == "declared":
+                declared.setdefault(incident_id, sid)
+        declaring = {**first, **declared}  # incident -> its complainant: the declaring complaint, else the first
+        named = getattr(PostRow, "signal_id", None)
+        posts = session.execute(
+            select(PostRow.id, PostRow.kind, PostRow.published_at, IncidentRow.runbook_id, PostRow.incident_id,
+                   *([named] if named is not None else []))
+            .join(IncidentRow, IncidentRow.id == PostRow.incident_id)
+            .where(PostRow.incident_id.in_(incidents), PostRow.status == approval.PUBLISHED,
+                   PostRow.published_at.is_not(None), PostRow.published_at <= until)).all()
+        sent = set(session.scalars(select(OutboxRow.post_id).where(
+            OutboxRow.post_id.in_([p[0] for p in posts]), OutboxRow.channel.like("%:reply"))))
+        answers: dict[int, datetime] = {}
+        for post_id, kind, published_at, runbook_id, incident_id, *post_signal in posts:
+            if post_id in sent or runbook_id not in self.plan.runbooks:
+                continue
+            if self.plan.runbook(runbook_id).audience(kind) != PRIVATE:
+                continue
+            signal = (post_signal[0] if post_signal and post_signal[0] is not None else declaring.get(incident_id))
+            if signal in wanted and (signal not in answers or published_at < answers[signal]):
+                answers[signal] = published_at
         return answers
 
 

@@ -194,3 +194,26 @@ def test_a_first_read_leaves_old_mail_alone_and_reads_page_after_page(dovecot, m
     with services.db.write() as session:
         session.execute(delete(ConnectorCursorRow))
     assert pull(runner).strip() == "imap: 1 new, 55 already recorded"
+
+
+def test_a_reply_written_in_the_inbox_reaches_the_customer_threaded(dovecot, mailserver, mailbox, runner,
+                                                                    services) -> None:
+    """The inbox page's path: a complaint that declared nothing, answered by a private post naming it."""
+    support, customer = mailbox
+    message_id = f"<late-{uuid.uuid4().hex}@example.net>"
+    dovecot.deliver(support, CRLF.join([f'From: "Ann Berg" <{customer}>', "Subject: Parcel late",
+                                        f"Message-ID: {message_id}", f"References: <order-{message_id[1:]}",
+                                        "Content-Type: text/plain; charset=utf-8", "",
+                                        "My parcel is three days late.", ""]).encode())
+    pull(runner)
+    [signal] = [s for s in services.signals() if s.source_id == f"imap:{message_id}"]
+    assert signal.action == "recorded" and signal.incident_id is None
+    post = services.reply_to_signal(signal.id, "holding_reply", "carmen")
+    publish_reviewed(services, post.id, "carmen")
+    assert outbox.deliver_due(services.db, services.plan.settings, services.clock.now()).dead == 0
+    [answer] = dovecot.messages(customer)
+    assert answer["In-Reply-To"] == message_id
+    assert answer["References"].split() == [f"<order-{message_id[1:]}", message_id]
+    assert answer["Subject"] == "Re: Parcel late"
+    assert "Ann" in answer.get_body(("plain",)).get_content()  # addressed by name, not by address
+    assert services.reply_states([signal])[signal.id]["state"] == "answered"

@@ -141,6 +141,8 @@ class ImapConnector:
                 mentions += self._read_folder(connection, mailbox, state, PAGE - len(mentions))
         except (OSError, imaplib.IMAP4.abort, ssl.SSLError) as error:
             raise ConnectorError(f"IMAP {self.imap.host}: the connection broke: {error}") from None
+        except imaplib.IMAP4.error as error:  # a BAD answer: the server refused a command; try again next pull
+            raise ConnectorError(f"IMAP {self.imap.host} refused a command: {_said(error)}") from None
         finally:
             _close(connection)
         return mentions, json.dumps(state, sort_keys=True)
@@ -163,7 +165,10 @@ class ImapConnector:
         uids = sorted(u for u in (int(x) for x in b" ".join(found or []).split()) if u > last)  # n:* gives the last
         mentions: list[Mention] = []
         for uid in uids[:room]:
-            mention = self._read_message(connection, mailbox, uid)
+            try:
+                mention = self._read_message(connection, mailbox, uid)
+            except (ValueError, TypeError, IndexError, LookupError) as error:  # an answer we cannot take apart
+                mention = self._unreadable(mailbox, validity, uid, f"{type(error).__name__}: {error}")
             if mention is not None:
                 mentions.append(mention)
             state[mailbox] = {"validity": validity, "uid": uid}  # after each: a page cut short goes on from here
@@ -195,6 +200,15 @@ class ImapConnector:
                   "address": mail.address, "mailbox": mailbox, "uid": uid, **({"problem": problem} if problem else {})}
         return Mention(source_id=mail.message_id, channel=self.imap.channel, author=mail.address,
                        author_name=mail.name, text=text, link="", reach=0, at=at, thread=thread)
+
+    def _unreadable(self, mailbox: str, validity: int, uid: int, why: str) -> Mention:
+        """A message the server gave back in a shape crisisplan cannot read: recorded all the same, once (by its
+        folder, UIDVALIDITY and UID), its text saying where a person finds it."""
+        problem = f"the server's answer cannot be read ({why[:200]})"
+        return Mention(source_id=f"<uid-{validity}-{uid}@{mailbox}>", channel=self.imap.channel, author="",
+                       author_name="", text=f"[This e-mail could not be read whole: {problem}. Open it in the mailbox "
+                                            f"{mailbox}, message number {uid}.]", link="", reach=0,
+                       at=datetime.now(UTC), thread={"mailbox": mailbox, "uid": uid, "problem": problem})
 
     # --- out ----------------------------------------------------------------------------------------------
     def post(self, text: str, link: str, key: str = "") -> str:

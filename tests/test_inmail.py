@@ -126,3 +126,10 @@ def test_out_of_office_answers_and_bounces_are_automatic() -> None:
                      "I am away")).automatic
     assert read(mail("From: MAILER-DAEMON@example.org", "Subject: Undelivered", "", "bounce")).automatic
     assert not read(mail("From: g@example.org", "Auto-Submitted: no", "Subject: hi", "", "hello")).automatic
+
+
+def test_a_line_starting_with_from_is_the_customers_unless_a_header_block_follows() -> None:
+    got = read(mail("From: h@example.org", "Subject: charges", "", "From: my bank statement, you charged me twice.",
+                    "Please check.", "", "From: Support <support@example.com>", "Sent: Monday, 23 November 2026",
+                    "Subject: Your order", "We shipped it."))
+    assert got.text == "From: my bank statement, you charged me twice.\nPlease check."

@@ -186,8 +186,10 @@ _ATTRIBUTION = re.compile(
     r"|Am\b.{0,200}\bschrieb.{0,40}:"
     r"|Le\b.{0,200}\ba écrit\s*:"
     r"|-{2,}\s*(Original Message|Mensaje original|Forwarded message|Mensaje reenviado)\s*-{2,}"
-    r"|_{10,}"
-    r"|(From|De|Von):\s.+)\s*$", re.IGNORECASE)
+    r"|_{10,})\s*$", re.IGNORECASE)
+# Outlook's header block above the quoted message: "From: …" followed by "Sent: …" (or Date, To…)
+_HEADER_BLOCK = re.compile(r"^\s*\*?(From|De|Von)\*?:\s.+")
+_HEADER_NEXT = re.compile(r"^\s*\*?(Sent|Date|To|Enviado|Fecha|Para|Gesendet|Datum|An)\*?:\s", re.IGNORECASE)
 
 
 def trim_history(text: str) -> str:
@@ -201,6 +203,8 @@ def trim_history(text: str) -> str:
         joined = " ".join(lines[index:index + 2])  # Gmail folds a long attribution over two lines
         if _ATTRIBUTION.match(line) or (line.strip().startswith("On ") and re.match(r"^\s*On\b.{0,200}\bwrote:\s*$",
                                                                                     joined)):
+            break
+        if _HEADER_BLOCK.match(line) and index + 1 < len(lines) and _HEADER_NEXT.match(lines[index + 1]):
             break
         if line.lstrip().startswith(">"):
             rest = [x for x in lines[index:] if x.strip()]

@@ -27,7 +27,13 @@ class Day:
     measured_s: float = 0.0  # seconds on the record
     down_s: float = 0.0  # weighted downtime
     seconds: dict[str, float] = field(default_factory=dict)  # status -> seconds in it
-    incidents: tuple[int, ...] = ()  # what the public was told of that day, on this component
+    incidents: tuple[int, ...] = ()  # what the public was told of that day, on this component (the first few)
+    count: int | None = None  # how many incidents that day, when more than `incidents` lists
+
+    @property
+    def incident_count(self) -> int:
+        """How many public incidents touched the component that day."""
+        return len(self.incidents) if self.count is None else self.count
 
     @property
     def uptime(self) -> float | None:
@@ -99,3 +105,43 @@ def percent(share: float | None) -> float | None:
     return int(round(share * 1_000_000) // 100) / 100  # rounding first drops float noise (0.875 stays 87.50)
 
 
+
+
+def spans_by_day(since: datetime, until: datetime, tz: ZoneInfo) -> list[tuple[date, float]]:
+    """The seconds of [since, until) that fall on each calendar day of the zone, oldest first."""
+    result = []
+    day = since.astimezone(tz).date()
+    while True:
+        start, end = day_bounds(day, tz)
+        if start >= until:
+            return result
+        overlap = (min(until, end) - max(since, start)).total_seconds()
+        if overlap > 0:
+            result.append((day, overlap))
+        day += timedelta(days=1)
+
+
+def touched_days(began: datetime, ended: datetime, tz: ZoneInfo, first: date) -> list[date]:
+    """The days from `first` on that an incident from `began` to `ended` touches (as `daily` counts them)."""
+    day = max(first, began.astimezone(tz).date())
+    result = []
+    while True:
+        start, end = day_bounds(day, tz)
+        if start > ended:
+            return result
+        if began < end and ended >= start:
+            result.append(day)
+        day += timedelta(days=1)
+
+
+def with_summary(live: Day, seconds: dict[str, float], ids: Sequence[int], count: int,
+                 partial_weight: float) -> Day:
+    """A day's figures from the summary kept of it (the spans that ended, the incidents that closed) and what is
+    still going on (`live`: the span from the last change to now, the open incidents)."""
+    weights = {**DOWN, ComponentStatus.PARTIAL_OUTAGE.value: partial_weight}
+    total = dict(seconds)
+    for status, secs in live.seconds.items():
+        total[status] = total.get(status, 0.0) + secs
+    down = sum(secs * weights.get(status, 0.0) for status, secs in total.items())
+    listed = tuple(sorted(set(ids) | set(live.incidents)))
+    return Day(live.day, sum(total.values()), down, total, listed, count + len(live.incidents))

@@ -161,12 +161,16 @@ class Reads(UnitOfWork):
             query = query.order_by(IncidentRow.declared_at.desc(), IncidentRow.id.desc())
             if limit is not None:
                 query = query.limit(limit).offset(offset)
-            rows = list(session.scalars(query))
-            ids = [r.id for r in rows]
-            posts = list(session.scalars(select(PostRow).where(
-                PostRow.incident_id.in_(ids), PostRow.status == approval.PUBLISHED).order_by(PostRow.published_at)))
-            moves = list(session.scalars(select(AuditEventRow).where(
-                AuditEventRow.incident_id.in_(ids), AuditEventRow.kind == "state_changed").order_by(AuditEventRow.seq)))
+            return self._public_views(session, list(session.scalars(query)))
+
+    def _public_views(self, session: Any, rows: list[IncidentRow]) -> list[PublicIncident]:
+        """These incidents as the public sees them (those told something public), read in the caller's session:
+        `public_incidents`, and the uptime summary inside the change that closes an incident."""
+        ids = [r.id for r in rows]
+        posts = list(session.scalars(select(PostRow).where(
+            PostRow.incident_id.in_(ids), PostRow.status == approval.PUBLISHED).order_by(PostRow.published_at)))
+        moves = list(session.scalars(select(AuditEventRow).where(
+            AuditEventRow.incident_id.in_(ids), AuditEventRow.kind == "state_changed").order_by(AuditEventRow.seq)))
         kinds = {row.id: self.plan.runbook(row.runbook_id) for row in rows}
         by_incident: dict[int, list[PostRow]] = {}
         for post in posts:  # the one gate: only a public post ever reaches a public output

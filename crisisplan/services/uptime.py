@@ -8,22 +8,24 @@ components whose status it changed, in its own transaction. The figures are comp
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crisisplan.comms import statuspage, uptime
 from crisisplan.comms.audience import PUBLIC
+from crisisplan.errors import Conflict, Unavailable
+from crisisplan.services import uptime_summary
 from crisisplan.services.unit import UnitOfWork, Work
 from crisisplan.store.models import ComponentHistoryRow, ComponentStatusRow, IncidentRow
 
 # the audit events after which a component's public status may differ
 MOVES = {"declared", "state_changed", "post_published", "severity_changed", "component_status_set"}
 OVER = ("resolved", "completed")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class ComponentUptime:
     name: str
     days: list[uptime.Day]
     uptime: float | None
+    names: dict[int, tuple[str, dict[str, str]]] = field(default_factory=dict)  # incident -> title, translations
 
 
 class UptimeReads(UnitOfWork):
@@ -42,10 +45,11 @@ class UptimeReads(UnitOfWork):
         """The unit of work's hook: record the components whose public status this change moved."""
         if work.incident.is_drill or not any(e.kind in MOVES for e in work.events):
             return
-        self._record_statuses(work.session, work.clock.now())
+        self._record_statuses(work.session, work.clock.now(), work.row.id)
 
-    def _record_statuses(self, session: Session, now: datetime) -> None:
-        """Append a history row for each component whose public status is not the last one recorded."""
+    def _record_statuses(self, session: Session, now: datetime, incident_id: int | None = None) -> None:
+        """Append a history row for each component whose public status is not the last one recorded, and bring
+        the uptime summary up to date in the same transaction (with `incident_id`, if it just closed)."""
         current = self._statuses_now(session)
         newest = select(func.max(ComponentHistoryRow.id)).group_by(ComponentHistoryRow.component)
         last = {row.component: row.status for row in session.scalars(
@@ -54,6 +58,7 @@ class UptimeReads(UnitOfWork):
             if last.get(name) != status:
                 session.add(ComponentHistoryRow(component=name, status=status, at=now))
         session.flush()
+        uptime_summary.fold(self, session, now, incident_id)
 
     def _statuses_now(self, session: Session) -> dict[str, str]:
         """Every component's public status as the record stands (what the status page derives, from the rows)."""
@@ -101,29 +106,49 @@ class UptimeReads(UnitOfWork):
                 select(ComponentHistoryRow.at, ComponentHistoryRow.status).where(
                     ComponentHistoryRow.component == name).order_by(ComponentHistoryRow.at, ComponentHistoryRow.id))]
 
-    def uptime(self, incidents: list[Any] | None = None) -> list[ComponentUptime]:
-        """Each component's daily bars over the plan's `uptime.days` (90), in the organisation's days, with
-        the public incidents (and maintenance windows) of each day; `incidents` saves reading them again."""
+    def uptime(self) -> list[ComponentUptime]:
+        """Each component's daily bars over the plan's `uptime.days` (90), in the organisation's days, with the
+        public incidents (and maintenance windows) of each day. The days come from the summary kept on change
+        (uptime_summary.py), what is still going on is added here: the cost does not grow with history."""
         settings = self.plan.settings
-        tz = ZoneInfo(settings.organisation.time_zone)
         now = self.clock.now()
-        days = uptime.last_days(now, tz, settings.uptime.days)
+        tz, days, _ = uptime_summary.window(self, now)
         start = uptime.day_bounds(days[0], tz)[0]
-        told = incidents if incidents is not None else self.public_incidents() + self.public_maintenances()
+        self._summary_up_to_date(now)
+        live = [i for i in self.public_incidents(which="open") + self.public_incidents(which="open", maintenance=True)
+                if i.status != "scheduled"]  # a window not begun: not yet
+        names = {i.id: (i.title, dict(i.titles)) for i in live}
         with self.db.read() as session:
-            before = select(func.max(ComponentHistoryRow.id)).where(
-                ComponentHistoryRow.at < start).group_by(ComponentHistoryRow.component)
-            rows = list(session.execute(select(ComponentHistoryRow.component, ComponentHistoryRow.at,
-                                               ComponentHistoryRow.status).where(
-                (ComponentHistoryRow.at >= start) | ComponentHistoryRow.id.in_(before)).order_by(
-                ComponentHistoryRow.at, ComponentHistoryRow.id)))
-        changes: dict[str, list[tuple[datetime, str]]] = {}
-        for name, at, status in rows:
-            changes.setdefault(name, []).append((max(at, start), status))
+            summary = uptime_summary.read(session, days[0])
+            newest = select(func.max(ComponentHistoryRow.id)).group_by(ComponentHistoryRow.component)
+            last = {name: (at, status) for name, at, status in session.execute(
+                select(ComponentHistoryRow.component, ComponentHistoryRow.at, ComponentHistoryRow.status).where(
+                    ComponentHistoryRow.id.in_(newest)))}
+        for row in summary.values():
+            names.update({i["id"]: (i["title"], i.get("titles") or {}) for i in row.incidents})
         result = []
         for component in settings.components:
-            spans = [(i.id, i.scheduled_for or i.declared_at, i.resolved_at) for i in told
-                     if component.name in i.components and i.status != "scheduled"]  # a window not begun: not yet
-            bars = uptime.daily(changes.get(component.name, []), days, tz, now, settings.uptime.partial_weight, spans)
-            result.append(ComponentUptime(component.name, bars, uptime.overall(bars)))
+            spans = [(i.id, i.scheduled_for or i.declared_at, i.resolved_at) for i in live
+                     if component.name in i.components]
+            going_on = [(max(last[component.name][0], start), last[component.name][1])] \
+                if component.name in last else []
+            bars = []
+            for day in uptime.daily(going_on, days, tz, now, settings.uptime.partial_weight, spans):
+                kept = summary.get((component.name, day.day))
+                bars.append(uptime.with_summary(
+                    day, kept.seconds if kept else {}, [i["id"] for i in kept.incidents] if kept else [],
+                    kept.incident_count if kept else 0, settings.uptime.partial_weight))
+            result.append(ComponentUptime(component.name, bars, uptime.overall(bars), names))
         return result
+
+    def _summary_up_to_date(self, now: datetime) -> None:
+        """What came into the record some other way (rows written in bulk, a database from before the summary):
+        taken into the summary now, once; a database that cannot be written shows what the summary has."""
+        with self.db.read() as session:
+            if not uptime_summary.pending(self, session, now):
+                return
+        try:
+            with self.db.write() as session:
+                uptime_summary.fold(self, session, now)
+        except (Conflict, Unavailable) as error:
+            log.warning("the uptime summary could not be brought up to date: %s", error)

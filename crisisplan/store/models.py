@@ -60,7 +60,7 @@ class IncidentRow(Base):
     declared_at: Mapped[datetime]
     state_entered_at: Mapped[datetime]
     last_published_at: Mapped[datetime | None]
-    updated_at: Mapped[datetime]
+    updated_at: Mapped[datetime] = mapped_column(index=True)  # uptime_summary.py
     # the earliest pending timer: what the worker's tick looks for
     next_due_at: Mapped[datetime | None] = mapped_column(index=True)
     chain_head: Mapped[str] = mapped_column(String(64), default=GENESIS)

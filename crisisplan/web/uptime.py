@@ -20,6 +20,9 @@ from crisisplan.web.public import cache, send, words
 
 bp = Blueprint("uptime", __name__)
 UPTIME_LINKS = 3  # incidents linked from one day's bar
+# each bar's class: its worst status in one letter (style.css), since 90 bars a component are most of the page
+CODES = {"none": "n", "operational": "o", "degraded_performance": "d", "under_maintenance": "u",
+         "partial_outage": "p", "major_outage": "m"}
 
 
 def _percent(share: float | None, locale: str) -> str:
@@ -32,10 +35,10 @@ def bars(locale: str, lang_query: str = "") -> list[dict[str, Any]]:
     text equivalent and links to the incidents of that day."""
     settings = services().plan.settings
     page = words(locale)
-    told = services().public_incidents() + services().public_maintenances()
-    titles = {i.id: i.title_in(locale, settings.fallback_locale) for i in told}
     result = []
-    for component, figures in zip(settings.components, services().uptime(told), strict=True):
+    for component, figures in zip(settings.components, services().uptime(), strict=True):
+        titles = {i: given.get(locale) or given.get(settings.fallback_locale or "") or title
+                  for i, (title, given) in figures.names.items()}
         days = []
         for day in figures.days:
             shown = format_date(day.day, "d MMM y", locale=locale)
@@ -48,10 +51,12 @@ def bars(locale: str, lang_query: str = "") -> list[dict[str, Any]]:
             # at most UPTIME_LINKS a day, the rest a click away on /history: the page stays small in a storm
             links = [{"href": url_for("public.incident_page", incident_id=i) + lang_query, "title": titles.get(i, "")}
                      for i in day.incidents[:UPTIME_LINKS]]
-            if len(day.incidents) > UPTIME_LINKS:
+            if day.incident_count > UPTIME_LINKS:
                 links.append({"href": url_for("public.history", month=day.day.strftime("%Y-%m"))
                               + lang_query.replace("?", "&"), "title": page["all_history"]})
-            days.append({"date": day.day.isoformat(), "status": day.worst or "none", "text": text, "links": links})
+            status = day.worst or "none"
+            days.append({"date": day.day.isoformat(), "status": status, "code": CODES.get(status, "o"), "text": text,
+                         "links": links})
         result.append({"name": component.name, "label": component.label_in(locale, settings.fallback_locale),
                        "figure": page["uptime_figure"].format(percent=_percent(figures.uptime, locale))
                        if figures.uptime is not None else "", "days": days})
@@ -80,6 +85,7 @@ def document() -> dict[str, Any]:
             "days": [{"date": d.day.isoformat(), "uptime": None if d.uptime is None else round(d.uptime, 6),
                       "status": d.worst or None, "recorded_seconds": round(d.measured_s),
                       "downtime_seconds": round(d.down_s), "seconds": {k: round(v) for k, v in d.seconds.items()},
+                      "incident_count": d.incident_count,  # the first few are listed: /history has them all
                       "incidents": [{"id": str(i), "shortlink": f"{base}/incidents/{i}"} for i in d.incidents]}
                      for d in found.days]})
     return {"page": view.page(),

@@ -9,6 +9,7 @@ from crisisplan.store import (
 )
 from crisisplan.store.audit_models import AdminEventRow  # noqa: F401  (the admin chain's tables)
 from crisisplan.store.models import Base
+from crisisplan.store.uptime_models import UptimeDayRow  # noqa: F401  (the uptime bars' summary)
 
 config = context.config
 target_metadata = Base.metadata

@@ -11,7 +11,7 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 
 from crisisplan.services import Services
 from crisisplan.store.models import AuditEventRow, IncidentRow, PostRow
@@ -62,6 +62,10 @@ def seed_incidents(services: Services, count: int, days: int = 90, open_every: i
             event.pop("id", None)
         if events:
             session.execute(insert(AuditEventRow), events)
+        if not services.db.is_sqlite:  # ids given by hand: PostgreSQL's sequences must hear of them (seed again)
+            for table in ("incidents", "posts"):
+                session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                     f"(SELECT max(id) FROM {table}))"))
     return [first + n for n in range(count)]
 
 

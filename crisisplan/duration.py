@@ -33,3 +33,24 @@ def format_duration(delta: timedelta) -> str:
             parts.append(f"{seconds // size}{unit}")
             seconds %= size
     return sign + ("".join(parts[:2]) or "0s")
+
+
+def spoken_duration(delta: timedelta) -> str:
+    """A duration as a person says it, the two largest units: '15 min', '1 h 30 min', '1 day', '2 days 4 h'.
+
+    Seconds show only under a minute; a negative duration is told as its length (the caller says 'overdue').
+    """
+    seconds = abs(int(delta.total_seconds()))
+    if seconds < 60:
+        return f"{seconds} s"
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    parts = []
+    if days:
+        parts.append(f"{days} day" + ("s" if days != 1 else ""))
+    if hours:
+        parts.append(f"{hours} h")
+    if minutes and not days:
+        parts.append(f"{minutes} min")
+    return " ".join(parts[:2])

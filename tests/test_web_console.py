@@ -57,8 +57,11 @@ def test_declare_trigger_and_blocked_triggers(client, services) -> None:
     login(client, "rudi")
     incident_id = declare(client)
     page = client.get(f"/console/incidents/{incident_id}").get_data(as_text=True)
-    assert "acknowledge → acknowledged" in page
-    assert "<strong>identify_cause</strong> is blocked: field &#39;cause&#39; must be set" in page
+    # the runbook's words on the buttons, the id in small print; a public step is a communicator's, so not here
+    assert "False alarm, nothing customers can see <small>(then False alarm) <code>dismiss</code></small>" in page
+    assert "We have acknowledged it <small>" not in page and "a communicator does that" in page
+    assert ("<strong>The cause is confirmed</strong> <small><code>identify_cause</code></small> waits: "
+            "Confirmed cause must be set.") in page
     # the diagram's address names the version shown: a new state is a new image, never a cached one
     assert f'src="/console/incidents/{incident_id}/diagram.svg?v={services.get(incident_id).version}"' in page
     [ack] = services.posts(incident_id)  # the acknowledgement is drafted by the time the page opens
@@ -74,6 +77,9 @@ def test_declare_trigger_and_blocked_triggers(client, services) -> None:
     opened = form(client, f"/console/incidents/{incident_id}/step", {"trigger": "acknowledge"})
     assert opened.headers["Location"].endswith(f"/console/posts/{ack.id}")
     assert "the incident moves when it goes out" in client.get(opened.headers["Location"]).get_data(as_text=True)
+    step = client.get(f"/console/incidents/{incident_id}").get_data(as_text=True)
+    assert ("We have acknowledged it <small>(publish the acknowledgement; then Acknowledged publicly) "
+            "<code>acknowledge</code></small>") in step
     form(client, f"/console/posts/{ack.id}/submit")
     login(client, "lena")
     form(client, f"/console/posts/{ack.id}/approve")
@@ -85,7 +91,8 @@ def test_declare_trigger_and_blocked_triggers(client, services) -> None:
     assert "changed since you loaded it" in stale.get_data(as_text=True)
     assert services.get(incident_id).state == "acknowledged"
     svg = client.get(f"/console/incidents/{incident_id}/diagram.svg")
-    assert svg.content_type == "image/svg+xml" and b"<svg" in svg.data and b"acknowledged" in svg.data
+    assert svg.content_type == "image/svg+xml" and b"<svg" in svg.data and b"Acknowledged publicly" in svg.data
+    assert svg.data.count(b'fill="#ffe08a"') == 1  # the current state, and only it, highlighted
     assert svg.headers["Cache-Control"] == "no-cache"
 
 
@@ -95,7 +102,8 @@ def test_a_viewer_sees_but_cannot_act(client) -> None:
     client.post("/logout", data={"csrf_token": __import__("tests.web").web.csrf(client, "/console/")})
     login(client, "vera")
     page = client.get(f"/console/incidents/{incident_id}").get_data(as_text=True)
-    assert "disabled" in page
+    # no button she may not press: a line says who may
+    assert "<button" not in page.split("<main", 1)[1] and "moving it takes a responder" in page
     assert form(client, f"/console/incidents/{incident_id}/trigger", {"trigger": "acknowledge"}).status_code == 403
 
 
@@ -111,7 +119,12 @@ def test_post_editor_review_and_publish(client, services) -> None:
     edited = form(client, f"/console/posts/{ack.id}/edit",
                   {f"body_{loc}": body for loc, body in ack.bodies.items()} | {"body_en": text, "version": ack.version},
                   follow=True).get_data(as_text=True)
-    assert "Saved." in edited and "[blame]" in edited and "not our fault" in edited
+    assert "Saved." in edited and "[<code>blame</code>]" in edited and "not our fault" in edited
+    # no Publish button for a post that cannot go out yet: a line says what is missing
+    assert '<button type="submit">Publish</button>' not in edited
+    assert "Not publishable yet: it needs the approval of somebody other than its author (submit it for review)" \
+        in edited and "the tone check blocks it (blame)" in edited
+    assert "Status page: " in edited and " of 10,000 characters" in edited  # the channel's name, not its id
     refused = form(client, f"/console/posts/{ack.id}/publish", follow=True).get_data(as_text=True)
     assert "needs the approval of somebody other than its author" in refused
     stale = form(client, f"/console/posts/{ack.id}/edit", {"body_en": ack.bodies["en"]}, follow=True).get_data(
@@ -125,6 +138,7 @@ def test_post_editor_review_and_publish(client, services) -> None:
     login(client, "lena")
     assert "Approved." in form(client, f"/console/posts/{ack.id}/approve", follow=True).get_data(as_text=True)
     login(client, "carmen")
+    assert '<button type="submit">Publish</button>' in client.get(f"/console/posts/{ack.id}").get_data(as_text=True)
     assert "Published." in form(client, f"/console/posts/{ack.id}/publish", follow=True).get_data(as_text=True)
     assert services.post(ack.id).status == "published"
     public = client.get("/").get_data(as_text=True)
@@ -160,7 +174,12 @@ def test_timeline_filter_and_markdown_export(client, services) -> None:
     login(client, "rudi")
     incident_id = declare(client, title="Payments | down")
     page = client.get(f"/console/incidents/{incident_id}/timeline?kind=declared").get_data(as_text=True)
-    assert "declared" in page and "timer_set</td>" not in page
+    assert "rudi declared the incident: “Payments | down”, severity sev1" in page.replace("&#34;", '"')
+    assert "Public acknowledgement due: running" not in page  # a timer_set event, filtered out
+    assert '<input type="checkbox" name="kind" value="timer_set" >' in page
+    everything = client.get(f"/console/incidents/{incident_id}/timeline").get_data(as_text=True)
+    assert "Public acknowledgement due: running" in everything and "<details" in everything
+    assert "timer=acknowledge_by" not in everything and "{&#39;" not in everything  # no Python reprs
     export = client.get(f"/console/incidents/{incident_id}/timeline.md")
     text = export.get_data(as_text=True)
     assert export.content_type.startswith("text/markdown") and "attachment" in export.headers["Content-Disposition"]

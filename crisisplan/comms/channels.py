@@ -76,8 +76,9 @@ class Rendering:
         """The length against the limit on one line, so the writer sees how much room is left."""
         extra = f" ({self.segments} segment(s), {self.encoding})" if self.segments else ""
         if self.subject_limit:
-            extra += f", subject {len(self.subject)}/{self.subject_limit}"
-        return f"{self.channel}: {self.length}/{self.limit} {self.unit}{extra}"
+            extra += f", subject {len(self.subject)} of {self.subject_limit} characters"
+        name = CHANNELS[self.channel].label if self.channel in CHANNELS else self.channel
+        return f"{name}: {self.length:,} of {self.limit:,} {self.unit}{extra}"
 
 
 def social_length(text: str) -> int:

@@ -238,7 +238,7 @@ def figures(entries: list[Entry], posts: list[PostFacts], runbook: Runbook, now:
     result.deadlines = _deadlines(entries, runbook, now)
     result.tone = [(e.payload.get("post_id", 0), e.payload.get("kind", ""), tuple(e.payload.get("rules", ())))
                    for e in entries if e.kind == "tone_warnings_published"]
-    result.decisions = [Decision(e.at, e.actor, e.kind, describe(e)) for e in entries if e.kind in DECISIONS]
+    result.decisions = [Decision(e.at, e.actor, e.kind, describe(e, runbook)) for e in entries if e.kind in DECISIONS]
     return result
 
 
@@ -329,25 +329,31 @@ def _deadlines(entries: list[Entry], runbook: Runbook, now: datetime) -> list[De
     return sorted(result, key=lambda d: d.due_at)
 
 
-def describe(entry: Entry) -> str:
-    """One line for a decision in the review's timeline."""
+def describe(entry: Entry, runbook: Runbook | None = None) -> str:
+    """One line for a decision in the review's timeline, in the runbook's words (its labels, not its ids)."""
     p = entry.payload
+    states = {s.name: s.label for s in runbook.states} if runbook else {}
+    roles = {r.name: r.label for r in runbook.roles} if runbook else {}
+    fields = {f.name: f.label for f in runbook.fields} if runbook else {}
+    steps = {t.trigger: t.label for t in runbook.transitions} if runbook else {}
     if entry.kind == "declared":
-        return f"declared on {p.get('runbook')} as {p.get('severity')}: {p.get('title')}"
+        return f"declared on {runbook.title if runbook else p.get('runbook')} as {p.get('severity')}: {p.get('title')}"
     if entry.kind == "state_changed":
-        return f"{p.get('from')} → {p.get('to')} ({p.get('trigger')})"
+        return (f"{states.get(p.get('from'), p.get('from'))} → {states.get(p.get('to'), p.get('to'))} "
+                f"({steps.get(p.get('trigger'), p.get('trigger'))})")
     if entry.kind == "field_set":
-        return f"{p.get('field')} recorded: {p.get('value')}"
+        return f"{fields.get(p.get('field'), p.get('field'))} recorded: {p.get('value')}"
     if entry.kind == "role_assigned":
-        return f"{p.get('person')} is {p.get('role')}"
+        return f"{p.get('person')} is {roles.get(p.get('role'), p.get('role'))}"
     if entry.kind == "severity_changed":
         return f"severity {p.get('from')} → {p.get('to')}"
     if entry.kind == "post_published":
-        return f"{p.get('kind')} post #{p.get('post_id')} published"
+        return f"{str(p.get('kind', '')).replace('_', '-')} post #{p.get('post_id')} published"
     if entry.kind == "post_rejected":
-        return f"{p.get('kind')} post #{p.get('post_id')} sent back: {p.get('comment', '')}"
+        return f"{str(p.get('kind', '')).replace('_', '-')} post #{p.get('post_id')} sent back: {p.get('comment', '')}"
     if entry.kind == "escalated":
-        return f"escalated to {p.get('role') or p.get('to')}: {p.get('message') or p.get('when', '')}"
+        to = roles.get(p.get("role"), p.get("role") or p.get("to"))
+        return f"escalated to {to}: {p.get('message') or p.get('when', '')}"
     if entry.kind == "review_state_changed":
         return f"review {p.get('from')} → {p.get('to')}"
     if entry.kind in ("action_added", "action_changed"):

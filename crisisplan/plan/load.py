@@ -19,6 +19,7 @@ from pydantic import BaseModel, PrivateAttr, ValidationError
 from crisisplan.errors import CrisisplanError, PlanError, Problem, did_you_mean
 from crisisplan.plan.catalogue import TEAMS, CatalogueFiles, read_catalogue
 from crisisplan.plan.checks import draft_sites, runbook_problems, validation_problems
+from crisisplan.plan.defaults import default_runbook, default_runbook_problems
 from crisisplan.plan.languages import language_problems
 from crisisplan.plan.maintenance import window_problems
 from crisisplan.plan.schema import TONE_RULES, PlanSettings, Runbook
@@ -81,6 +82,10 @@ class Plan:
                 f"no runbook '{runbook_id}' in {self.root / 'runbooks'}; "
                 + did_you_mean(runbook_id, self.runbooks)
             ) from None
+
+    def default_runbook(self) -> Runbook | None:
+        """The runbook a new incident starts on unless someone picks another (`default_runbook` in plan.yaml)."""
+        return default_runbook(self.settings, self.runbooks)
 
     def template_path(self, locale: str, runbook_id: str, kind: str, variant: str = "") -> Path | None:
         """The runbook's own template for a kind, else the locale's common one.
@@ -245,6 +250,7 @@ def check_plan(root: Path) -> tuple[Plan | None, list[Problem]]:
         problems.extend(_catalogue_problems(plan))
         problems.extend(_reply_problems(plan, settings_src))
         problems.extend(language_problems(plan.settings, settings_src))
+        problems.extend(default_runbook_problems(plan.settings, plan.runbooks, settings_src))
     return (plan if settings else None), problems
 
 

@@ -399,6 +399,7 @@ class PlanSettings(Strict):
     # API token name -> the most severe severity at which its posts go out without a second person
     # (a Statuspage client driving a whole incident); the audit trail says so on every such post
     api_trust: dict[str, Name] = {}
+    default_runbook: Name | None = None  # what the declare form opens on (plan/defaults.py); unset, the first
     uptime: UptimeSettings = UptimeSettings()
     connectors: Connectors = Connectors()  # outside networks (crisisplan.plan.connectors)
     support_metrics: SupportMetrics = SupportMetrics()  # responsiveness on the status page (plan/support.py)

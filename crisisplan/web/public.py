@@ -239,6 +239,14 @@ def status_page() -> Response:
     return send(page, not chosen)
 
 
+@bp.route("/favicon.ico")
+def favicon() -> Response:
+    """The icon browsers ask for on every page (shipped in static/, so no 404 in any log)."""
+    response = current_app.send_static_file("favicon.ico")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
 @bp.route("/incidents/<int:incident_id>")
 def incident_page(incident_id: int) -> Response:
     locale, chosen = language()

@@ -19,10 +19,11 @@ from flask import Blueprint, Response, flash, g, redirect, render_template, requ
 
 from crisisplan import textgate
 from crisisplan.comms.render import format_moment
-from crisisplan.duration import format_duration
+from crisisplan.duration import spoken_duration
 from crisisplan.errors import CrisisplanError, NotFound, Unavailable
 from crisisplan.moment import parse_moment
 from crisisplan.web import services
+from crisisplan.web.console import words
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 AMBER = timedelta(minutes=5)  # a deadline this close turns amber; past it, red
@@ -99,8 +100,39 @@ def due_text(value: datetime | None) -> str:
         return "-"
     left = value - now()
     if left <= timedelta(0):
-        return f"{format_duration(-left)} overdue"
-    return f"in {format_duration(left)}"
+        return f"{spoken_duration(-left)} overdue"
+    return f"in {spoken_duration(left)}"
+
+
+@bp.app_template_filter("duration")
+def _duration(value: timedelta | None) -> str:
+    """A duration as a person says it: '15 min', '1 day' (one rule for every console page)."""
+    return "-" if value is None else spoken_duration(value)
+
+
+@bp.app_template_filter("kind")
+def _kind(value: str) -> str:
+    """A post kind as words ('follow-up', 'acknowledgement')."""
+    return words.kind_name(value)
+
+
+@bp.app_template_global()
+def why_not(runbook: Any, blocked_by: list[str] | tuple[str, ...]) -> list[str]:
+    """What keeps a step from being taken, with the runbook's labels."""
+    return words.why_not(runbook, blocked_by)
+
+
+@bp.app_template_global()
+def severity_text(severity: Any) -> str:
+    """A severity with its deadlines: 'sev1 — Critical … · acknowledge within 15 min, update every 30 min'."""
+    return (f"{severity.name} — {severity.label} · acknowledge within {spoken_duration(severity.acknowledge_within)}"
+            f", update every {spoken_duration(severity.update_every)}")
+
+
+@bp.app_template_global()
+def severity_choices(runbook: Any) -> list[dict[str, str]]:
+    """A runbook's severities as the declare form's script swaps them in: value and words."""
+    return [{"name": s.name, "text": severity_text(s)} for s in runbook.severities]
 
 
 @bp.errorhandler(CrisisplanError)

@@ -8,6 +8,7 @@ from typing import Any
 from flask import flash, g, redirect, render_template, request, url_for
 
 from crisisplan.errors import CrisisplanError
+from crisisplan.plan.defaults import incident_runbooks
 from crisisplan.services import ACK_TIMER, UPDATE_TIMER, IncidentView
 from crisisplan.web import services
 from crisisplan.web.auth import require
@@ -45,20 +46,39 @@ def _for(post: Any) -> bool:
 @require("responder")
 def declare() -> Any:
     plan = services().plan
-    if request.method == "POST":
-        form = request.form
-        try:
-            impact = form.get("impact", "").strip()
-            view = services().declare(form.get("runbook", ""), form.get("severity", ""), form.get("title", ""),
-                                      actor(), form.getlist("components"), {"impact": impact} if impact else None,
-                                      is_drill=form.get("drill") == "on", translations=_translations(plan, form))
-        except CrisisplanError as error:
-            flash(str(error), "error")
-            return render_template("console/declare.html", plan=plan, form=form,
-                                   chosen=form.getlist("components")), 422
-        flash(f"Incident #{view.id} declared; the acknowledgement is drafted.")
-        return redirect(url_for("console.incident", incident_id=view.id))
-    return render_template("console/declare.html", plan=plan, form={}, chosen=[])
+    form = request.form if request.method == "POST" else request.args
+    runbook = _chosen_runbook(plan, form.get("runbook", ""))
+    if request.method == "POST" and form.get("runbook") and form.get("runbook") != getattr(runbook, "id", None):
+        flash(f"runbook: no runbook '{form.get('runbook', '')[:40]}' to declare on; pick one of the list", "error")
+        return render_template("console/declare.html", plan=plan, form=form, runbook=runbook,
+                               chosen=form.getlist("components")), 422
+    if request.method == "GET" or form.get("step") == "runbook" or runbook is None:
+        # the first step (or the second without JavaScript: the runbook picked, now its severities)
+        return render_template("console/declare.html", plan=plan, form=form, runbook=runbook,
+                               chosen=form.getlist("components"))
+    severity = form.get("severity", "")
+    if severity not in {s.name for s in runbook.severities}:
+        # a severity of another runbook (the runbook changed without JavaScript): ask, refuse nothing yet
+        flash(f"Pick a severity of the {runbook.title} runbook.", "error")
+        return render_template("console/declare.html", plan=plan, form=form, runbook=runbook,
+                               chosen=form.getlist("components")), 422
+    try:
+        impact = form.get("impact", "").strip()
+        view = services().declare(runbook.id, severity, form.get("title", ""), actor(), form.getlist("components"),
+                                  {"impact": impact} if impact else None,
+                                  is_drill=form.get("drill") == "on", translations=_translations(plan, form))
+    except CrisisplanError as error:
+        flash(str(error), "error")
+        return render_template("console/declare.html", plan=plan, form=form, runbook=runbook,
+                               chosen=form.getlist("components")), 422
+    flash(f"Incident #{view.id} declared; the acknowledgement is drafted.")
+    return redirect(url_for("console.incident", incident_id=view.id))
+
+
+def _chosen_runbook(plan: Any, wanted: str) -> Any:
+    """The runbook the form names if incidents are declared on it, else the plan's default runbook."""
+    choices = {rb.id: rb for rb in incident_runbooks(plan.runbooks)}
+    return choices.get(wanted) or plan.default_runbook()
 
 
 def _translations(plan: Any, form: Any) -> dict[str, dict[str, str]]:

@@ -8,6 +8,7 @@ from flask import Response, abort, flash, g, jsonify, redirect, render_template,
 from markupsafe import Markup
 
 from crisisplan import textgate
+from crisisplan.comms import approval
 from crisisplan.comms.approval import approved_after
 from crisisplan.comms.channels import CHANNELS, render
 from crisisplan.comms.delivery import PRIMARY, verdict
@@ -17,7 +18,7 @@ from crisisplan.comms.tone_plan import plan_tone
 from crisisplan.errors import CrisisplanError
 from crisisplan.web import cap, services
 from crisisplan.web.auth import require
-from crisisplan.web.console import actor, attempt, back, bp, form_version, when
+from crisisplan.web.console import actor, attempt, back, bp, form_version, when, words
 
 
 @bp.route("/incidents/<int:incident_id>/posts", methods=["POST"])
@@ -47,7 +48,32 @@ def _post_page(post_id: int, texts: dict[str, str] | None = None, status: int = 
         and not (policy == "two" and row.author == actor()),
         last_approval=row.status == "in_review" and row.author != actor() and approved_after(
             policy, row.author, [*row.approvals, {"by": actor()}], svc.required_approver(incident_, row.kind)),
+        blockers=_blockers(row, incident_, view, checks, policy),
     ), status
+
+
+def _blockers(row: Any, incident_: Any, view: Any, checks: list[Any], policy: str) -> list[str]:
+    """What keeps a post from going out now, in words (empty: the Publish button shows). Publishing checks it
+    all again; this only spares a button that would be refused."""
+    svc, why = services(), []
+    required = svc.required_approver(incident_, row.kind)
+    if not approval.ready_to_publish(policy, row.status, row.author, row.approvals, required):
+        need = {"one": "the approval of somebody other than its author",
+                "two": "the approvals of two people other than its author"}.get(policy, "")
+        need = " and ".join(n for n in (need, f"the approval of {required}" if required else "") if n)
+        why.append(f"it needs {need}" + (" (submit it for review)" if row.status == "draft" else ""))
+    runbook = svc.plan.runbook(view.runbook_id)
+    steps = [o for o in view.options if o.post == row.kind]  # an update may take one of two steps: one will do
+    if steps and not any(o.allowed for o in steps):
+        why += words.why_not(runbook, steps[0].blocked_by)
+    blocking = sorted({f.rule.replace("_", " ") for c in checks if c.channel == PRIMARY for f in c.findings
+                       if f.severity == "block"})
+    if blocking:
+        why.append("the tone check blocks it (" + ", ".join(blocking) + ")")
+    why += [f"the {loc} text is stale" for loc in row.stale_locales or []]
+    if not row.bodies or row.render_error:
+        why.append("it has no complete text")
+    return why
 
 
 @bp.route("/posts/<int:post_id>")

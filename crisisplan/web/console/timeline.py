@@ -9,7 +9,7 @@ from flask import Response, render_template, request
 
 from crisisplan.web import services
 from crisisplan.web.auth import require
-from crisisplan.web.console import bp
+from crisisplan.web.console import bp, words
 
 
 def _events(incident_id: int) -> list[dict[str, Any]]:
@@ -21,10 +21,15 @@ def _events(incident_id: int) -> list[dict[str, Any]]:
 @bp.route("/incidents/<int:incident_id>/timeline")
 @require("viewer")
 def timeline(incident_id: int) -> str:
-    view = services().get(incident_id)
-    every = sorted({e.kind for e in services().timeline(incident_id)})
-    checked, broken = services().verify_incident_audit(incident_id)
-    return render_template("console/timeline.html", view=view, events=_events(incident_id), kinds=every,
+    svc = services()
+    view = svc.get(incident_id)
+    runbook = svc.plan.runbooks.get(view.runbook_id)
+    every = sorted({e.kind for e in svc.timeline(incident_id)})
+    checked, broken = svc.verify_incident_audit(incident_id)
+    locales = {p.id: list(p.bodies) for p in svc.incident_page(incident_id).posts}  # "(en, es)" after "published"
+    events = [{**e, "sentence": words.sentence(e, runbook, locales), "details": words.details(e["payload"])}
+              for e in _events(incident_id)]
+    return render_template("console/timeline.html", view=view, events=events, kinds=every,
                            chosen=request.args.getlist("kind"), checked=checked, broken=broken)
 
 

@@ -77,3 +77,24 @@
     });
   });
 })();
+
+// The declare form: picking a runbook shows its severities at once (without this, "Show its severities" reloads).
+(function () {
+  var runbook = document.getElementById("runbook"), severity = document.getElementById("severity");
+  var chosen = document.getElementById("runbook-chosen"), step = document.getElementById("runbook-step");
+  if (!runbook || !severity || !chosen) return;
+  if (step) step.hidden = true;
+  var label = document.querySelector('label[for="severity"]');
+  runbook.addEventListener("change", function () {
+    var option = runbook.options[runbook.selectedIndex];
+    chosen.value = runbook.value;
+    severity.replaceChildren();
+    JSON.parse(option.dataset.severities || "[]").forEach(function (s) {
+      var o = document.createElement("option");
+      o.value = s.name;
+      o.textContent = s.text;
+      severity.appendChild(o);
+    });
+    if (label) label.textContent = "Severity (" + (option.dataset.title || option.textContent) + ")";
+  });
+})();

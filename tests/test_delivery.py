@@ -28,7 +28,7 @@ def test_a_post_too_long_for_a_short_social_post_still_goes_everywhere_else(serv
     post = services.draft_post(view.id, "update", "ana", text=long_update(6))
     published = services.publish_post(post.id, "ana")
     assert published.status == "published"
-    assert published.channels["social_short"].startswith("en: over the limit (social_short: ")
+    assert published.channels["social_short"].startswith("en: over the limit (Short social post: ")
     assert {c for c, why in published.channels.items() if not why} == {
         "status_page", "social_long", "email", "chat", "sms"}
     event = [e for e in services.timeline(view.id) if e.kind == "post_published"][-1]

@@ -36,7 +36,7 @@ def test_lint_in_spanish_and_per_channel(runner, tmp_path: Path) -> None:
     text = "Lo sentimos. " * 30 + "Próxima actualización a las 10:30. https://a.example"
     long_post.write_text(text, encoding="utf-8")
     result = runner.invoke(main, ["lint", str(long_post), "--locale", "es", "--channel", "social_short"])
-    assert result.exit_code == 1 and "[too_long]" in result.output and "social_short:" in result.output
+    assert result.exit_code == 1 and "[too_long]" in result.output and "Short social post: " in result.output
 
 
 def test_lint_a_drafted_post(runner) -> None:

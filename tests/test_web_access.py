@@ -9,7 +9,7 @@ import pytest
 from crisisplan.services.accounts import ROLES
 from tests.web import csrf, login
 
-PUBLIC = {"public.status_page", "public.incident_page", "public.history", "static", "auth.login", "auth.logout",
+PUBLIC = {"public.status_page", "public.incident_page", "public.history", "static", "public.favicon", "auth.login", "auth.logout",
           "api.openapi",
           "feeds.page_feed", "feeds.incident_feed", "cap.cap_index", "cap.cap_alert", "subscribe.form",
           "subscribe.ask", "subscribe.confirm", "subscribe.leave",

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 
 import pytest
 from playwright.sync_api import expect
 
 from crisisplan import SHIPPED_PLAN
 from crisisplan.plan.load import check_plan
-from tests.e2e.conftest import ARTIFACTS, PASSWORD
+from tests.e2e.conftest import ARTIFACTS, CLI, PASSWORD, server_env, serving
 
 WIDTHS = (1280, 375)
 PREFIX = os.environ.get("CRISISPLAN_SHOT_PREFIX", "")  # "before-" to keep a run of an older commit apart
@@ -54,9 +55,20 @@ VISIBLE_TEXT = """() => {
 
 
 @pytest.fixture(scope="module")
-def admin(browser, server):
+def own_server(tmp_path_factory: pytest.TempPathFactory, databases):
+    """A server of this module's own: its open outage stays off the other browser tests' status page."""
+    root = tmp_path_factory.mktemp("pages")
+    env = server_env(root, databases)
+    subprocess.run([*CLI, "user", "add", "admin", "--role", "admin", "--password", PASSWORD], env=env, check=True,
+                   capture_output=True)
+    with serving(root, env) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def admin(browser, own_server):
     """An admin's browser page, and the console pages to visit (name, path) around one sev1 outage."""
-    context = browser.new_context(base_url=server)
+    context = browser.new_context(base_url=own_server)
     page = context.new_page()
     page.set_default_timeout(15_000)
     pages = [("login", "/login")]
@@ -86,10 +98,10 @@ def admin(browser, server):
     context.close()
 
 
-def test_every_console_page_is_screenshot_at_two_widths(admin, browser, server) -> None:
+def test_every_console_page_is_screenshot_at_two_widths(admin, browser, own_server) -> None:
     page, pages = admin
     ARTIFACTS.mkdir(exist_ok=True)
-    stranger = browser.new_context(base_url=server).new_page()  # the login page as someone not logged in sees it
+    stranger = browser.new_context(base_url=own_server).new_page()  # the login page as someone not logged in sees it
     for width in WIDTHS:
         for name, path in pages:
             viewer = stranger if name == "login" else page

@@ -9,8 +9,8 @@ import pytest
 from crisisplan.services.accounts import ROLES
 from tests.web import csrf, login
 
-PUBLIC = {"public.status_page", "public.incident_page", "public.history", "static", "public.favicon", "auth.login", "auth.logout",
-          "api.openapi",
+PUBLIC = {"public.status_page", "public.incident_page", "public.history", "static", "auth.login", "auth.logout",
+          "api.openapi", "public.favicon",
           "feeds.page_feed", "feeds.incident_feed", "cap.cap_index", "cap.cap_alert", "subscribe.form",
           "subscribe.ask", "subscribe.confirm", "subscribe.leave",
           "hooks.alertmanager",  # its own token from the environment: tests/test_alertmanager.py

@@ -91,7 +91,8 @@ def admin(browser, own_server):
               ("template", template), ("incident", f"/console/incidents/{incident}"), ("post", post),
               ("timeline", f"/console/incidents/{incident}/timeline"),
               ("review", f"/console/incidents/{incident}/review"),
-              ("drills", "/console/drills"), ("signals", "/console/signals"), ("actions", "/console/actions"),
+              ("drills", "/console/drills"), ("signals", "/console/signals"), ("inbox", "/console/inbox"),
+              ("actions", "/console/actions"),
               ("metrics", "/console/metrics"), ("delivery", "/console/delivery"),
               ("subscribers", "/console/subscribers"), ("people", "/console/people"), ("audit", "/console/audit")]
     yield page, pages

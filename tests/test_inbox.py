@@ -17,7 +17,7 @@ from crisisplan.errors import InvalidInput
 from crisisplan.services.accounts import Accounts
 from crisisplan.signals.inbox import fix_verdict
 from crisisplan.store.audit_models import AdminEventRow
-from crisisplan.store.models import IncidentRow, PostRow, SignalRow
+from crisisplan.store.models import IncidentRow, OutboxRow, PostRow, SignalRow
 from tests.conftest import ROLE_USERS
 from tests.test_console_queries import LIMIT, statements
 from tests.walk import publish_reviewed, satisfy, take
@@ -351,3 +351,25 @@ def test_the_composer_drafts_the_reply_and_opens_it_for_review(console, services
 def _token(client) -> str:
     page = client.get("/console/").get_data(as_text=True)
     return re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+
+
+def test_an_e_mail_reply_answers_them_when_it_is_delivered_as_responsiveness_counts(console, services) -> None:
+    row, _ = services.receive_complaint("email", "eva@example.com", 0, REFUND)
+    services.clock.advance(timedelta(minutes=10))
+    post = services.reply_to_signal(row.id, "holding_reply", "carmen")
+    services.clock.advance(timedelta(minutes=10))
+    publish_reviewed(services, post.id, "carmen")
+    waiting = item(services, row.id)
+    assert waiting.answered_at is None and waiting.replies[0]["sending"] == "pending"  # in the outbox, not out yet
+    services.clock.advance(timedelta(minutes=1))
+    with services.db.write() as session:  # the worker handed it to the SMTP server a minute later
+        message = session.scalars(select(OutboxRow).where(OutboxRow.post_id == post.id,
+                                                          OutboxRow.channel == "email:reply")).one()
+        assert message.target == "eva@example.com"
+        message.status, message.delivered_at = "delivered", START + timedelta(minutes=21)
+    assert item(services, row.id).answered_at == START + timedelta(minutes=21)
+    email = next(f for f in services.inbox().responsiveness if f["channel"] == "email")
+    assert (email["complaints"], email["answered"]) == (1, 1)  # the page's table says the same as the row
+    login(console, "vera")
+    page = console.get("/console/inbox?state=all").get_data(as_text=True)
+    assert "answered in 21m" in page and "Responsiveness, last 30 days" in page

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
 from crisisplan import textgate
 from crisisplan.comms import approval
@@ -21,7 +21,7 @@ from crisisplan.services.replies import ANSWER_BY, COMPLAINANT
 from crisisplan.services.unit import UnitOfWork
 from crisisplan.signals import SignalAction
 from crisisplan.signals.inbox import TopicWeeks, first_answer_due, fix_verdict, topic_weeks
-from crisisplan.store.models import IncidentRow, PostRow, SignalRow, UserRow
+from crisisplan.store.models import IncidentRow, OutboxRow, PostRow, SignalRow, UserRow
 
 FIX_CHECK = "fix_check"  # the private post that asks whether it is fixed (complaints runbook, timer ask_fixed)
 ANSWERS = ("fixed", "not_fixed", "unclear")  # unclear: they answered, in words the team reads
@@ -37,7 +37,7 @@ class InboxItem:
     name: str | None  # how a reply greets them
     due: datetime  # the channel's promised first answer
     response: timedelta | None  # that promise, as the plan says it (None: the channel is not in the plan)
-    answered_at: datetime | None  # the first reply to them that went out
+    answered_at: datetime | None  # when the first reply reached them: delivered, or published to send by hand
     replies: list[dict[str, Any]] = field(default_factory=list)  # {id, kind, status, published_at}
     asked_fixed_at: datetime | None = None  # when "is it fixed?" went out to them
     kinds: list[str] = field(default_factory=list)  # the private replies that can go out from its incident's state
@@ -67,6 +67,7 @@ class InboxPage:
     topics: list[TopicWeeks]
     shown: int  # complaints read before the filters
     filters: dict[str, str]
+    responsiveness: list[dict[str, Any]]  # per channel, the last 30 days (ResponsivenessReads)
 
 
 class InboxDesk(UnitOfWork):
@@ -79,18 +80,24 @@ class InboxDesk(UnitOfWork):
         state = state if state in STATES else "unanswered"
         now = self.clock.now()
         with self.db.read() as session:
-            rows = list(session.scalars(select(SignalRow).where(SignalRow.source == "complaint")
-                                        .order_by(SignalRow.id.desc()).limit(LISTED)))
-            incidents = {r.incident_id for r in rows if r.incident_id}
-            posts = session.execute(
-                select(IncidentRow.id.label("incident_id"), IncidentRow.runbook_id, IncidentRow.state, PostRow.id,
-                       PostRow.kind, PostRow.status, PostRow.published_at, PostRow.signal_id)
-                .outerjoin(PostRow, PostRow.incident_id == IncidentRow.id)
-                .where(IncidentRow.id.in_(incidents)).order_by(PostRow.id)).all() if incidents else []
-            moments = session.execute(select(SignalRow.at, SignalRow.group_key).where(
-                SignalRow.source == "complaint", SignalRow.at > now - timedelta(days=14))).all()
+            # 1: the newest complaints, each with its incident's state and posts (a row a post)
+            newest = select(SignalRow.id).where(SignalRow.source == "complaint").order_by(SignalRow.id.desc()) \
+                .limit(LISTED)
+            joined = session.execute(
+                select(SignalRow, IncidentRow.runbook_id, IncidentRow.state, PostRow.id, PostRow.kind, PostRow.status,
+                       PostRow.published_at, PostRow.signal_id, OutboxRow.status, OutboxRow.delivered_at)
+                .outerjoin(IncidentRow, IncidentRow.id == SignalRow.incident_id)
+                .outerjoin(PostRow, PostRow.incident_id == SignalRow.incident_id)
+                .outerjoin(OutboxRow, and_(OutboxRow.post_id == PostRow.id, OutboxRow.channel.like("%:reply")))
+                .where(SignalRow.id.in_(newest)).order_by(SignalRow.id.desc(), PostRow.id)).all()
+            # 2 and 3: the complaints of the last 30 days and their first answers (mailin's responsiveness)
+            recent = self.recent_complaints(session, 30, now)
+            responsiveness = self.responsiveness_in(session, recent, now)
             session.expunge_all()
-        items = [self._item(row, posts) for row in rows]
+        rows: dict[int, list[Any]] = {}
+        for found in joined:
+            rows.setdefault(found[0].id, []).append(found)
+        items = [self._item(found) for found in rows.values()]
         who = me if owner == "me" else owner
 
         def keep(item: InboxItem) -> bool:
@@ -101,38 +108,42 @@ class InboxDesk(UnitOfWork):
                     and (not topic or item.signal.group_key == f"topic:{topic}"))
 
         labels = {c.name: c.label for c in self.plan.settings.components}
+        moments = [(at, str((data or {}).get("triage", {}).get("topic", "general"))) for _, at, data, drill in recent
+                   if not drill]  # a drill's complaints are no pattern of ours
         topics = [TopicWeeks(labels.get(t.topic, t.topic), t.this_week, t.last_week)
-                  for t in topic_weeks([(at, key.removeprefix("topic:")) for at, key in moments], now)]
-        channels = sorted({str(r.data.get("channel", "")) for r in rows} | {c.name for c in self.plan.settings.support})
+                  for t in topic_weeks(moments, now)]
+        channels = sorted({str(i.signal.data.get("channel", "")) for i in items}
+                          | {c.name for c in self.plan.settings.support})
         return InboxPage([i for i in items if keep(i)], channels, topics, len(rows),
-                         {"channel": channel, "state": state, "owner": owner, "topic": topic})
+                         {"channel": channel, "state": state, "owner": owner, "topic": topic}, responsiveness)
 
-    def _item(self, row: SignalRow, posts: list[Any]) -> InboxItem:
-        """A complaint with its replies: the private posts written to it (or, written before the inbox named
-        complaints, to the one that declared its incident)."""
+    def _item(self, found: list[Any]) -> InboxItem:
+        """A complaint with its replies, from its rows (signal, runbook, state, then one post a row): the private
+        posts written to it (or, written before the inbox named complaints, to the one that declared its
+        incident)."""
+        row = found[0][0]
         data = row.data or {}
         support = {c.name: c.response for c in self.plan.settings.support}
         response = support.get(str(data.get("channel", "")))
         item = InboxItem(row, addressee(str(data.get("author", "")), _display_name(data)),
                          first_answer_due(row.at, response), response, None)
-        runbook = self.plan.runbook(self.plan.settings.signals.complaints.runbook)
-        state = runbook.initial  # a reply declares its incident: it starts there
-        for post in posts:
-            if post.incident_id != row.incident_id:
+        runbook = self.plan.runbook(found[0].runbook_id or self.plan.settings.signals.complaints.runbook)
+        state = found[0].state or runbook.initial  # a reply declares its incident: it starts there
+        for _, _, _, post_id, kind, status, published_at, signal_id, sending, delivered_at in found:
+            mine = signal_id == row.id or (signal_id is None and row.action == SignalAction.DECLARED)
+            if post_id is None or not mine or runbook.audience(kind) != PRIVATE:
                 continue
-            runbook, state = self.plan.runbook(post.runbook_id), post.state
-            mine = post.signal_id == row.id or (post.signal_id is None and row.action == SignalAction.DECLARED)
-            if post.id is None or not mine:
-                continue
-            if self.plan.runbook(post.runbook_id).audience(post.kind) != PRIVATE:
-                continue
-            item.replies.append({"id": post.id, "kind": post.kind, "status": post.status,
-                                 "published_at": post.published_at})
-            if post.status == approval.PUBLISHED and post.published_at is not None:
-                if item.answered_at is None or post.published_at < item.answered_at:
-                    item.answered_at = post.published_at
-                if post.kind == FIX_CHECK:
-                    item.asked_fixed_at = post.published_at
+            # it reached them when the outbox delivered it (as responsiveness counts); a reply with no outbox row
+            # is sent by hand from the post page, and its publication is all the record knows
+            out = None if status != approval.PUBLISHED else published_at if sending is None else delivered_at
+            item.replies.append({"id": post_id, "kind": kind, "status": status, "published_at": published_at,
+                                 "sending": sending or ("by hand" if status == approval.PUBLISHED else ""),
+                                 "reached": out})
+            if out is not None:
+                if item.answered_at is None or out < item.answered_at:
+                    item.answered_at = out
+                if kind == FIX_CHECK:
+                    item.asked_fixed_at = out
         # the kinds of reply that can go out to them from where their case stands (the runbook says)
         item.kinds = [k for k, audience in runbook.audiences.items()
                       if audience == PRIVATE and state in runbook.publishable_in(k)]

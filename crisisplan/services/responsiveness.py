@@ -32,15 +32,22 @@ class ResponsivenessReads(UnitOfWork):
         record: an e-mail the SMTP server took, a reply a network accepted), up to `until`. Not counted:
         complaints of drills, and those judged trolling (no reply is due). No author, no text: aggregates only."""
         until = until or self.clock.now()
-        since = until - timedelta(days=days)
         with self.db.read() as session:
-            rows = session.execute(
-                select(SignalRow.id, SignalRow.at, SignalRow.data, IncidentRow.is_drill)
-                .outerjoin(IncidentRow, IncidentRow.id == SignalRow.incident_id)
-                .where(SignalRow.source == "complaint", SignalRow.at > since, SignalRow.at <= until)).all()
-            counted = {sid: (at, data or {}) for sid, at, data, drill in rows
-                       if not drill and not _trolling(data or {})}
-            first = self._first_answers(session, until, set(counted))
+            return self.responsiveness_in(session, self.recent_complaints(session, days, until), until)
+
+    def recent_complaints(self, session: Any, days: int, until: datetime) -> list[Any]:
+        """(id, at, data, is_drill) of every complaint that reached us in the `days` before `until`: one statement,
+        which the inbox page shares with its topics week on week."""
+        return session.execute(
+            select(SignalRow.id, SignalRow.at, SignalRow.data, IncidentRow.is_drill)
+            .outerjoin(IncidentRow, IncidentRow.id == SignalRow.incident_id)
+            .where(SignalRow.source == "complaint", SignalRow.at > until - timedelta(days=days),
+                   SignalRow.at <= until)).all()
+
+    def responsiveness_in(self, session: Any, rows: list[Any], until: datetime) -> list[dict[str, Any]]:
+        """`responsiveness` of the complaints `recent_complaints` read, inside the caller's session."""
+        counted = {sid: (at, data or {}) for sid, at, data, drill in rows if not drill and not _trolling(data or {})}
+        first = self._first_answers(session, until, set(counted))
         settings = self.plan.settings
         complaints = [Complaint(str(data.get("channel", "")), at, first.get(sid))
                       for sid, (at, data) in counted.items()]

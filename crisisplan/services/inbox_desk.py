@@ -27,6 +27,7 @@ FIX_CHECK = "fix_check"  # the private post that asks whether it is fixed (compl
 ANSWERS = ("fixed", "not_fixed", "unclear")  # unclear: they answered, in words the team reads
 LISTED = 300  # the newest complaints the page shows; filters narrow these
 STATES = ("unanswered", "answered", "all")
+RESPONSIVENESS_KEPT = timedelta(seconds=60)
 
 
 @dataclass
@@ -90,14 +91,29 @@ class InboxDesk(UnitOfWork):
                 .outerjoin(PostRow, PostRow.incident_id == SignalRow.incident_id)
                 .outerjoin(OutboxRow, and_(OutboxRow.post_id == PostRow.id, OutboxRow.channel.like("%:reply")))
                 .where(SignalRow.id.in_(newest)).order_by(SignalRow.id.desc(), PostRow.id)).all()
-            # 2 and 3: the complaints of the last 30 days and their first answers (mailin's responsiveness)
+            # 2: the complaints of the last 30 days: the topics week on week, and responsiveness's own input
             recent = self.recent_complaints(session, 30, now)
-            responsiveness = self.responsiveness_in(session, recent, now)
+            kept = self.__dict__.get("_inbox_responsiveness")
+            if kept is None or not timedelta(0) <= now - kept[0] < RESPONSIVENESS_KEPT:
+                # a 30-day aggregate: read again (its own statements) at most once a minute, as the status page is
+                kept = self.__dict__["_inbox_responsiveness"] = (now, self.responsiveness_in(session, recent, now))
+            responsiveness = kept[1]
             session.expunge_all()
         rows: dict[int, list[Any]] = {}
         for found in joined:
             rows.setdefault(found[0].id, []).append(found)
-        items = [self._item(found) for found in rows.values()]
+        # an incident's posts written before the inbox named complaints answer the complaint that declared it, else
+        # its first one (as responsiveness counts them)
+        first: dict[int, int] = {}
+        declared: dict[int, int] = {}
+        for signal_id in sorted(rows):
+            signal = rows[signal_id][0][0]
+            if signal.incident_id:
+                first.setdefault(signal.incident_id, signal_id)
+                if signal.action == SignalAction.DECLARED:
+                    declared.setdefault(signal.incident_id, signal_id)
+        declaring = {**first, **declared}
+        items = [self._item(found, declaring) for found in rows.values()]
         who = me if owner == "me" else owner
 
         def keep(item: InboxItem) -> bool:
@@ -117,7 +133,7 @@ class InboxDesk(UnitOfWork):
         return InboxPage([i for i in items if keep(i)], channels, topics, len(rows),
                          {"channel": channel, "state": state, "owner": owner, "topic": topic}, responsiveness)
 
-    def _item(self, found: list[Any]) -> InboxItem:
+    def _item(self, found: list[Any], declaring: dict[int, int]) -> InboxItem:
         """A complaint with its replies, from its rows (signal, runbook, state, then one post a row): the private
         posts written to it (or, written before the inbox named complaints, to the one that declared its
         incident)."""
@@ -130,7 +146,7 @@ class InboxDesk(UnitOfWork):
         runbook = self.plan.runbook(found[0].runbook_id or self.plan.settings.signals.complaints.runbook)
         state = found[0].state or runbook.initial  # a reply declares its incident: it starts there
         for _, _, _, post_id, kind, status, published_at, signal_id, sending, delivered_at in found:
-            mine = signal_id == row.id or (signal_id is None and row.action == SignalAction.DECLARED)
+            mine = signal_id == row.id or (signal_id is None and declaring.get(row.incident_id) == row.id)
             if post_id is None or not mine or runbook.audience(kind) != PRIVATE:
                 continue
             # it reached them when the outbox delivered it (as responsiveness counts); a reply with no outbox row

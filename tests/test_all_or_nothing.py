@@ -18,6 +18,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, func, select
 
+from crisisplan.errors import InvalidInput
 from crisisplan.services.accounts import Accounts
 from crisisplan.store.audit_models import AdminEventRow  # noqa: F401  (the metadata knows every table)
 from crisisplan.store.models import AuditEventRow, IncidentRow, SignalRow
@@ -137,28 +138,61 @@ def test_a_csv_whose_third_line_is_bad_imports_nothing(client, services) -> None
     assert _signals(services) == 0
 
 
-def test_an_import_cut_short_by_the_database_can_be_sent_again_whole(services, monkeypatch) -> None:
-    from crisisplan.errors import Unavailable
-    from crisisplan.services import Services
+# line 2 declares (reach over declare_reach) and escalates (a lawyer named); line 4 declares too
+LINES = ["twitter,@bigshop,The checkout is down and I lost my order,60000",
+         "email,bo@example.org,Cannot pay since this morning,0",
+         "email,@pablo,I will talk to my lawyer if you do not refund me,90000",
+         "phone,dee,Still down for me,0"]
 
-    body = CSV_HEAD + "\n".join(f"twitter,@reader{i},Checkout fails for me ({i}),5" for i in range(5)) + "\n"
-    real, calls = Services.receive_complaint, []
 
-    def dying(self, *args, **kwargs):
-        calls.append(1)
-        if len(calls) == 3:
-            raise Unavailable("the disk is full")
-        return real(self, *args, **kwargs)
+def _everything(services) -> dict[str, int]:
+    from crisisplan.store.models import OutboxRow
 
-    monkeypatch.setattr(Services, "receive_complaint", dying)
-    with pytest.raises(Unavailable):
-        services.import_complaints(body, "complaints.csv", "rudi")
-    assert _signals(services) == 2
-    monkeypatch.setattr(Services, "receive_complaint", real)
-    services.clock.advance(timedelta(minutes=5))  # sent again later, once the disk has room
-    assert services.import_complaints(body, "complaints.csv", "rudi") == {"new": 3, "duplicates": 2}
-    assert _signals(services) == 5
+    with services.db.read() as session:
+        return {table.__tablename__: session.scalar(select(func.count()).select_from(table))
+                for table in (SignalRow, IncidentRow, AuditEventRow, OutboxRow)}
 
+
+@pytest.mark.parametrize(("table", "nth"), [("signals", 3), ("incidents", 2)], ids=["third-signal", "second-declare"])
+def test_a_csv_whose_line_fails_while_recording_imports_nothing(client, services, table, nth) -> None:
+    """Every line passes the checks; the database fails while line 4 is recorded (its signal, or the incident it
+    declares): lines 2 and 3, the incident line 2 declared and its escalations are gone with it."""
+    login(client, "rudi")
+    empty = _everything(services)
+    dbapi, inserts = services.db.engine.dialect.loaded_dbapi, []
+
+    def fail_at_the_nth(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith(f"INSERT INTO {table.upper()} "):
+            inserts.append(1)
+            if len(inserts) == nth:
+                raise dbapi.OperationalError("database or disk is full")
+
+    event.listen(services.db.engine, "before_cursor_execute", fail_at_the_nth)
+    try:
+        answer = _upload(client, CSV_HEAD + "\n".join(LINES) + "\n")
+    finally:
+        event.remove(services.db.engine, "before_cursor_execute", fail_at_the_nth)
+    said = answer.get_data(as_text=True)
+    assert len(inserts) == nth  # it did fail where meant to, after lines 2 and 3 were recorded
+    assert answer.status_code == 503 and answer.headers["Retry-After"], said
+    assert "complaints.csv line 4" in said and "nothing was applied" in said
+    assert _everything(services) == empty  # no signal, no incident, no audit event, no message
+    services.clock.advance(timedelta(minutes=5))  # sent again, once the disk has room: all of it, once
+    assert _upload(client, CSV_HEAD + "\n".join(LINES) + "\n").status_code == 302
+    after = _everything(services)
+    assert after["signals"] == 4 and after["incidents"] == 2
+    assert services.import_complaints(CSV_HEAD + "\n".join(LINES) + "\n", "again.csv") == {"new": 0,
+                                                                                            "duplicates": 4}
+    assert _everything(services) == after
+
+
+def test_a_refused_line_names_its_line_and_field_and_changes_nothing(services) -> None:
+    bad = [*LINES[:2], "twitter,@cy,Card refused,lots"]
+    with pytest.raises(InvalidInput) as refused:
+        services.import_complaints(CSV_HEAD + "\n".join(bad) + "\n", "complaints.csv", "rudi")
+    assert "complaints.csv line 4" in str(refused.value) and "reach" in str(refused.value)
+    assert "nothing was imported" in str(refused.value)
+    assert _signals(services) == 0 and _counts(services) == (0, 0)
 
 def test_an_alert_post_that_died_halfway_leaves_nothing_and_the_resend_declares(services, monkeypatch):
     from crisisplan.services import Services

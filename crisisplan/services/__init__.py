@@ -13,6 +13,7 @@ from crisisplan.clock import Clock
 from crisisplan.plan.load import load_plan
 from crisisplan.services.actions import ActionCommands
 from crisisplan.services.audit_trail import AuditReport, AuditTrail
+from crisisplan.services.complaints import ComplaintCommands
 from crisisplan.services.components import ComponentCommands
 from crisisplan.services.drills import DrillCommands
 from crisisplan.services.idempotency import IdempotencyCommands
@@ -55,7 +56,7 @@ __all__ = ["ACK_TIMER", "SYSTEM_ACTOR", "UPDATE_TIMER", "Deadline", "Drafted", "
 class Services(IncidentCommands, PostCommands, Publication, SubscriberCommands, OutboxCommands, SignalCommands,
                DrillCommands, ComponentCommands, StatuspageCommands, ReplyReads, NoticeCommands, ReviewCommands,
                ActionCommands, MetricsReads, Reads, AuditTrail, PageReads, MaintenanceCommands, UptimeReads,
-               IdempotencyCommands, InboxCommands, ResponsivenessReads, InboxDesk):
+               IdempotencyCommands, InboxCommands, ResponsivenessReads, InboxDesk, ComplaintCommands):
     """Everything crisisplan does, one method a use case."""
 
     @classmethod

@@ -94,7 +94,7 @@ def signals_list(limit: int, channel: str | None, plan_dir: str | None, as_json:
         return
     now = services.clock.now()
     table(["ID", "AT", "CHANNEL", "SOURCE ID", "CATEGORY", "SEVERITY", "LANG", "REPLY"],
-          [[str(s["id"]), when(s["at"], now), s["channel"], _short(s["source_id"]), s["triage"]["category"] or "-",
+          [[str(s["id"]), _past(s["at"], now), s["channel"], _short(s["source_id"]), s["triage"]["category"] or "-",
             s["triage"]["severity"] or "-", s["triage"]["locale"] or "-", _reply_words(s["reply"], now)]
            for s in found])
 
@@ -108,13 +108,21 @@ def _listed(row: Any, state: dict[str, Any] | None) -> dict[str, Any]:
     if state:
         reply = {"state": state["state"], "answered_at": _iso(state.get("answered_at")),
                  "answer_by": _iso(state.get("answer_by")), "overdue": bool(state.get("overdue"))}
-    return {"id": row.id, "source": row.source, "at": row.at, "channel": data.get("channel", "") if complaint
-            else row.source, "source_id": row.source_id, "author": data.get("author", "") if complaint else "",
+    return {"id": row.id, "source": row.source, "at": row.at.isoformat(),
+            "channel": data.get("channel", "") if complaint else row.source, "source_id": row.source_id,
+            "author": data.get("author", "") if complaint else "",
             "action": row.action, "incident": row.incident_id,
             "triage": {"category": triage.get("topic", ""), "severity": override.get("severity")
                        or triage.get("severity", ""), "legitimacy": override.get("legitimacy")
                        or triage.get("legitimacy", ""), "locale": triage.get("locale", "")},
             "reply": reply}
+
+
+def _past(at: str, now: Any) -> str:
+    """When something came in: the time (and day, when not today) in the organisation's zone, without "overdue"."""
+    from datetime import datetime
+
+    return when(datetime.fromisoformat(at), now).split(" (")[0]
 
 
 def _iso(moment: Any) -> str | None:
@@ -131,8 +139,8 @@ def _reply_words(reply: dict[str, Any] | None, now: Any) -> str:
     if reply is None:
         return "-"
     if reply["state"] == "answered":
-        return f"answered {when(datetime.fromisoformat(reply['answered_at']), now)}"
+        return f"answered {_past(reply['answered_at'], now)}"
     if reply["state"] == "not_due":
         return "no reply (trolling)"
     by = reply["answer_by"]
-    return "unanswered" + (f", due {when(datetime.fromisoformat(by), now)}" if by else "")
+    return "unanswered" + (f", due {when(datetime.fromisoformat(by), now)}" if by else "")  # "(5m overdue)" when late

@@ -217,3 +217,26 @@ def test_a_reply_written_in_the_inbox_reaches_the_customer_threaded(dovecot, mai
     assert answer["Subject"] == "Re: Parcel late"
     assert "Ann" in answer.get_body(("plain",)).get_content()  # addressed by name, not by address
     assert services.reply_states([signal])[signal.id]["state"] == "answered"
+
+
+def test_a_message_that_breaks_the_reader_is_recorded_and_the_pull_goes_on(dovecot, mailserver, mailbox, runner,
+                                                                           services, monkeypatch) -> None:
+    from crisisplan.comms import inmail
+
+    support, customer = mailbox
+    for n in range(3):
+        dovecot.deliver(support, CRLF.join([f"From: {customer}", f"Subject: s{n}", f"Message-ID: <s{n}@example.net>",
+                                            "", "poison" if n == 1 else f"Fine message {n}", ""]).encode())
+    real = inmail.read
+
+    def breaks_on_poison(raw: bytes):  # a reader fault on one message (what a server's odd answer would cause)
+        if b"poison" in raw:
+            raise ValueError("cannot take this answer apart")
+        return real(raw)
+
+    monkeypatch.setattr(inmail, "read", breaks_on_poison)
+    assert pull(runner).strip() == "imap: 3 new, 0 already recorded"
+    texts = sorted(s.data["text"] for s in services.signals() if s.source_id.startswith("imap:"))
+    assert texts[:2] == ["Fine message 0", "Fine message 2"]
+    assert texts[2] == ("[This e-mail could not be read whole: the server's answer cannot be read (ValueError: "
+                        "cannot take this answer apart). Open it in the mailbox INBOX, message number 2.]")

@@ -53,12 +53,12 @@ def test_time_left_to_the_channels_first_answer_runs_on_the_clock(services) -> N
     from crisisplan.web.console.inbox import _left
 
     with _app_context(services):
-        assert _left(item(services, social.id)) == ("35m left", "")  # 60 - 25
+        assert _left(item(services, social.id)) == ("35 min left", "")  # 60 - 25
         services.clock.advance(timedelta(minutes=31))  # 56 minutes in: 4 left, amber from 5 minutes
-        assert _left(item(services, social.id)) == ("4m left", "amber")
+        assert _left(item(services, social.id)) == ("4 min left", "amber")
         services.clock.advance(timedelta(hours=4, minutes=9))  # 5h05m in
-        assert _left(item(services, social.id)) == ("4h5m overdue", "red")  # 5h05m - 1h
-        assert _left(item(services, mail.id)) == ("1h5m overdue", "red")  # 5h05m - 4h
+        assert _left(item(services, social.id)) == ("4 h 5 min overdue", "red")  # 5h05m - 1h
+        assert _left(item(services, mail.id)) == ("1 h 5 min overdue", "red")  # 5h05m - 4h
 
 
 def test_the_first_reply_that_goes_out_answers_it_in_the_time_it_took(services) -> None:
@@ -76,12 +76,12 @@ def test_the_first_reply_that_goes_out_answers_it_in_the_time_it_took(services) 
     from crisisplan.web.console.inbox import _left
 
     with _app_context(services):
-        assert _left(answered) == ("answered in 40m", "")
+        assert _left(answered) == ("answered in 40 min", "")
     late, _ = services.receive_complaint("social", "@bo", 3, "Checkout is down")
     services.clock.advance(timedelta(hours=1, minutes=15))
     publish_reviewed(services, services.reply_to_signal(late.id, "holding_reply", "carmen").id, "carmen")
     with _app_context(services):
-        assert _left(item(services, late.id)) == ("answered in 1h15m, 15m late", "red")
+        assert _left(item(services, late.id)) == ("answered in 1 h 15 min, 15 min late", "red")
 
 
 def _app_context(services):
@@ -372,4 +372,4 @@ def test_an_e_mail_reply_answers_them_when_it_is_delivered_as_responsiveness_cou
     assert (email["complaints"], email["answered"]) == (1, 1)  # the page's table says the same as the row
     login(console, "vera")
     page = console.get("/console/inbox?state=all").get_data(as_text=True)
-    assert "answered in 21m" in page and "Responsiveness, last 30 days" in page
+    assert "answered in 21 min" in page and "Responsiveness, last 30 days" in page

@@ -14,7 +14,7 @@ from crisisplan import textgate
 from crisisplan.comms import approval
 from crisisplan.comms.audience import PRIVATE
 from crisisplan.comms.reply_words import addressee, words_for
-from crisisplan.duration import format_duration
+from crisisplan.duration import spoken_duration
 from crisisplan.errors import InvalidInput, NotFound
 from crisisplan.services.audit_trail import note_admin_in
 from crisisplan.services.replies import ANSWER_BY, COMPLAINANT
@@ -46,7 +46,7 @@ class InboxItem:
     @property
     def promise(self) -> str:
         """The channel's first-answer promise in words."""
-        return format_duration(self.response) if self.response else "4h (the channel is not in the plan)"
+        return spoken_duration(self.response) if self.response else "4 h (the channel is not in the plan)"
 
     @property
     def owner(self) -> str:

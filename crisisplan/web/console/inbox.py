@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Response, flash, g, redirect, render_template, request, url_for
 
-from crisisplan.duration import format_duration
+from crisisplan.duration import spoken_duration
 from crisisplan.web import services
 from crisisplan.web.auth import require
 from crisisplan.web.console import actor, bp, now
@@ -30,7 +30,12 @@ def inbox() -> str:
                              "One pair of bars a topic; the table below gives the same counts.",
                              [(t.topic, t.this_week, t.last_week) for t in page.topics], ("last 7 days", "7 before"))
     people = services().responders() if g.account.may("responder") else []
-    return render_template("console/inbox.html", page=page, chart=chart, people=people, left=_left)
+    settings = services().plan.settings
+    support = {c.name: c.label for c in settings.support}  # channels and components by their name, not their id
+    components = {c.name: c.label for c in settings.components}
+    return render_template("console/inbox.html", page=page, chart=chart, people=people, left=_left,
+                           channel_name=lambda name: support.get(name) or name,
+                           topic_name=lambda name: components.get(name) or name)
 
 
 def _left(item: Any) -> tuple[str, str]:
@@ -38,12 +43,12 @@ def _left(item: Any) -> tuple[str, str]:
     if item.answered_at is not None:
         took = item.answered_at - item.signal.at
         late = item.answered_at > item.due
-        return (f"answered in {format_duration(took)}" + (f", {format_duration(item.answered_at - item.due)} late"
+        return (f"answered in {spoken_duration(took)}" + (f", {spoken_duration(item.answered_at - item.due)} late"
                                                            if late else ""), "red" if late else "")
     left = item.due - now()
     if left.total_seconds() <= 0:
-        return f"{format_duration(-left)} overdue", "red"
-    return f"{format_duration(left)} left", "amber" if left.total_seconds() <= 300 else ""
+        return f"{spoken_duration(-left)} overdue", "red"
+    return f"{spoken_duration(left)} left", "amber" if left.total_seconds() <= 300 else ""
 
 
 @bp.route("/inbox/<int:signal_id>/take", methods=["POST"])

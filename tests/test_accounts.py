@@ -128,7 +128,7 @@ def test_the_people_page_asks_then_changes(app, client, services) -> None:
     assert login(app.test_client(), "rudi").status_code == 302  # nothing changed yet
     done = form(client, "/console/people/change", {"change": "disable", "name": "rudi", "confirm": "yes"},
                 follow=True)
-    assert "Disable rudi: done." in done.get_data(as_text=True)
+    assert "rudi is disabled." in done.get_data(as_text=True)
     assert login(app.test_client(), "rudi").status_code == 401
     form(client, "/console/people/change", {"change": "enable", "name": "rudi", "confirm": "yes"})
     form(client, "/console/people/change", {"change": "role", "name": "rudi", "role": "approver", "confirm": "yes"})

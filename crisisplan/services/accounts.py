@@ -86,7 +86,19 @@ class Accounts(PeopleAdmin, SsoAccounts):
         """The person with this id, or None when there is no such person or their account is disabled."""
         with self.db.read() as session:
             row = session.get(UserRow, user_id)
-            return Account(row.id, row.name, row.role, session=row.session_nonce) if row and row.active else None
+            return (Account(row.id, row.name, row.role, session=row.session_nonce, locale=row.locale)
+                    if row and row.active else None)
+
+    def set_locale(self, user_id: int, locale: str, known: list[str]) -> None:
+        """The language a person reads the console in: one of the plan's `known` locales, or "" for the
+        browser's choice."""
+        if locale and locale not in known:
+            raise InvalidInput(f"'{locale[:16]}' is not a language of the plan ({', '.join(known)})", "locale")
+        with self.db.write() as session:
+            row = session.get(UserRow, user_id)
+            if row is None:
+                raise NotFound("no such person")
+            row.locale = locale
 
     def session_account(self, user_id: int, nonce: str) -> Account | None:
         """Who a session cookie stands for: None when the person is gone or disabled, or the session

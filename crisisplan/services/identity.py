@@ -36,6 +36,7 @@ class Account:
     via_token: bool = False
     # the person's current session nonce: a cookie that carries another one is logged out
     session: str = ""
+    locale: str = ""  # the console's language this person chose ("": the browser's, else the plan's default)
 
     def may(self, role: str) -> bool:
         """Whether this person or token holds the role, or one that may do more."""

@@ -146,6 +146,8 @@ class UserRow(Base):
     session_nonce: Mapped[str] = mapped_column(String(64), default="", server_default="")
     # "issuer|sub" of the identity provider's account that signs this person in, when there is one
     sso_subject: Mapped[str | None] = mapped_column(String(400), unique=True)
+    # the language this person reads the console in ("": their browser's, else the plan's default_locale)
+    locale: Mapped[str] = mapped_column(String(16), default="", server_default="")
 
 
 class LoginLimitRow(Base):

@@ -91,6 +91,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from crisisplan.web.uptime import bp as uptime_bp
 
     auth.init_app(app)
+    from crisisplan.web import i18n  # the console in the reader's language
+
+    i18n.init_app(app)
     from crisisplan.web import sso  # the identity provider's routes, on the auth blueprint
 
     sso.init_app(app)

@@ -11,10 +11,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
 from crisisplan.services.accounts import Account, AddressRefused, LoginRefused
 from crisisplan.web import accounts
+from crisisplan.web.vocabulary import say
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -62,7 +64,7 @@ class Throttle:
 def sign_in(account: Account) -> None:
     """Start a session for a person who proved who they are (password or identity provider)."""
     login_user(WebUser(account))
-    flash(f"Logged in as {account.name} ({account.role}).")
+    flash(_("Logged in as %(name)s (%(role)s).", name=account.name, role=say(account.role)))
 
 
 def init_app(app: Flask) -> None:

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
 
 from crisisplan import textgate
 from crisisplan.comms.render import format_moment
@@ -83,7 +84,7 @@ def _moment(value: datetime | None) -> str:
     if value is None:
         return "-"
     settings = services().plan.settings
-    return format_moment(value, settings.default_locale, settings.organisation.time_zone, now())
+    return format_moment(value, str(get_locale() or settings.default_locale), settings.organisation.time_zone, now())
 
 
 @bp.app_template_global()
@@ -143,6 +144,7 @@ def _refused(error: CrisisplanError) -> tuple[str, int]:
 
 # the pages: importing them registers their routes on `bp`
 from crisisplan.web.console import (  # noqa: E402
+    account,
     audit,
     dashboard,
     delivery,
@@ -158,5 +160,5 @@ from crisisplan.web.console import (  # noqa: E402
     timeline,
 )
 
-__all__ = ["audit", "bp", "dashboard", "delivery", "drills", "inbox", "incidents", "people", "plan", "posts", "quick",
-           "review", "signals", "timeline"]
+__all__ = ["account", "audit", "bp", "dashboard", "delivery", "drills", "inbox", "incidents", "people", "plan",
+           "posts", "quick", "review", "signals", "timeline"]

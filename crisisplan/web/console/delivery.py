@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from crisisplan import textgate
 from crisisplan.duration import format_duration
@@ -26,7 +27,7 @@ def delivery() -> str:
 @require("communicator")
 def delivery_retry(message_id: int) -> Response:
     services().retry_message(message_id)
-    flash(f"Message {message_id} is back in the queue; the worker tries it within seconds.", "ok")
+    flash(_("Message %(id)s is back in the queue; the worker tries it within seconds.", id=message_id), "ok")
     return redirect(url_for("console.delivery"))
 
 
@@ -38,10 +39,10 @@ def subscribers() -> Any:
         try:
             if form.get("remove"):
                 row = services().remove_subscriber(textgate.parse_int(form["remove"], "remove", 1), actor())
-                flash(f"{row.email} gets no more e-mails.", "ok")
+                flash(_("%(address)s gets no more e-mails.", address=row.email), "ok")
             else:
                 services().subscribe(form.get("email", ""), form.getlist("components"), form.get("locale", ""))
-                flash("A confirmation e-mail is on its way: the address joins once its owner confirms.", "ok")
+                flash(_("A confirmation e-mail is on its way: the address joins once its owner confirms."), "ok")
         except CrisisplanError as error:
             flash(str(error), "error")
         return redirect(url_for("console.subscribers", status=request.args.get("status", "")))

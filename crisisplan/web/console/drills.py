@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from markupsafe import Markup
 
 from crisisplan.drills.scenario import check_scenarios
@@ -68,7 +69,7 @@ def drill_start() -> Response:
     try:
         speed = float(request.form.get("speed", "1") or 1)
     except ValueError:
-        flash("speed: a number such as 1 or 10", "error")
+        flash(_("speed: a number such as 1 or 10"), "error")
         return redirect(url_for("console.drills"))
     if attempt(lambda: holder.append(services().start_drill(request.form.get("scenario", ""), actor(), speed)),
                "Live drill started: injects will appear on this page."):
@@ -80,7 +81,7 @@ def drill_start() -> Response:
 @require("responder")
 def drill_finish(incident_id: int) -> Response:
     holder: list[Any] = []
-    if attempt(lambda: holder.append(services().finish_drill(incident_id, actor())), "Drill scored."):
-        flash(f"Score: {holder[0][1].score}/100; see the drill history.")
+    if attempt(lambda: holder.append(services().finish_drill(incident_id, actor())), _("Drill scored.")):
+        flash(_("Score: %(score)s/100; see the drill history.", score=holder[0][1].score))
         return redirect(url_for("console.drills"))
     return back(incident_id)

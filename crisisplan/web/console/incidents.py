@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from flask import Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from crisisplan.plan.diagram import runbook_svg
 from crisisplan.services import ACK_TIMER, UPDATE_TIMER
@@ -45,7 +46,7 @@ def diagram(incident_id: int) -> Response:
 def trigger(incident_id: int) -> Response:
     name = request.form.get("trigger", "")
     attempt(lambda: services().trigger(incident_id, name, actor(), expected_version=form_version()),
-            f"Done: {name}.")
+            _("Done: %(step)s.", step=name))
     return back(incident_id)
 
 
@@ -56,7 +57,7 @@ def step(incident_id: int) -> Response:
     name = request.form.get("trigger", "")
     posts: list[Any] = []
     if attempt(lambda: posts.append(services().draft_for_step(incident_id, name, actor())),
-               "Write, review and publish this post: the incident moves when it goes out."):
+               _("Write, review and publish this post: the incident moves when it goes out.")):
         return redirect(url_for("console.post", post_id=posts[0].id))
     return back(incident_id)
 
@@ -68,7 +69,7 @@ def fields(incident_id: int) -> Response:
     values = {k.removeprefix("field_"): v for k, v in request.form.items() if k.removeprefix("field_") in known
               and k.startswith("field_")}
     attempt(lambda: services().set_fields(incident_id, values, actor(), expected_version=form_version()),
-            "Fields saved.")
+            _("Fields saved."))
     return back(incident_id)
 
 
@@ -79,7 +80,7 @@ def translate(incident_id: int) -> Response:
     locale = request.form.get("locale", "")
     values = {k.removeprefix("tr_"): v for k, v in request.form.items() if k.startswith("tr_")}
     attempt(lambda: services().translate(incident_id, locale, values, actor(), expected_version=form_version()),
-            f"Saved in {locale}; redraft or edit the drafts in {locale} to use it.")
+            _("Saved in %(locale)s; redraft or edit the drafts in %(locale)s to use it.", locale=locale))
     return back(incident_id)
 
 
@@ -88,7 +89,7 @@ def translate(incident_id: int) -> Response:
 def roles(incident_id: int) -> Response:
     attempt(lambda: services().assign_role(incident_id, request.form.get("role", ""), request.form.get("person", ""),
                                            actor(), expected_version=form_version()),
-            "Role assigned.")
+            _("Role assigned."))
     return back(incident_id)
 
 
@@ -97,10 +98,10 @@ def roles(incident_id: int) -> Response:
 def checklist(incident_id: int) -> Response:
     item = request.form.get("item", "")
     if not re.fullmatch(r"[0-9]{1,4}", item):  # ASCII digits: '²' is a digit to str.isdigit, not to int()
-        flash("item: which checklist item (a number)", "error")
+        flash(_("item: which checklist item (a number)"), "error")
         return back(incident_id)
     attempt(lambda: services().check_item(incident_id, int(item), actor(), request.form.get("done") != "0",
-                                          expected_version=form_version()), "Checklist updated.")
+                                          expected_version=form_version()), _("Checklist updated."))
     return back(incident_id)
 
 
@@ -108,5 +109,5 @@ def checklist(incident_id: int) -> Response:
 @require("responder")
 def severity(incident_id: int) -> Response:
     attempt(lambda: services().set_severity(incident_id, request.form.get("severity", ""), actor(),
-                                            expected_version=form_version()), "Severity changed.")
+                                            expected_version=form_version()), _("Severity changed."))
     return back(incident_id)

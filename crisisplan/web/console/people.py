@@ -9,20 +9,25 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from crisisplan.errors import CrisisplanError
 from crisisplan.services.accounts import ROLES
 from crisisplan.web import accounts
 from crisisplan.web.auth import require
 from crisisplan.web.console import actor, bp
+from crisisplan.web.vocabulary import N_, say
 
 # what each change does, in the confirmation's words
-CHANGES = {
-    "disable": "Disable {name}: they cannot log in, and every session they have ends now.",
-    "enable": "Enable {name}: they can log in again.",
-    "remove": "Remove {name} for good: the account is deleted (the audit trail keeps what they did).",
-    "role": "Make {name} {role}: every session they have ends, and the new role holds from their next login.",
-    "passwd": "Give {name} a new password: every session they have ends.",
+CHANGES = {  # each question, then what is said when it is done
+    "disable": (N_("Disable %(name)s: they cannot log in, and every session they have ends now."),
+                N_("%(name)s is disabled.")),
+    "enable": (N_("Enable %(name)s: they can log in again."), N_("%(name)s is enabled.")),
+    "remove": (N_("Remove %(name)s for good: the account is deleted (the audit trail keeps what they did)."),
+               N_("%(name)s is removed.")),
+    "role": (N_("Make %(name)s %(role)s: every session they have ends, and the new role holds from their next "
+                "login."), N_("%(name)s is now %(role)s.")),
+    "passwd": (N_("Give %(name)s a new password: every session they have ends."), N_("%(name)s has a new password.")),
 }
 
 
@@ -56,12 +61,12 @@ def change_person() -> Any:
     form = request.form
     what, name, role = form.get("change", ""), form.get("name", ""), form.get("role", "")
     if what not in CHANGES:
-        flash(f"unknown change '{what}'; changes are {', '.join(CHANGES)}", "error")
+        flash(_("unknown change '%(what)s'; changes are %(known)s", what=what[:40], known=", ".join(CHANGES)), "error")
         return redirect(url_for("console.people"))
     if form.get("confirm") != "yes":
         return render_template("console/people_confirm.html", what=what, name=name, role=role,
                                password=form.get("password", ""),
-                               question=CHANGES[what].format(name=name, role=role))
+                               question=_(CHANGES[what][0], name=name, role=say(role)))
     try:
         shown = _apply(what, name, role, form.get("password") or None)
     except CrisisplanError as error:
@@ -69,7 +74,7 @@ def change_person() -> Any:
         return redirect(url_for("console.people"))
     if shown:
         return _page(shown)  # a generated password is shown once, on this answer only
-    flash(CHANGES[what].format(name=name, role=role).split(":")[0] + ": done.")
+    flash(_(CHANGES[what][1], name=name, role=say(role)))
     return redirect(url_for("console.people"))
 
 

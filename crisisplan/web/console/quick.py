@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, request, url_for
+from flask_babel import gettext as _
 
 from crisisplan.comms import approval
 from crisisplan.errors import CrisisplanError
@@ -24,14 +25,14 @@ def severity_choices(plan: Any) -> list[tuple[Any, list[tuple[str, str]]]]:
 @require("responder")
 def quick_declare() -> Any:
     """Declare with a title and a runbook's severity; land on the drafted post that acknowledges it."""
-    runbook, _, severity = request.form.get("kind", "").partition("/")
+    runbook, severity = request.form.get("kind", "").partition("/")[::2]
     try:
         view = services().declare(runbook, severity, request.form.get("title", ""), actor())
     except CrisisplanError as error:
         flash(str(error), "error")
         return redirect(url_for("console.dashboard"))
     drafts = [p for p in services().posts(view.id) if p.status == approval.DRAFT]
-    flash(f"Incident #{view.id} declared.")
+    flash(_("Incident #%(id)s declared.", id=view.id))
     if len(drafts) == 1:  # the acknowledgement, drafted from the templates: review it, then submit
         return redirect(url_for("console.post", post_id=drafts[0].id))
     return redirect(url_for("console.incident", incident_id=view.id))

@@ -4,6 +4,7 @@ state, its follow-up actions), follow-up actions across incidents, and response 
 from __future__ import annotations
 
 from flask import Response, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from markupsafe import Markup
 
 from crisisplan.comms import metrics as figures
@@ -56,7 +57,7 @@ def review_file(incident_id: int, fmt: str) -> Response:
 @require("responder")
 def review_write(incident_id: int) -> Response:
     sections = {name: request.form[name] for name in SECTION_NAMES if name in request.form}
-    attempt(lambda: services().write_review(incident_id, sections, actor()), "Review saved")
+    attempt(lambda: services().write_review(incident_id, sections, actor()), _("Review saved"))
     return _to_review(incident_id)
 
 
@@ -64,7 +65,7 @@ def review_write(incident_id: int) -> Response:
 @require("responder")
 def review_state(incident_id: int) -> Response:
     to = request.form.get("state", "")
-    attempt(lambda: services().move_review(incident_id, to, actor(), role=g.account.role), "Review moved")
+    attempt(lambda: services().move_review(incident_id, to, actor(), role=g.account.role), _("Review moved"))
     return _to_review(incident_id)
 
 
@@ -73,7 +74,7 @@ def review_state(incident_id: int) -> Response:
 def action_add(incident_id: int) -> Response:
     form = request.form
     attempt(lambda: services().add_action(incident_id, form.get("title", ""), form.get("owner", ""),
-                                          form.get("due_on", ""), actor()), "Follow-up action added")
+                                          form.get("due_on", ""), actor()), _("Follow-up action added"))
     return _to_review(incident_id)
 
 
@@ -81,7 +82,7 @@ def action_add(incident_id: int) -> Response:
 @require("responder")
 def action_set(action_id: int) -> Response:
     attempt(lambda: services().change_action(action_id, actor(), state=request.form.get("state") or None),
-            "Follow-up action changed")
+            _("Follow-up action changed"))
     target = request.form.get("back", "")
     return redirect(target if target.startswith("/console/") else url_for("console.actions"))
 

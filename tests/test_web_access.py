@@ -120,5 +120,5 @@ def test_every_page_renders_for_an_admin(app, client, seeded) -> None:
             pages += 1
     # login, dashboard, declare, incident (+ diagram, sandbox, injects), timeline (+ .md), post (+ CAP),
     # plan (+ diagram, template), drills, people; review (+ .md, .html, .pdf, .json), actions (+ .csv, .json),
-    # metrics (+ .csv); the admin chain (audit); the SSO callback; the inbox
-    assert pages == 32
+    # metrics (+ .csv); the admin chain (audit); the SSO callback; the inbox; the person's own account (language)
+    assert pages == 33

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import textwrap
 
 from crisisplan.errors import CrisisplanError
 from crisisplan.plan.schema import Runbook
@@ -19,13 +20,18 @@ BY_HAND = "#4a5360"  # a step a responder takes
 _drawn: dict[tuple[int, str | None], bytes] = {}
 
 
-def _quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+def _quote(text: str, wrap: int = 0) -> str:
+    """A Graphviz string; with `wrap`, broken into lines of about that many characters (a narrow drawing
+    keeps its type large once the page scales it to the screen)."""
+    text = " ".join(text.split())
+    if wrap:
+        text = "\n".join(textwrap.wrap(text, wrap)) or text
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
 def dot_source(runbook: Runbook, state: str | None) -> str:
     """The runbook in Graphviz's language: one node a state, one edge a step from each of its sources."""
-    lines = [f"digraph {_quote(runbook.id)} {{", "  rankdir=LR; bgcolor=white; pad=0.2; nodesep=0.35; ranksep=0.6;",
+    lines = [f"digraph {_quote(runbook.id)} {{", "  rankdir=TB; bgcolor=white; pad=0.2; nodesep=0.3; ranksep=0.45;",
              f"  label={_quote(runbook.title)}; labelloc=t; fontsize=22; fontname=\"Helvetica,Arial,sans-serif\";",
              '  node [shape=box, style="rounded,filled", fillcolor=white, color="#4a5360", fontsize=18, '
              'fontname="Helvetica,Arial,sans-serif", margin="0.2,0.1"];',
@@ -36,11 +42,11 @@ def dot_source(runbook: Runbook, state: str | None) -> str:
         extra = ", peripheries=2" if s.final else ""
         if s.name == state:
             extra += f', fillcolor="{CURRENT}", penwidth=3, color="#1b1f24"'
-        lines.append(f"  {_quote(s.name)} [label={_quote(s.label)}{extra}];")
+        lines.append(f"  {_quote(s.name)} [label={_quote(s.label, 18)}{extra}];")
     for t in runbook.transitions:
         colour, style = (PUBLIC, "solid") if t.post else (BY_HAND, "dashed")
         for source in runbook.sources(t):
-            lines.append(f"  {_quote(source)} -> {_quote(t.dest)} [label={_quote(t.label)}, color=\"{colour}\", "
+            lines.append(f"  {_quote(source)} -> {_quote(t.dest)} [label={_quote(t.label, 16)}, color=\"{colour}\", "
                          f"fontcolor=\"{colour}\", style={style}];")
     lines.append("}")
     return "\n".join(lines) + "\n"

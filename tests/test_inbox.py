@@ -158,11 +158,14 @@ def test_a_refusal_without_its_reason_or_alternative_is_refused_naming_the_field
     assert body.startswith("@lucia, thank you for asking, and we are sorry we cannot do exactly this one: the parcel "
                            "is still with the courier. What we can do instead: we send a new one today at our cost. ")
     assert "outside what we can offer" not in body and "outside what we can offer" not in post.short_bodies["en"]
+    assert set(post.bodies) == {"en"}  # their words are English: no Spanish text wrapped around them
     checks = services.post_findings(post, services.incident(post.incident_id))
     assert "bare_refusal" not in [f.rule for f in checks["en"]]
     with pytest.raises(InvalidInput) as again:  # its words were the responder's: no template to write it again from
         services.redraft_post(post.id, "carmen")
     assert again.value.field == "kind"
+    publish_reviewed(services, post.id, "carmen")  # one language is all a reply to one person needs
+    assert services.post(post.id).status == "published"
 
 
 def test_drafting_a_refusal_on_an_incident_needs_the_words_too(services) -> None:

@@ -215,7 +215,7 @@ class InboxDesk(UnitOfWork):
         args = (kind, actor, text, locale, None, "", words, signal_id, person)
         if row.incident_id:
             with self.change(row.incident_id) as work:
-                post = self._draft_in(work, *args)
+                post = _in_their_language(self._draft_in(work, *args), locale, words)
                 self._own(work.session, signal_id, actor, work.clock.now())
             return post
         declared = self._declare_for(runbook_id, row)
@@ -235,6 +235,7 @@ class InboxDesk(UnitOfWork):
                 post.bodies, post.short_bodies, post.signal_id = again.bodies, again.short_bodies, signal_id
                 work.note("post_drafted", actor, kind=kind, reason="the reply to a complaint", post_id=post.id,
                           signal=signal_id)
+            _in_their_language(post, locale, words)
             self._own(work.session, signal_id, actor, work.clock.now())
         return post
 
@@ -308,6 +309,16 @@ class InboxDesk(UnitOfWork):
             verdict = fix_verdict(str(data.get("text", "")), locale)  # unclear: the team reads it and says
             self.record_fix_answer(row.id, verdict, "inbox", str(data.get("text", ""))[:500], via=f"signal {signal_id}")
             return
+
+
+def _in_their_language(post: PostRow, locale: str, words: dict[str, str]) -> PostRow:
+    """A reply with the responder's own words (a refusal's reason and alternative) only in the language of the one
+    person it goes to: those words are in one language, and the other templates would wrap them in another."""
+    if words and locale in post.bodies:
+        post.bodies = {locale: post.bodies[locale]}
+        post.short_bodies = {k: v for k, v in (post.short_bodies or {}).items() if k == locale}
+        post.promise_text = {k: v for k, v in (post.promise_text or {}).items() if k == locale}
+    return post
 
 
 def _complaint_row(session: Any, signal_id: int) -> SignalRow:

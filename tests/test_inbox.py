@@ -376,3 +376,16 @@ def test_an_e_mail_reply_answers_them_when_it_is_delivered_as_responsiveness_cou
     login(console, "vera")
     page = console.get("/console/inbox?state=all").get_data(as_text=True)
     assert "answered in 21 min" in page and "Responsiveness, last 30 days" in page
+
+
+def test_a_complaint_judged_trolling_owes_no_answer(services) -> None:
+    troll, _ = services.receive_complaint("social", "@loud", 3, "YOU ARE ALL IDIOTS AND MORONS!!!!")
+    real, _ = services.receive_complaint("social", "@lucia", 12, REFUND)
+    assert item(services, troll.id).trolling and not item(services, real.id).trolling
+    assert [i.signal.id for i in services.inbox().items] == [real.id]  # not in "not answered yet"
+    services.override_triage(real.id, {"legitimacy": "trolling"}, "lena")  # the team's judgement first
+    assert services.inbox().items == [] and len(services.inbox(state="all").items) == 2
+    from crisisplan.web.console.inbox import _left
+
+    with _app_context(services):
+        assert _left(item(services, troll.id)) == ("no answer due: judged trolling", "")

@@ -15,6 +15,7 @@ no declaration and no escalation behind.
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from crisisplan import textgate
 from crisisplan.duration import format_duration
-from crisisplan.errors import Conflict, InvalidInput, Unavailable
+from crisisplan.errors import Conflict, CrisisplanError, InvalidInput, Unavailable
 from crisisplan.services.replies import ANSWER_BY, COMPLAINANT
 from crisisplan.services.unit import UnitOfWork
 from crisisplan.signals import SignalAction
@@ -145,7 +146,11 @@ class ComplaintCommands(UnitOfWork):
         if not claimed[1]:
             return claimed
         row = self._act_on_complaint(complaint, verdict, claimed[0].id, actor)
-        self._fix_answer_from(row.id)  # their answer to "is it fixed?", when that is what this is
+        try:  # their answer to "is it fixed?", when that is what this is (its own savepoint in a batch)
+            self._fix_answer_from(row.id)
+        except CrisisplanError as error:  # the complaint stays recorded; the team reads it and records the answer
+            logging.getLogger(__name__).warning("signal %s: not taken as an answer to 'is it fixed?': %s", row.id,
+                                                error)
         return row, True
 
     def _triage(self, complaint: Complaint) -> Any:

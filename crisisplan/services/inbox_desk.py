@@ -44,6 +44,18 @@ class InboxItem:
     kinds: list[str] = field(default_factory=list)  # the private replies that can go out from its incident's state
 
     @property
+    def trolling(self) -> bool:
+        """Judged trolling (the team's override first): the plan says not to feed it, so no answer is due."""
+        data = self.signal.data or {}
+        judged = (data.get("override") or {}).get("legitimacy") or (data.get("triage") or {}).get("legitimacy")
+        return judged == "trolling"
+
+    @property
+    def waiting(self) -> bool:
+        """Owed an answer and not answered yet."""
+        return self.answered_at is None and not self.trolling
+
+    @property
     def promise(self) -> str:
         """The channel's first-answer promise in words."""
         return spoken_duration(self.response) if self.response else "4 h (the channel is not in the plan)"
@@ -119,7 +131,7 @@ class InboxDesk(UnitOfWork):
         def keep(item: InboxItem) -> bool:
             data = item.signal.data
             return ((not channel or data.get("channel") == channel)
-                    and (state == "all" or (item.answered_at is None) == (state == "unanswered"))
+                    and (state == "all" or (item.waiting if state == "unanswered" else item.answered_at is not None))
                     and (not owner or (item.owner == "" if owner == "nobody" else item.owner == who))
                     and (not topic or item.signal.group_key == f"topic:{topic}"))
 

@@ -45,6 +45,8 @@ def _left(item: Any) -> tuple[str, str]:
         late = item.answered_at > item.due
         return (f"answered in {spoken_duration(took)}" + (f", {spoken_duration(item.answered_at - item.due)} late"
                                                            if late else ""), "red" if late else "")
+    if item.trolling:
+        return "no answer due: judged trolling", ""
     left = item.due - now()
     if left.total_seconds() <= 0:
         return f"{spoken_duration(-left)} overdue", "red"

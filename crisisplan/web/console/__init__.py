@@ -125,9 +125,10 @@ def why_not(runbook: Any, blocked_by: list[str] | tuple[str, ...]) -> list[str]:
 
 @bp.app_template_global()
 def severity_text(severity: Any) -> str:
-    """A severity with its deadlines: 'sev1 — Critical … · acknowledge within 15 min, update every 30 min'."""
-    return (f"{severity.name} — {severity.label} · acknowledge within {spoken_duration(severity.acknowledge_within)}"
-            f", update every {spoken_duration(severity.update_every)}")
+    """A severity with its deadlines first (a narrow list cuts the end): 'sev1 · acknowledge within 15 min, update
+    every 30 min · Critical …'."""
+    return (f"{severity.name} · acknowledge within {spoken_duration(severity.acknowledge_within)}, update every "
+            f"{spoken_duration(severity.update_every)} · {severity.label}")
 
 
 @bp.app_template_global()

@@ -8,7 +8,7 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from crisisplan import textgate
-from crisisplan.duration import format_duration
+from crisisplan.duration import spoken_duration
 from crisisplan.errors import CrisisplanError
 from crisisplan.web import services
 from crisisplan.web.auth import require
@@ -20,7 +20,7 @@ from crisisplan.web.console import actor, bp
 def delivery() -> str:
     counts, dead = services().outbox_overview()
     return render_template("console/delivery.html", counts=counts, dead=dead,
-                           give_up=format_duration(services().plan.settings.delivery.give_up_after))
+                           give_up=spoken_duration(services().plan.settings.delivery.give_up_after))
 
 
 @bp.route("/delivery/<int:message_id>/retry", methods=["POST"])

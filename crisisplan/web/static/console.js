@@ -4,9 +4,15 @@
 // 3. Live drills: injects appear as they arrive.
 (function () {
   "use strict";
+  // the same words as the server's spoken_duration (crisisplan/duration.py): "45 s", "14 min", "1 h 5 min", "2 days 4 h"
   function fmt(seconds) {
-    var s = Math.abs(Math.round(seconds)), h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
-    return (h ? h + "h" : "") + (h || m ? m + "m" : "") + (h ? "" : r + "s");
+    var s = Math.abs(Math.round(seconds));
+    if (s < 60) return s + " s";
+    var d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600), m = Math.floor((s % 3600) / 60), parts = [];
+    if (d) parts.push(d + (d === 1 ? " day" : " days"));
+    if (h) parts.push(h + " h");
+    if (m && !d) parts.push(m + " min");
+    return parts.slice(0, 2).join(" ");
   }
   function tick() {
     document.querySelectorAll("[data-due]").forEach(function (el) {

@@ -16,3 +16,7 @@ fi
 case " $* " in  # the benchmarks' own tools (locust for benchmarks/load.py)
   *" --bench "*) .venv/bin/python -m pip install --quiet -e '.[test,bench]' ;;
 esac
+case " $* " in  # the AT Protocol servers the Bluesky tests run against (a cache folder shared by checkouts)
+  *" --tests "*) bash scripts/atproto.sh install || { echo "could not install the AT Protocol dev network" >&2;
+                                                       [ "${CI:-}" != "true" ]; } ;;
+esac

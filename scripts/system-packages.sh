@@ -5,6 +5,7 @@
 #   prometheus-alertmanager   the real Alertmanager the webhook test fires at the app (with --tests)
 #   nodejs npm the OpenID provider the SSO tests sign in through (scripts/oidc, with --tests)
 #   dovecot-imapd dovecot-lmtpd   the IMAP mailbox the e-mail-in tests read (scripts/dovecot.sh, with --tests)
+#   redis-server  the AT Protocol AppView's cache, for the Bluesky tests (scripts/atproto.sh, with --tests)
 #   wrk nginx  the status-page benchmark (with --bench)
 # Needs root or sudo for apt-get. Under CI=true a package that cannot be installed fails the run.
 set -euo pipefail
@@ -12,7 +13,8 @@ want=(graphviz:dot)
 for arg in "$@"; do
   case "$arg" in
     --tests) want+=(chromium:chromium prometheus-alertmanager:amtool nodejs:node npm:npm)
-              want+=(dovecot-imapd:/usr/lib/dovecot/imap dovecot-lmtpd:/usr/lib/dovecot/lmtp) ;;
+              want+=(dovecot-imapd:/usr/lib/dovecot/imap dovecot-lmtpd:/usr/lib/dovecot/lmtp)
+              want+=(redis-server:redis-server) ;;
     --bench) want+=(wrk:wrk nginx-light:nginx) ;;
   esac
 done

@@ -31,8 +31,9 @@ from crisisplan.cli.shared import (
 @click.option("--export-site", "site", type=click.Path(file_okay=False), default=None,
               help="Keep a static copy of the public site in this folder, refreshed whenever it changes.")
 @click.option("--app-url", default="", help="With --export-site: the live app, for the subscription form.")
-@click.option("--pull-every", default=30.0, show_default=True, type=click.FloatRange(0, 86_400),
-              help="Seconds between inbox pulls from the networks in plan.yaml `connectors:` (0: never).")
+@click.option("--pull-every", default=2.0, show_default=True, type=click.FloatRange(0, 86_400),
+              help="Seconds between inbox pulls from the networks in plan.yaml `connectors:` (0: never); a "
+                   "pull with nothing new is one request.")
 @plan_option
 @pass_json
 @friendly

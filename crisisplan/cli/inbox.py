@@ -6,7 +6,7 @@ import click
 
 from crisisplan.cli.shared import emit, fail, friendly, main, open_services, pass_json, plan_option
 
-DEFAULT_PULL_SECONDS = 30.0  # the worker's schedule too: a mention waits this long at most before triage
+DEFAULT_PULL_SECONDS = 2.0  # the worker's schedule too: a mention waits this long at most before triage
 
 
 @main.group(name="inbox")

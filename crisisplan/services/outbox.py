@@ -132,7 +132,7 @@ class OutboxCommands(UnitOfWork):
         settings = self.plan.settings
         if post.status != approval.PUBLISHED or self.plan.runbook(incident.runbook_id).audience(post.kind) != PUBLIC:
             return []
-        owed = (f"post-{post.id}-webhook-", f"post-{post.id}-subscriber-")
+        owed = (f"post-{post.id}-webhook-", f"post-{post.id}-subscriber-", f"post-{post.id}-bluesky-post")
         rows = [r for r in messages if r.idempotency_key.startswith(owed)]
         withheld = dict(post.channels or {})
         locale = settings.default_locale
@@ -151,7 +151,7 @@ class OutboxCommands(UnitOfWork):
                 continue
             mine = (by_channel.get("email:post", []) if channel == "email" else
                     [r for h in chat_hooks for r in by_channel.get(f"webhook:{h.name}", [])] if channel == "chat"
-                    else [])
+                    else by_channel.get("bluesky:post", []) if channel == "social_short" else [])
             if mine:
                 result.append(_state_of(channel, spec.label, mine))
                 continue

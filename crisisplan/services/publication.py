@@ -19,6 +19,7 @@ from crisisplan.engine import Incident, IncidentMachine
 from crisisplan.errors import Conflict, InvalidInput
 from crisisplan.plan.schema import Runbook
 from crisisplan.publish.outbox import OutboxStatus
+from crisisplan.services.connector_outbox import enqueue_network_posts, enqueue_thread_reply
 from crisisplan.services.subscribers import SubscriberStatus
 from crisisplan.services.unit import UnitOfWork, Work
 from crisisplan.services.views import (
@@ -196,6 +197,7 @@ class Publication(UnitOfWork):
                                   idempotency_key=f"post-{post.id}-webhook-{hook.name}", status=OutboxStatus.PENDING,
                                   attempts=0, next_attempt_at=now, created_at=now, log=[]))
 
+        enqueue_network_posts(session, self.plan.settings, post, incident, url, channels, now)  # bluesky:post
         # subscribers are the public: drills never reach them, nor a post withheld from e-mail
         if not incident.is_drill and not channels.get("email"):
             self._enqueue_emails(session, post, incident, now, titles)
@@ -217,6 +219,9 @@ class Publication(UnitOfWork):
         from crisisplan.services.replies import complainant
 
         person = complainant(session, incident.id, post.signal_id)
+        if person is not None and enqueue_thread_reply(session, self.plan.settings, post, person.signal_id,
+                                                       person.locale, now):
+            return  # they wrote on Bluesky: answered in their thread
         if person is None or not person.address:
             return
         locale = person.locale if person.locale in post.bodies else self.plan.settings.default_locale

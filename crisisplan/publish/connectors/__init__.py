@@ -19,7 +19,9 @@ __all__ = ["BUILDERS", "Connector", "ConnectorError", "Mention", "PermanentConne
            "deliver", "is_connector_channel"]
 
 # connector name (a key of plan.yaml `connectors:`) -> "module:function" building it from the plan's settings
-BUILDERS: dict[str, str] = {}
+BUILDERS: dict[str, str] = {
+    "bluesky": "crisisplan.publish.connectors.bluesky:build",
+}
 BUILDERS["imap"] = "crisisplan.publish.connectors.imap:build"
 # configured like SMTP, from the environment, not in plan.yaml: always asked, the builder says None when unset
 FROM_ENVIRONMENT = {"imap"}

@@ -12,13 +12,13 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from crisisplan.cli import main
 from crisisplan.services import Services
@@ -135,11 +135,16 @@ def test_the_teams_answer_appears_in_the_customers_thread(connected: Path, peopl
     satisfy(services, signal.incident_id, "judge_legitimate")  # the team reads it and judges it real
     take(services, signal.incident_id, "judge_legitimate")
     publish_kind(services, signal.incident_id, "private_channel_invite")
+    [invite] = [p for p in services.posts(signal.incident_id) if p.kind == "private_channel_invite"]
+    said = services.private_delivery(invite)  # the post page tells the team it goes out in public, where
+    assert (said["how"], said["to"], said["status"]) == ("bluesky", people["customer"].handle, "pending")
     worker(connected)
     [answer] = own_posts(people["org"])
     assert answer.value.reply.parent.uri == uri and answer.value.reply.root.uri == uri
     assert answer.value.reply.parent.cid == cid
-    assert "direct message" in answer.value.text and people["customer"].handle not in answer.value.text
+    # the invitation's short words, greeting them by the name the signal knows (no display name: the handle)
+    assert answer.value.text.startswith(f"{people['customer'].handle}, thank you")
+    assert "direct message" in answer.value.text
     thread = people["customer"].client.app.bsky.feed.get_post_thread({"uri": uri})
     wait_for(lambda: people["customer"].client.app.bsky.feed.get_post_thread({"uri": uri}).thread.replies,
              why="the AppView shows the answer in the thread")
@@ -173,6 +178,9 @@ def test_a_worker_killed_between_posting_and_confirming_posts_once(connected: Pa
     view = services.declare("outage", "sev2", "Payments failing", "tester", ["payments"])
     publish_kind(services, view.id, "acknowledge")
     [row] = [r for r in services.outbox_messages() if r.channel == "bluesky:post"]
+    with services.db.write() as session:  # the publication's other messages (e-mails to people) wait till later
+        session.execute(update(OutboxRow).where(OutboxRow.id != row.id).values(
+            next_attempt_at=datetime.now(UTC) + timedelta(days=1)))
     # hold the outbox row once the worker has claimed it: it posts, then waits to record the delivery
     log = connected.parent / "worker.log"
     first = start_worker(connected, log)

@@ -117,7 +117,9 @@ def _show_post(services: Any, row: Any, as_json: bool) -> None:
     if private:
         click.echo(f"  private: for {private['to'] or 'the person who complained'} only; "
                    + (f"by e-mail to {private['to']}" + (f" ({private['status']})" if private["status"] else "")
-                      if private["how"] == "email" else "copy the text and send it by hand"))
+                      if private["how"] == "email" else
+                      f"in public on Bluesky, under {private['to']}'s post" if private["how"] == "bluesky"
+                      else "copy the text and send it by hand"))
         return
     if audience != "public":
         click.echo(f"  {audience}: for responders only, on no public channel")

@@ -15,9 +15,9 @@ from crisisplan.plan.schema import PlanSettings
 from crisisplan.publish.outbox import OutboxStatus
 from crisisplan.store.models import OutboxRow, PostRow, SignalRow
 
-# the private kinds whose short words may stand in public under the person's post: they only invite the person
-# to a private channel (other private replies hold their case's details, and go by e-mail or by hand)
-PUBLIC_IN_THREAD = ("private_channel_invite",)
+# the private kinds whose short words may stand in public under the person's post: a first answer and the
+# invitation to a private channel (other private replies hold their case's details: e-mail, or by hand)
+PUBLIC_IN_THREAD = ("holding_reply", "private_channel_invite")
 SOCIAL = "social_short"  # the channel whose words a network's status post carries
 
 
@@ -37,15 +37,22 @@ def enqueue_network_posts(session: Any, settings: PlanSettings, post: PostRow, i
                           next_attempt_at=now, created_at=now, log=[]))
 
 
+def answers_in_thread(session: Any, settings: PlanSettings, post: PostRow, signal_id: int | None) -> bool:
+    """Whether publishing this private post answers its person in public, under their own Bluesky post."""
+    signal = session.get(SignalRow, signal_id) if signal_id else None
+    data = (signal.data or {}) if signal is not None else {}
+    return (data.get("connector") == "bluesky" and bool(data.get("thread")) and post.kind in PUBLIC_IN_THREAD
+            and settings.connectors.bluesky is not None)
+
+
 def enqueue_thread_reply(session: Any, settings: PlanSettings, post: PostRow, signal_id: int, locale: str,
                          now: datetime) -> bool:
     """A private post to someone who wrote on a connected network: its short words under their post, when its
-    kind only invites them to a private channel. True when a message was queued."""
-    signal = session.get(SignalRow, signal_id)
-    data = (signal.data or {}) if signal is not None else {}
-    connector, thread = data.get("connector"), data.get("thread")
-    if connector != "bluesky" or not thread or post.kind not in PUBLIC_IN_THREAD or settings.connectors.bluesky is None:
+    kind is a brief first answer or an invitation to a private channel. True when a message was queued."""
+    if not answers_in_thread(session, settings, post, signal_id):
         return False
+    data = session.get(SignalRow, signal_id).data
+    thread = data["thread"]
     locale = locale if locale in post.bodies else settings.default_locale
     text = to_text(text_for(post.bodies, post.short_bodies or {}, locale, SOCIAL))
     session.add(OutboxRow(post_id=post.id, channel="bluesky:reply", target=str(data.get("author", "")),

@@ -15,6 +15,7 @@ from crisisplan.comms.email import reply_subject
 from crisisplan.comms.markdown import to_text
 from crisisplan.engine import Incident
 from crisisplan.plan.schema import Runbook
+from crisisplan.services.connector_outbox import answers_in_thread
 from crisisplan.services.unit import UnitOfWork
 from crisisplan.signals import SignalAction
 from crisisplan.store.models import OutboxRow, PostRow, SignalRow
@@ -84,17 +85,25 @@ class ReplyReads(UnitOfWork):
             if self.plan.runbook(incident.runbook_id).audience(post.kind) != PRIVATE:
                 return None
             person = complainant(session, post.incident_id, post.signal_id)
-            messages = list(session.scalars(select(OutboxRow).where(OutboxRow.post_id == post.id,
-                                                                    OutboxRow.channel == "email:reply")))
-            return self.private_of(post, person, messages)
+            messages = list(session.scalars(select(OutboxRow).where(
+                OutboxRow.post_id == post.id, OutboxRow.channel.in_(("email:reply", "bluesky:reply")))))
+            in_thread = person is not None and answers_in_thread(session, self.plan.settings, post, person.signal_id)
+            return self.private_of(post, person, messages, in_thread)
 
-    def private_of(self, post: PostRow, person: Complainant | None, messages: list[OutboxRow]) -> dict[str, Any]:
-        """`private_delivery` of a private post from rows already read: its complainant and its outbox rows."""
+    def private_of(self, post: PostRow, person: Complainant | None, messages: list[OutboxRow],
+                   in_thread: bool = False) -> dict[str, Any]:
+        """`private_delivery` of a private post from rows already read: its complainant and its outbox rows
+        (`in_thread`: publishing answers them in public under their Bluesky post, in the post's short words)."""
         locale = person.locale if person and person.locale in post.bodies else self.plan.settings.default_locale
         text = to_text(post.bodies.get(locale) or next(iter(post.bodies.values()), ""))
         found = {"text": text, "locale": locale, "channel": person.channel if person else "",
                  "to": (person.address or person.author) if person else "", "how": "by_hand", "status": ""}
-        if person and person.address:
+        thread_row = next((m for m in messages if m.channel == "bluesky:reply"), None)
+        if person and (in_thread or thread_row):
+            short = (post.short_bodies or {}).get(locale)
+            found.update(how="bluesky", text=to_text(short) if short else text,
+                         status=thread_row.status if thread_row and post.status == approval.PUBLISHED else "")
+        elif person and person.address:
             found["how"] = "email"
             if post.status == approval.PUBLISHED:
                 row = next((m for m in messages if m.channel == "email:reply"), None)

@@ -141,3 +141,38 @@ def test_the_id_check_sees_ids_outside_code_and_not_inside(admin) -> None:
     texts = page.evaluate(VISIBLE_TEXT)
     assert any("post_update" in t for t in texts)
     assert not any("identify_cause" in t or "follow_up" in t for t in texts)
+
+
+def _severities(page) -> list[str]:
+    return page.locator("#severity option").evaluate_all("options => options.map(o => o.value)")
+
+
+def test_declare_follows_the_runbook_with_and_without_javascript(browser, own_server) -> None:
+    """Declare on the plan's default runbook; pick another and only its severities show, by a second step
+    without JavaScript and at once with it; the defaults declare. (Last in the module: its incidents stay off
+    the screenshots.)"""
+    for script in (False, True):
+        context = browser.new_context(base_url=own_server, java_script_enabled=script)
+        page = context.new_page()
+        page.goto("/login")
+        page.fill("#name", "admin")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        page.goto("/console/declare")
+        assert page.locator("#runbook").input_value() == "outage"  # the plan's default runbook
+        assert _severities(page) == ["sev1", "sev2", "sev3"]
+        page.select_option("#runbook", "complaints")
+        if script:  # the list changes at once, the page stays
+            expect(page.locator("#runbook-step")).to_be_hidden()
+            expect(page.locator("#severity option")).to_have_count(2)
+        else:  # the second step: the runbook's severities on a new page
+            expect(page.locator("#runbook-step")).to_be_visible()
+            page.click("#runbook-step")
+            expect(page).to_have_url(re.compile(r"runbook=complaints"))
+        assert _severities(page) == ["high", "normal"]
+        expect(page.locator("#severity")).to_contain_text("acknowledge within 30 min, update every 2 h")
+        page.fill("#title", f"Complaints pile up ({'with' if script else 'without'} JavaScript)")
+        page.click("#declare-button")  # leaving the severity as it is: declared, never refused
+        page.wait_for_url(re.compile(r".*/console/incidents/\d+$"))
+        expect(page.locator("main")).to_contain_text("severity high")
+        context.close()

@@ -201,9 +201,9 @@ def test_who_has_a_complaint_is_recorded_and_only_a_responder_can_have_it(servic
 
 # the follow-up: is it fixed? -------------------------------------------------------------------------------------
 
-def resolved_complaint(services) -> tuple[int, int]:
+def resolved_complaint(services, extra: dict | None = None) -> tuple[int, int]:
     """A complaint answered from the inbox and resolved: (signal id, incident id); the clock at the resolution."""
-    row, _ = services.receive_complaint("social", "@lucia", 12, REFUND)
+    row, _ = services.receive_complaint("social", "@lucia", 12, REFUND, extra=extra)
     post = services.reply_to_signal(row.id, "holding_reply", "carmen")
     publish_reviewed(services, post.id, "carmen")
     incident_id = post.incident_id
@@ -389,3 +389,21 @@ def test_a_complaint_judged_trolling_owes_no_answer(services) -> None:
 
     with _app_context(services):
         assert _left(item(services, troll.id)) == ("no answer due: judged trolling", "")
+
+
+def test_an_answer_on_a_network_must_come_in_the_same_thread(services) -> None:
+    """As the Bluesky connector records them: thread root {uri, cid}; a new post of theirs is another thread."""
+    def thread(uri: str) -> dict:
+        return {"connector": "bluesky", "thread": {"root": {"uri": uri, "cid": "c"}, "parent": {"uri": uri}}}
+
+    signal_id, incident_id = resolved_complaint(services, thread("at://lucia/post/1"))
+    services.clock.advance(timedelta(days=1))
+    services.tick()
+    ask = next(p for p in services.posts(incident_id) if p.kind == "fix_check")
+    publish_reviewed(services, ask.id, "carmen")
+    services.clock.advance(timedelta(minutes=5))
+    services.receive_complaint("social", "@lucia", 12, "Yes, works", extra=thread("at://lucia/post/9"))
+    assert item(services, signal_id).fix == {}  # another conversation of theirs
+    services.receive_complaint("social", "@lucia", 12, "No, it still arrives broken",
+                               extra={**thread("at://lucia/post/1"), "author_name": "Lucía"})
+    assert item(services, signal_id).fix["answer"] == "not_fixed"

@@ -351,6 +351,7 @@ def _same_thread(old: dict[str, Any], new: dict[str, Any]) -> bool:
     both name one (a Bluesky root post, an e-mail's first Message-ID); otherwise the same person is enough."""
     def root(data: dict[str, Any]) -> str:
         thread = data.get("thread") or (data.get("extra") or {}).get("thread") or {}
-        return str(thread.get("root") or thread.get("root_uri") or "") if isinstance(thread, dict) else ""
+        found = (thread.get("root") or thread.get("root_uri") or "") if isinstance(thread, dict) else ""
+        return str(found.get("uri", "") if isinstance(found, dict) else found)  # Bluesky's {uri, cid}: the uri
 
     return not (root(old) and root(new)) or root(old) == root(new)

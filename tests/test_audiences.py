@@ -139,7 +139,7 @@ def test_a_reply_with_no_address_is_copied_by_hand_in_the_console(client, servic
     [holding] = [p for p in services.posts(row.incident_id) if p.kind == "holding_reply"]
     login(client, "carmen")
     incident_page = client.get(f"/console/incidents/{row.incident_id}").get_data(as_text=True)
-    assert "Internal: this incident" in incident_page and "holding_reply</a> <small>(private)</small>" in incident_page
+    assert "Internal: this incident" in incident_page and "holding reply</a> <small>(private)</small>" in incident_page
     page = client.get(f"/console/posts/{holding.id}").get_data(as_text=True)
     assert "copy and send by hand" in page and 'data-copy-target="private-text"' in page
     assert 'id="private-text"' in page and "sentimos" in page.lower()  # the text is there without JavaScript

@@ -34,13 +34,13 @@ def console_locale() -> str:
     return request.accept_languages.best_match(locales) or default
 
 
-def language_name(code: str) -> str:
-    """A language's name in that language ("español"), for the choice on the account page."""
+def language_name(code: str, own: bool = False) -> str:
+    """A language's name in the reader's language ("Spanish", "español"), or in its own (for choosing one)."""
     try:
-        name = Locale.parse(code).get_display_name(code) or code
+        name = Locale.parse(code).get_display_name(code if own else str(get_locale() or code)) or code
     except (ValueError, UnknownLocaleError):
         return code
-    return name[:1].upper() + name[1:]
+    return name[:1].upper() + name[1:] if own else name
 
 
 def init_app(app: Flask) -> None:

@@ -25,7 +25,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("component", "day", name="uq_uptime_days_component_day"),
     )
-    op.create_table(
+    marks = op.create_table(
         "uptime_marks",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("history_id", sa.Integer(), nullable=False),
@@ -33,6 +33,8 @@ def upgrade() -> None:
         sa.Column("changed_at", sa.DateTime(), nullable=True),
         sa.PrimaryKeyConstraint("id"),
     )
+    # the one row, there from the start: servers starting together on a new database never race to create it
+    op.bulk_insert(marks, [{"id": 1, "history_id": 0, "incident_id": 0, "changed_at": None}])
     op.create_table(
         "uptime_told",
         sa.Column("incident_id", sa.Integer(), autoincrement=False, nullable=False),

@@ -110,3 +110,35 @@ def test_a_lost_race_in_the_hook_is_run_again_and_never_answers_500(client, serv
     lost = client.post("/hooks/alertmanager", json=payload(alert(fingerprint="f2")), headers=headers)
     assert lost.status_code == 503 and lost.headers["Retry-After"]  # Alertmanager sends again after a 5xx only
     assert "send it again" in lost.get_json()["error"]
+
+
+def test_a_deadlock_is_a_lost_race_run_again_by_the_hook_and_409_from_the_api(app, client, services,
+                                                                               monkeypatch) -> None:
+    """PostgreSQL breaks a deadlock by failing one of the two transactions: nothing of it was applied, so it is a
+    lost race (409, or run again by the hook), not a database that is down (503)."""
+    from sqlalchemy import event
+
+    from crisisplan.services.accounts import Accounts
+
+    monkeypatch.setenv("CRISISPLAN_ALERTMANAGER_TOKEN", TOKEN)
+    _, token = Accounts(services.db, services.clock).add_token("deploy", "responder")
+    dbapi, failures = services.db.engine.dialect.loaded_dbapi, []
+
+    def deadlock(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("INSERT INTO INCIDENTS ") and len(failures) < budget[0]:
+            failures.append(1)
+            raise dbapi.OperationalError("deadlock detected")
+
+    budget = [1]
+    event.listen(services.db.engine, "before_cursor_execute", deadlock)
+    try:
+        hook = client.post("/hooks/alertmanager", json=payload(alert(component="checkout")),
+                           headers={"Authorization": f"Bearer {TOKEN}"})
+        assert failures == [1] and hook.status_code == 200 and len(hook.get_json()["declared"]) == 1
+        budget[0] = 99
+        api = client.post("/api/v1/incidents", json={"runbook": "outage", "severity": "sev3", "title": "Slow"},
+                          headers={"Authorization": f"Bearer {token}"})
+        assert api.status_code == 409 and "nothing of your change was applied" in api.get_json()["error"]["message"]
+    finally:
+        event.remove(services.db.engine, "before_cursor_execute", deadlock)
+    assert len(services.status()) == 1

@@ -279,7 +279,8 @@ class Database:
                            "nothing of your change was applied — reload and try again") from None
         except OperationalError as error:
             session.rollback()
-            if "locked" in str(error).lower() or "could not serialize" in str(error).lower():
+            # a lock another change held, a serialisation failure, a deadlock PostgreSQL broke: a lost race
+            if any(word in str(error).lower() for word in ("locked", "could not serialize", "deadlock detected")):
                 raise Conflict("the database was busy with another change; "
                                "nothing of your change was applied — try again") from None
             # disk full, a read-only file, a server gone: worth trying again later, unlike a refusal

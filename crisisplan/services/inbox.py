@@ -67,23 +67,10 @@ class InboxCommands(UnitOfWork):
         try:
             for _ in range(MAX_PAGES):
                 mentions, after = connector.fetch(cursor)
-                for mention in mentions:
-                    extra = {"connector": name, "author_name": mention.author_name, "thread": mention.thread}
-                    try:
-                        _, new = self.receive_complaint(mention.channel, mention.author, mention.reach,
-                                                        mention.text, mention.link, at=mention.at,
-                                                        source_id=f"{name}:{mention.source_id}", extra=extra)
-                    except InvalidInput as error:
-                        result.skipped += 1
-                        problems.append(f"{mention.source_id}: {error}")
-                        continue
-                    if new:
-                        result.new += 1
-                    else:
-                        result.repeats += 1
+                with self.db.batch():  # a page and the cursor after it in one transaction: a crash re-reads it
+                    self._record_page(name, mentions, after, result, problems)
                 moved = after != cursor
                 cursor = after
-                self._keep_cursor(name, cursor, "")  # after the page is recorded: a crash re-reads, never skips
                 if not mentions or not moved:
                     break
         except ConnectorError as error:
@@ -92,6 +79,24 @@ class InboxCommands(UnitOfWork):
             self._keep_cursor(name, cursor, result.error)
         result.problems = tuple(problems)
         return result
+
+    def _record_page(self, name: str, mentions: list[Any], after: str | None, result: Pulled,
+                     problems: list[str]) -> None:
+        for mention in mentions:
+            extra = {"connector": name, "author_name": mention.author_name, "thread": mention.thread}
+            try:
+                _, new = self.receive_complaint(mention.channel, mention.author, mention.reach, mention.text,
+                                                mention.link, at=mention.at, source_id=f"{name}:{mention.source_id}",
+                                                extra=extra)
+            except InvalidInput as error:
+                result.skipped += 1
+                problems.append(f"{mention.source_id}: {error}")
+                continue
+            if new:
+                result.new += 1
+            else:
+                result.repeats += 1
+        self._keep_cursor(name, after, "")
 
     def _keep_cursor(self, name: str, cursor: str | None, error: str) -> None:
         with self.db.write() as session:

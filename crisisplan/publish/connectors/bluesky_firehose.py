@@ -12,7 +12,7 @@ from crisisplan.publish.connectors.base import ConnectorError, Mention
 from crisisplan.publish.connectors.bluesky import POST, Bluesky
 
 FRAMES = 5_000  # events read in one fetch at most; the next fetch goes on from there
-QUIET_S = 0.5  # the stream has caught up when no event came for this long
+QUIET_S = 0.25  # the stream has caught up when no event came for this long
 
 
 class BlueskyFirehose(Bluesky):

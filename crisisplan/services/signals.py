@@ -27,7 +27,6 @@ class SignalCommands(UnitOfWork):
         incident of its fingerprint or alert group, or is only recorded. A resolved alert never resolves an
         incident: it tells the incident that resolving may be due. A repeat of an alert is recorded once.
         One POST is one transaction: all its alerts are recorded and acted on, or none (and Alertmanager resends)."""
-        from sqlalchemy.exc import IntegrityError
 
         from crisisplan.signals import alerts
 
@@ -43,26 +42,26 @@ class SignalCommands(UnitOfWork):
             # costs one lookup an alert (its fingerprint), not a scan of every alert recorded before it
             group = self._joined(SignalRow.group_key, {group_key}).get(group_key, set()) if group_key else set()
             prints = self._joined(SignalRow.fingerprint, {a.fingerprint for a in received if a.fingerprint})
+            # alert POSTs take turns (above; SQLite's writers always do): what is recorded already is known here,
+            # so each new alert is one row added, with no savepoint and no update of its own
+            claimed = self._claimed({a.source_id for a in received})
             for alert in received:
                 when = alert.starts_at if alert.status == "firing" else alert.ends_at or self.clock.now()
-                try:  # claim it first: of two deliveries of one alert, one acts
-                    with self.db.write() as session:
-                        row = SignalRow(source="alertmanager", source_id=alert.source_id,
-                                        received_at=self.clock.now(), at=when, status=alert.status,
-                                        title=alert.title, fingerprint=alert.fingerprint, group_key=group_key,
-                                        action=SignalAction.RECEIVED,
-                                        data={"labels": alert.labels, "annotations": alert.annotations,
-                                              "generator_url": alert.generator_url})
-                        session.add(row)
-                        session.flush()
-                        signal_id = row.id
-                except IntegrityError:
-                    taken = self._abandoned_alert(alert.source_id)
+                if alert.source_id in claimed:  # a repeat, or a claim an older version never acted on
+                    taken = self._abandoned_alert(alert.source_id) if claimed[alert.source_id] else None
                     if taken is None:
                         result["duplicates"] += 1
                         continue
-                    signal_id = taken
-                facts = {"signal": signal_id, "alert": alert.title, "fingerprint": alert.fingerprint,
+                    row = batch.get(SignalRow, taken)
+                else:
+                    row = SignalRow(source="alertmanager", source_id=alert.source_id, received_at=self.clock.now(),
+                                    at=when, status=alert.status, title=alert.title, fingerprint=alert.fingerprint,
+                                    group_key=group_key, action=SignalAction.RECEIVED,
+                                    data={"labels": alert.labels, "annotations": alert.annotations,
+                                          "generator_url": alert.generator_url})
+                    batch.add(row)
+                claimed[alert.source_id] = False  # the same alert twice in one POST: once
+                facts = {"signal": row, "alert": alert.title, "fingerprint": alert.fingerprint,
                          "labels": alert.labels}
                 joined = prints.get(alert.fingerprint, set()) | group
                 incident_id, action = self._newest_open(joined), SignalAction.RECORDED
@@ -87,17 +86,28 @@ class SignalCommands(UnitOfWork):
                         result["declared"].append(view.id)
                 if action == SignalAction.RECORDED and not incident_id:
                     result["recorded"] += 1
-                row = batch.get(SignalRow, signal_id)
                 row.incident_id, row.action = incident_id, action
                 if incident_id:  # the next alerts of its group or fingerprint find the incident this one joined
                     now_joined = {found for found in joined if found[0] == incident_id}
                     group |= now_joined if group_key else set()
                     prints.setdefault(alert.fingerprint, set()).update(now_joined if alert.fingerprint else ())
+            batch.flush()  # the new rows get their ids, for the notes
             for incident_id, noted in notes.items():  # one change an incident, however many alerts it took
                 with self.change(incident_id) as work:
                     for kind, payload in noted:
-                        work.note(kind, actor, **payload)
+                        work.note(kind, actor, **{**payload, "signal": payload["signal"].id})
         return result
+
+    def _claimed(self, source_ids: set[str]) -> dict[str, bool]:
+        """Of these alerts, those recorded already: source id -> whether that claim was never acted on."""
+        found: dict[str, bool] = {}
+        ordered = sorted(source_ids)
+        with self.db.read() as session:
+            for start in range(0, len(ordered), 500):
+                found.update({source_id: action == SignalAction.RECEIVED for source_id, action in session.execute(
+                    select(SignalRow.source_id, SignalRow.action).where(
+                        SignalRow.source == "alertmanager", SignalRow.source_id.in_(ordered[start:start + 500])))})
+        return found
 
     def _abandoned_alert(self, source_id: str) -> int | None:
         """A resend of an alert whose first delivery was claimed but never acted on (the process died between

@@ -150,3 +150,13 @@ def test_a_bad_connector_setting_is_named_with_its_line(tmp_path: Path) -> None:
     _, problems = check_plan(plan_copy(tmp_path / "plan", bad))
     [problem] = [p for p in problems if "handle" in str(p)]
     assert "plan.yaml" in str(problem) and problem.line > 1
+
+
+def test_mentions_must_arrive_on_a_support_channel_of_the_plan(tmp_path: Path) -> None:
+    def elsewhere(settings: dict[str, Any]) -> None:
+        settings["connectors"] = {"bluesky": {"service": "https://bsky.social", "handle": "acmeshop.bsky.social",
+                                              "password_env": "BLUESKY_APP_PASSWORD", "channel": "socail"}}
+
+    _, problems = check_plan(plan_copy(tmp_path / "plan", elsewhere))
+    [problem] = [p for p in problems if "connectors.bluesky.channel" in str(p)]
+    assert "no support channel 'socail'" in str(problem) and "social" in str(problem) and problem.line > 1

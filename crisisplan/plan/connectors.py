@@ -3,7 +3,7 @@ environment: the file names the variable, never the password)."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -33,3 +33,17 @@ class Connectors(_Strict):
     """One entry a network; a network left out is not connected."""
 
     bluesky: BlueskyConnector | None = None
+
+
+def connector_problems(settings: Any, src: Any) -> list[Any]:
+    """A connector's mentions arrive on a `support:` channel the plan has (its first-answer time is the promise)."""
+    from crisisplan.errors import did_you_mean
+
+    bluesky = settings.connectors.bluesky
+    channels = [c.name for c in settings.support]
+    if bluesky is None or not channels or bluesky.channel in channels:
+        return []
+    return [src.problem(("connectors", "bluesky", "channel") if "channel" in src.data["connectors"]["bluesky"]
+                        else ("connectors", "bluesky"),
+                        f"connectors.bluesky.channel: no support channel '{bluesky.channel}' (support: lists "
+                        f"{', '.join(channels)})", did_you_mean(bluesky.channel, channels))]

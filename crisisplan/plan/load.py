@@ -19,6 +19,7 @@ from pydantic import BaseModel, PrivateAttr, ValidationError
 from crisisplan.errors import CrisisplanError, PlanError, Problem, did_you_mean
 from crisisplan.plan.catalogue import TEAMS, CatalogueFiles, read_catalogue
 from crisisplan.plan.checks import draft_sites, runbook_problems, validation_problems
+from crisisplan.plan.connectors import connector_problems
 from crisisplan.plan.defaults import default_runbook, default_runbook_problems
 from crisisplan.plan.languages import language_problems
 from crisisplan.plan.maintenance import window_problems
@@ -247,6 +248,7 @@ def check_plan(root: Path) -> tuple[Plan | None, list[Problem]]:
         plan.sources[runbook.id] = src
     if settings is not None and settings_src is not None:
         problems.extend(_signal_problems(plan, settings_src))
+        problems.extend(connector_problems(plan.settings, settings_src))
         problems.extend(_catalogue_problems(plan))
         problems.extend(_reply_problems(plan, settings_src))
         problems.extend(language_problems(plan.settings, settings_src))

@@ -41,7 +41,7 @@ WORDS = {
     "Chat message (Slack mrkdwn)": N_("Chat message (Slack mrkdwn)"),
     # how the metrics page groups incidents
     "by runbook": N_("by runbook"), "by severity": N_("by severity"), "per month": N_("per month"),
-    "runbook": N_("runbook"), "severity": N_("severity"), "month": N_("month"),
+    "runbook": N_("runbook"), "severity": N_("severity"), "month": N_("month"), "state": N_("state"),
 }
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -176,8 +177,8 @@ def main() -> int:
     if network is None:
         print(why, file=sys.stderr)
         return 1
+    work = Path(tempfile.mkdtemp(prefix="crisisplan-inbox-bench."))
     try:
-        work = Path(tempfile.mkdtemp(prefix="crisisplan-inbox-bench."))
         tag = f"{os.getpid()}"
         org = create_account(network, f"borg{tag}.test")
         os.environ[PASSWORD_ENV] = app_password(org)
@@ -187,6 +188,7 @@ def main() -> int:
         rows = throughput(network, org, customers, args.mentions, work)
     finally:
         stop_network(network)
+        shutil.rmtree(work, ignore_errors=True)
     print(f"\ninbox benchmark: PDS {network.pds}, SQLite (fsync on), {os.cpu_count()} cores, "
           f"{args.customers} customers, mentions with a facet, topics varied (bursts declare incidents)")
     print(f"{'run':<6} {'mentions':>8} {'signals':>8} {'seconds':>8} {'signals/s':>10}   target >= 200/s")

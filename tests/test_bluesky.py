@@ -184,14 +184,19 @@ def test_a_worker_killed_between_posting_and_confirming_posts_once(connected: Pa
     # hold the outbox row once the worker has claimed it: it posts, then waits to record the delivery
     log = connected.parent / "worker.log"
     first = start_worker(connected, log)
-    wait_for(lambda: claimed(services, row.id), seconds=60, interval=0.005, why="the worker claims the message")
-    with holding(services, row.id):
-        try:
-            wait_for(lambda: own_posts(people["org"]), seconds=60, why="the worker posts")
-        except AssertionError as error:
-            raise AssertionError(f"{error}; the worker said: {log.read_text()}") from None
-        first.kill()  # between posting and confirming
-        first.wait(10)
+    try:
+        wait_for(lambda: claimed(services, row.id), seconds=60, interval=0.005, why="the worker claims the message")
+        with holding(services, row.id):
+            try:
+                wait_for(lambda: own_posts(people["org"]), seconds=60, why="the worker posts")
+            except AssertionError as error:
+                raise AssertionError(f"{error}; the worker said: {log.read_text()}") from None
+            first.kill()  # between posting and confirming
+            first.wait(10)
+    finally:
+        if first.poll() is None:  # the test failed before the kill: leave no worker behind
+            first.kill()
+            first.wait(10)
     [held] = [r for r in services.outbox_messages() if r.id == row.id]
     assert held.status == "pending" and held.attempts == 0  # posted, never confirmed
     time.sleep(max(0.0, (held.locked_until - datetime.now(UTC)).total_seconds()) + 0.1)  # its lease runs out

@@ -30,8 +30,14 @@ PENDING = {"/console/incidents/1/review", "/console/metrics", "/console/signals"
 
 
 def _catalogue() -> dict[str, str]:
+    """The catalogue's English and Spanish; a plural's forms each on their own ("%(num)s day", "%(num)s days")."""
     with PO.open("rb") as handle:
-        return {m.id: m.string for m in read_po(handle) if m.id}
+        messages = [m for m in read_po(handle) if m.id]
+    found = {m.id: m.string for m in messages if isinstance(m.id, str)}
+    for m in messages:
+        if not isinstance(m.id, str):
+            found.update(zip(m.id, m.string, strict=True))
+    return found
 
 
 def test_every_console_word_has_a_spanish_translation_with_the_same_placeholders() -> None:
@@ -47,7 +53,13 @@ def test_the_compiled_catalogue_is_the_one_written() -> None:
     `bash scripts/translations.sh` compiles it again after an edit."""
     with (PO.with_suffix(".mo")).open("rb") as handle:
         compiled = gettext.GNUTranslations(handle)._catalog  # type: ignore[attr-defined]
-    assert {k: v for k, v in compiled.items() if k} == _catalogue()
+    with PO.open("rb") as handle:
+        written = {m.id: m.string for m in read_po(handle) if m.id}
+    singular = {k: v for k, v in written.items() if isinstance(k, str)}
+    assert {k: v for k, v in compiled.items() if isinstance(k, str) and k} == singular
+    for english, spanish in written.items():
+        if not isinstance(english, str):  # a plural: each form under (msgid, index)
+            assert [compiled[(english[0], i)] for i in range(len(spanish))] == list(spanish)
 
 
 def test_the_language_is_the_persons_then_the_browsers_then_the_plans(client, services) -> None:
@@ -156,7 +168,7 @@ def test_every_console_page_in_spanish_shows_no_english_words_of_the_catalogue(c
             continue
         assert response.status_code == 200, (url, response.status_code)
         html = response.get_data(as_text=True)
-        assert '<html lang="es">' in html, url
+        assert '<html lang="es"' in html, url
         if (found := english_shown(html, catalogue)) and url.split("?")[0] not in PENDING:
             shown[url] = found
     assert not shown, f"English words in the Spanish console as {name}: {shown}"
@@ -175,3 +187,15 @@ def test_the_check_sees_an_untranslated_word() -> None:
                          catalogue) == []
     assert english_shown("<p>Panel</p>", catalogue) == []
 
+
+
+def test_deadlines_count_down_in_the_readers_language(client, services) -> None:
+    """The server's "in 15 min" and the page's live countdown (console.js reads the words from <html>)."""
+    services.declare("outage", "sev1", "Los pagos fallan", "carmen")
+    login(client, "carmen")
+    spanish = client.get("/console/", headers=ES).get_data(as_text=True)
+    assert 'data-due-in="en {t}"' in spanish and 'data-overdue="{t} de retraso"' in spanish
+    assert 'data-days="{n} días"' in spanish
+    assert ">en 15 min<" in spanish  # sev1: acknowledge within 15 minutes, on the simulated clock
+    english = client.get("/console/", headers=EN).get_data(as_text=True)
+    assert 'data-due-in="in {t}"' in english and ">in 15 min<" in english

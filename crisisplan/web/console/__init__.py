@@ -11,12 +11,13 @@ subscribers) and `people`. Importing them at the end registers their routes here
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext, ngettext
 
 from crisisplan import textgate
 from crisisplan.comms.render import format_moment
@@ -101,14 +102,20 @@ def due_text(value: datetime | None) -> str:
         return "-"
     left = value - now()
     if left <= timedelta(0):
-        return f"{spoken_duration(-left)} overdue"
-    return f"in {spoken_duration(left)}"
+        return gettext("%(time)s overdue", time=spoken(-left))
+    return gettext("in %(time)s", time=spoken(left))
+
+
+def spoken(delta: timedelta) -> str:
+    """`spoken_duration` in the reader's language: its days counted in their words ("1 day", "2 días")."""
+    return re.sub(r"(\d+) days?", lambda m: ngettext("%(num)s day", "%(num)s days", int(m.group(1))),
+                  spoken_duration(delta))
 
 
 @bp.app_template_filter("duration")
 def _duration(value: timedelta | None) -> str:
     """A duration as a person says it: '15 min', '1 day' (one rule for every console page)."""
-    return "-" if value is None else spoken_duration(value)
+    return "-" if value is None else spoken(value)
 
 
 @bp.app_template_filter("kind")

@@ -5,11 +5,12 @@
 (function () {
   "use strict";
   // the same words as the server's spoken_duration (crisisplan/duration.py): "45 s", "14 min", "1 h 5 min", "2 days 4 h"
+  var words = document.documentElement.dataset;  // the page's language: data-due-in, data-overdue, data-day(s)
   function fmt(seconds) {
     var s = Math.abs(Math.round(seconds));
     if (s < 60) return s + " s";
     var d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600), m = Math.floor((s % 3600) / 60), parts = [];
-    if (d) parts.push(d + (d === 1 ? " day" : " days"));
+    if (d) parts.push((d === 1 ? words.day || "{n} day" : words.days || "{n} days").replace("{n}", d));
     if (h) parts.push(h + " h");
     if (m && !d) parts.push(m + " min");
     return parts.slice(0, 2).join(" ");
@@ -17,7 +18,7 @@
   function tick() {
     document.querySelectorAll("[data-due]").forEach(function (el) {
       var left = (Date.parse(el.dataset.due) - Date.now()) / 1000;
-      el.textContent = left <= 0 ? fmt(left) + " overdue" : "in " + fmt(left);
+      el.textContent = (left <= 0 ? words.overdue || "{t} overdue" : words.dueIn || "in {t}").replace("{t}", fmt(left));
       el.classList.toggle("red", left <= 0);
       el.classList.toggle("amber", left > 0 && left <= 300);
     });

@@ -232,3 +232,31 @@ def test_page_rendered_once_a_day_change_of_clock_shows(client, services) -> Non
     services.declare("outage", "sev3", "Unpublished", "ana", ["website"])  # a change, nothing public
     tomorrow = client.get("/").get_data(as_text=True)
     assert re.search(r"UTC\+1</time>", today) and re.search(r"UTC\+1, 1 Jan</time>", tomorrow)
+
+
+def test_the_uptime_bars_render_again_only_when_their_figures_change(app, client, services, monkeypatch) -> None:
+    import crisisplan.web.uptime as bars_module
+
+    drawn: list[str] = []
+    real = bars_module.bars
+
+    def counting(locale: str, *args: object) -> list[dict[str, object]]:
+        drawn.append(locale)
+        return real(locale, *args)
+
+    monkeypatch.setattr(bars_module, "bars", counting)
+    view = services.declare("outage", "sev3", "Slow search", "ana", ["website"])
+    publish_reviewed(services, services.posts(view.id)[0].id, "ana")
+    first = client.get("/?lang=en").get_data(as_text=True)
+    assert len(drawn) == 1 and "Slow search" in first
+    # an update changes the page, not the bars (same statuses, same moment): the page renders, the bars do not
+    update = services.draft_post(view.id, "update", "ana", text="Still on it. Next update by 11:30.")
+    publish_reviewed(services, update.id, "ana")
+    renders = cache(app).renders
+    second = client.get("/?lang=en").get_data(as_text=True)
+    assert cache(app).renders == renders + 1 and "Still on it" in second and len(drawn) == 1
+    # a status set by hand moves a bar: drawn again, and the page shows it
+    services.set_component_status("payments", "major_outage", "ada")
+    services.clock.advance(timedelta(minutes=30))
+    third = client.get("/?lang=en").get_data(as_text=True)
+    assert len(drawn) == 2 and third.count('class="m"') > first.count('class="m"')

@@ -17,7 +17,7 @@ from icalendar import Calendar, Event
 from crisisplan.comms.markdown import to_text
 from crisisplan.services import PublicIncident
 from crisisplan.web import services
-from crisisplan.web.public import cache, send
+from crisisplan.web.public import cache, maintenance_windows, send
 
 bp = Blueprint("maintenance", __name__)
 
@@ -26,7 +26,7 @@ UPCOMING, ACTIVE = ("scheduled",), ("in_progress", "verifying")
 
 def windows(which: str = "") -> list[PublicIncident]:
     """The public maintenance windows: `upcoming`, `active`, or (empty) the 50 most recent, soonest first."""
-    found = services().public_maintenances()
+    found = maintenance_windows()
     if which == "upcoming":
         return [m for m in found if m.status in UPCOMING]
     if which == "active":

@@ -8,6 +8,7 @@ of the database at most once a second per process.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
@@ -16,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, g, render_template, request
 from markupsafe import Markup
 
 from crisisplan.comms import statuspage
@@ -96,10 +97,16 @@ def send(page: Page, vary: bool, content_type: str = "text/html; charset=utf-8")
     return Response(body, 200, headers, content_type=content_type)
 
 
+def maintenance_windows() -> list[PublicIncident]:
+    """The public maintenance windows: read once while the status page renders (it asks three times), else anew."""
+    kept = g.get("public_windows")
+    return list(kept) if kept is not None else services().public_maintenances()
+
+
 def component_statuses(incidents: list[PublicIncident]) -> dict[str, str]:
     overrides = services().component_overrides()
     result = {c.name: overrides.get(c.name, "operational") for c in services().plan.settings.components}
-    for incident in [*incidents, *services().public_maintenances()]:  # a window in progress: under maintenance
+    for incident in [*incidents, *maintenance_windows()]:  # a window in progress: under maintenance
         if not incident.active:
             continue
         status = statuspage.incident_component_status(incident.impact, incident.status)
@@ -161,6 +168,16 @@ def context(locale: str, chosen: bool) -> dict[str, Any]:
             "phone_hours": public_hours(settings)}
 
 
+class Unkeyed:
+    """Data a fragment shows that its key leaves out (the key holds a digest of it instead)."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return "unkeyed"
+
+
 def fragments(ctx: dict[str, Any], locale: str, chosen: bool) -> Callable[..., Markup]:
     """`fragment(name, **data)` for the page templates: `public/fragments/<name>.html` rendered once while its
     data stays the same, so a change re-renders only the pieces it touches (one incident, the banner, the
@@ -170,8 +187,9 @@ def fragments(ctx: dict[str, Any], locale: str, chosen: bool) -> Callable[..., M
 
     def fragment(name: str, **data: Any) -> Markup:
         key = ("fragment", name, locale, chosen, today, repr(sorted(data.items())))
+        shown = {k: v.value if isinstance(v, Unkeyed) else v for k, v in data.items()}
         return Markup(cache().fragment(key, lambda: render_template(f"public/fragments/{name}.html",  # noqa: S704
-                                                                    **{**ctx, **data})))
+                                                                    **{**ctx, **shown})))
     return fragment
 
 
@@ -188,6 +206,14 @@ def render_status(locale: str, chosen: bool) -> str:
     """The status page: every current incident up to PAGE_ACTIVE, the components, and at most PAGE_PAST past
     incidents grouped by day; the rest is on /history. Its cost follows what is going on, not the history."""
     svc = services()
+    g.public_windows = svc.public_maintenances()
+    try:
+        return _render_status(svc, locale, chosen)
+    finally:
+        g.pop("public_windows", None)
+
+
+def _render_status(svc: Any, locale: str, chosen: bool) -> str:
     current = svc.public_incidents(which="open")
     active = [i for i in current if i.active]
     past = [i for i in current if not i.active] + svc.public_incidents(which="closed", limit=PAGE_PAST)
@@ -199,7 +225,12 @@ def render_status(locale: str, chosen: bool) -> str:
     ctx = context(locale, chosen)
     ctx.update(statuses=statuses, groups=groups, worst=statuspage.worst(statuses.values()),
                support_figures=support_figures(ctx))
-    return render_template("public/status.html", **ctx, fragment=fragments(ctx, locale, chosen),
+    fragment = fragments(ctx, locale, chosen)
+    # the 90 bars a component are most of the page and rarely change: rendered again only when their figures do
+    figures = svc.uptime()
+    digest = hashlib.blake2b(repr(figures).encode(), digest_size=16).hexdigest()
+    return render_template("public/status.html", **ctx, fragment=fragment,
+                           uptime_section=fragment("uptime", figures_digest=digest, figures=Unkeyed(figures)),
                            active=active[:PAGE_ACTIVE], more_active=max(0, len(active) - PAGE_ACTIVE),
                            past_days=by_day(past, locale))
 

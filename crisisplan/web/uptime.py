@@ -1,4 +1,4 @@
-"""The uptime bars: 90 days a component on the status page (`public/uptime.html`) and `/api/v2/uptime.json`.
+"""The uptime bars: 90 days a component on the status page (`public/fragments/uptime.html`) and `/api/v2/uptime.json`.
 
 The figures come from `services.uptime()` (the component status record, computed in `comms.uptime`); this
 module only words them: each bar's text equivalent in the reader's language, its link to the day's
@@ -30,13 +30,14 @@ def _percent(share: float | None, locale: str) -> str:
     return "" if value is None else format_decimal(value, format="0.00", locale=locale)
 
 
-def bars(locale: str, lang_query: str = "") -> list[dict[str, Any]]:
+def bars(locale: str, lang_query: str = "", uptime: list[Any] | None = None) -> list[dict[str, Any]]:
     """Each component's bars for the page, in the reader's language: label, figure, and per day its class,
-    text equivalent and links to the incidents of that day."""
+    text equivalent and links to the incidents of that day (`uptime`: the figures, when already read)."""
     settings = services().plan.settings
     page = words(locale)
     result = []
-    for component, figures in zip(settings.components, services().uptime(), strict=True):
+    for component, figures in zip(settings.components, uptime if uptime is not None else services().uptime(),
+                                  strict=True):
         titles = {i: given.get(locale) or given.get(settings.fallback_locale or "") or title
                   for i, (title, given) in figures.names.items()}
         days = []

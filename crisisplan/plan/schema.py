@@ -9,36 +9,32 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-from crisisplan.duration import parse_duration
 from crisisplan.errors import InvalidInput, did_you_mean
 from crisisplan.plan.connectors import Connectors
 from crisisplan.plan.maintenance import MaintenanceSettings, MaintenanceStatus, UptimeSettings
+from crisisplan.plan.signal_settings import (  # noqa: F401 - Escalation, AlertRoute: named from here too
+    AlertmanagerSettings,
+    AlertRoute,
+    ComplaintSettings,
+    Duration,
+    Escalation,
+    Name,
+    Signals,
+    Strict,
+)
 from crisisplan.plan.support import SupportMetrics
 from crisisplan.plan.tone_phrases import TONE_RULES  # noqa: F401 - the rules a plan may name (tone.block, drills)
 
 PublicStatus = Literal["investigating", "identified", "monitoring", "resolved"] | MaintenanceStatus
 Approval = Literal["none", "one", "two"]
 Impact = Literal["none", "minor", "major", "critical"]
-Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
-
-
-def _duration(value: object) -> timedelta:
-    if isinstance(value, timedelta):
-        return value
-    return parse_duration(str(value))
-
-
-Duration = Annotated[timedelta, BeforeValidator(_duration)]
 
 
 # who a post is for: everyone (status page, feeds, CAP, v2 JSON, subscribers, webhooks), one person on the channel
 # they came in on, or the responders only
 Audience = Literal["public", "private", "internal"]
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Severity(Strict):
@@ -341,44 +337,6 @@ class SupportChannel(Labelled):
     @classmethod
     def _localized(cls, data: object) -> object:
         return _split_localized(data, "label")
-
-
-class Escalation(Strict):
-    """One row of the escalation matrix: what sets it off, who takes over, by when, what the customer hears."""
-
-    when: Literal["severity", "dissatisfaction", "legal", "safety", "specialist"]
-    to: Name  # a role
-    within: Duration
-    tell_customer: bool = True
-    note: str = ""
-
-
-class AlertRoute(Strict):
-    """What an Alertmanager alert whose labels match does: declare on a runbook, or (no runbook) only record."""
-
-    match: dict[str, str] = {}  # every label here must have this value; empty matches every alert
-    runbook: Name | None = None
-    severity: Name | None = None
-    components_label: str = "component"  # the label that names the affected component
-
-
-class AlertmanagerSettings(Strict):
-    routes: list[AlertRoute] = []  # the first route that matches wins; no match: the alert is only recorded
-
-
-class ComplaintSettings(Strict):
-    """When complaints and mentions declare an incident on their own."""
-
-    runbook: Name = "complaints"  # its first severity is used for high, its last for normal
-    declare_reach: int = Field(50_000, ge=1)  # one complaint from an account this big
-    high_reach: int = Field(5_000, ge=1)  # reach that makes a complaint high severity
-    burst_count: int = Field(20, ge=2)  # this many on one topic...
-    burst_within: Duration = timedelta(minutes=10)  # ...within this long
-
-
-class Signals(Strict):
-    alertmanager: AlertmanagerSettings = AlertmanagerSettings()
-    complaints: ComplaintSettings = ComplaintSettings()
 
 
 class PlanSettings(Strict):

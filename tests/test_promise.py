@@ -1,115 +1,126 @@
-"""The next-update promise is one value: what the text says, what the timer tracks and what counts as kept or
-broken agree on every path (simulated clock; 2026-01-01 09:00 UTC is 10:00 in Madrid, the plan's zone)."""
+"""One first-answer deadline a complaint: counted in the channel's staffed hours (plan.yaml `support: hours`, in the
+organisation's zone Europe/Madrid), the same time in the customer's holding reply and in the inbox's countdown.
+Every expected time below is worked out by hand from the plan's hours (Madrid is UTC+1 in winter, UTC+2 in summer)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
-import pytest
+from crisisplan.comms.render import format_moment
+from crisisplan.plan.hours import parse_hours
+from crisisplan.signals.promise import first_answer_due
 
-from crisisplan.comms.approval import ReviewError
-from crisisplan.errors import InvalidInput
-from tests.walk import publish_reviewed, review
-
-
-def _ack(services, severity: str = "sev3"):
-    view = services.declare("outage", severity, "Search is slow", "carmen")
-    [ack] = services.posts(view.id)
-    return view, ack
+MADRID = ZoneInfo("Europe/Madrid")
+SOCIAL, EMAIL = "Mon-Sun 08:00-22:00", "Mon-Fri 08:00-20:00"
 
 
-def test_a_time_chosen_before_publication_is_the_time_everywhere(services, clock) -> None:
-    view, ack = _ack(services)  # sev3: updates every 4h; the draft says 14:00 (10:00 + 4h)
-    assert "14:00" in ack.bodies["en"] and "14:00" in ack.short_bodies["es"]
-    edited = services.edit_post(ack.id, None, "carmen", next_update=clock.now() + timedelta(hours=1, minutes=30))
-    for text in (*edited.bodies.values(), *edited.short_bodies.values()):
-        assert "11:30" in text and "14:00" not in text  # 09:00 UTC + 1h30 = 10:30 UTC = 11:30 in Madrid
-    services.publish_post(ack.id, "carmen")
-    assert services.get(view.id).deadline("next_update") == clock.now() + timedelta(hours=1, minutes=30)
-    clock.advance(timedelta(hours=1))
-    update = services.draft_post(view.id, "update", "carmen")
-    services.publish_post(update.id, "carmen")
-    assert services.promises(view.id) == {"kept": 1, "broken": 0, "rate": 1.0}
+def madrid(*parts: int) -> datetime:
+    return datetime(*parts, tzinfo=MADRID)
 
 
-def test_a_time_rewritten_in_one_language_must_be_rewritten_in_all(services, clock) -> None:
-    view, ack = _ack(services)
-    text = ack.bodies["en"].replace("14:00", "12:15")
-    services.edit_post(ack.id, text, "carmen", locale="en")
-    # saying the Spanish text is unchanged (it is: it still says 14:00) does not let the other time through
-    services.confirm_locale(ack.id, "es", "carmen")
-    with pytest.raises(ReviewError, match=r"the text in en \(short\), es, es \(short\) does not name that time"):
-        services.publish_post(ack.id, "carmen")
-    assert services.get(view.id).state == "detected"  # refused: nothing moved
-    services.edit_post(ack.id, services.post(ack.id).bodies["es"].replace("14:00", "12:15"), "carmen", locale="es")
-    services.confirm_locale(ack.id, "en", "carmen")  # the English text already says 12:15
-    with pytest.raises(ReviewError, match="short"):  # the short forms still say 14:00
-        services.publish_post(ack.id, "carmen")
-    for locale in ("en", "es"):
-        short = services.post(ack.id).short_bodies[locale].replace("14:00", "12:15")
-        services.edit_post(ack.id, short, "carmen", locale=locale, short=True)
-    services.publish_post(ack.id, "carmen")
-    # 12:15 in Madrid is 11:15 UTC: the timer keeps what the text says
-    assert services.get(view.id).deadline("next_update") == clock.now() + timedelta(hours=2, minutes=15)
+def utc(*parts: int) -> datetime:
+    return datetime(*parts, tzinfo=UTC)
 
 
-def test_a_post_that_is_not_the_last_must_say_when_the_next_comes(services) -> None:
-    view, _ = _ack(services)
-    with pytest.raises(InvalidInput, match="must say the next-update time"):
-        services.draft_post(view.id, "update", "carmen", text="We are on it.",
-                            next_update=services.clock.now() + timedelta(hours=1))
-    bare = services.draft_post(view.id, "acknowledge", "carmen", text="We are sorry: search is slow. We are on it.")
-    with pytest.raises(ReviewError, match="does not say when the next update comes"):
-        services.publish_post(bare.id, "carmen")
+def due(at: datetime, response: timedelta, hours: str, zone: str = "Europe/Madrid") -> datetime:
+    return first_answer_due(at, response, hours, zone)
 
 
-def test_a_hand_written_time_is_the_promise_tracked(services, clock) -> None:
-    view, _ = _ack(services)
-    post = services.draft_post(view.id, "acknowledge", "carmen",
-                               text="We are sorry: search is slow. We will tell you more by 10:45.")
-    assert post.next_update_at == clock.now() + timedelta(minutes=45)
-    services.publish_post(post.id, "carmen")
-    assert services.get(view.id).deadline("next_update") == clock.now() + timedelta(minutes=45)
-    clock.advance(timedelta(minutes=46))
-    services.tick()  # nothing was said by 10:45: the promise is broken, and counted so
-    assert services.promises(view.id)["broken"] == 1
+# the hours format ---------------------------------------------------------------------------------------------------
+
+def test_the_plans_hours_read_as_days_and_a_span() -> None:
+    assert parse_hours("24/7") is None
+    social = parse_hours(SOCIAL)
+    assert social.days == frozenset(range(7)) and social.opens == time(8) and social.minutes == 14 * 60
+    assert parse_hours(EMAIL).days == frozenset({0, 1, 2, 3, 4})
+    assert parse_hours("Sat 09:00-14:00").days == frozenset({5})
+    wrapped = parse_hours("Sat-Mon 22:00-06:00")  # the week wraps, the span runs past midnight
+    assert wrapped.days == frozenset({5, 6, 0}) and wrapped.minutes == 8 * 60
+    assert parse_hours("Mon-Fri 00:00-24:00").minutes == 24 * 60
 
 
-def test_a_published_promise_moves_only_with_a_new_post(services, clock) -> None:
-    view, ack = _ack(services)
-    services.publish_post(ack.id, "carmen")
-    with pytest.raises(ReviewError, match="cannot be edited"):
-        services.edit_post(ack.id, None, "carmen", next_update=clock.now() + timedelta(hours=6))
-    clock.advance(timedelta(hours=1))
-    update = services.draft_post(view.id, "update", "carmen", next_update=clock.now() + timedelta(hours=2),
-                                 text="Still on it; next update by 13:00.")  # 10:00 UTC + 2h = 13:00 in Madrid
-    services.publish_post(update.id, "carmen")
-    assert services.get(view.id).deadline("next_update") == clock.now() + timedelta(hours=2)
-    assert services.promises(view.id) == {"kept": 1, "broken": 0, "rate": 1.0}
+# the deadline -------------------------------------------------------------------------------------------------------
+
+def test_arriving_while_staffed_is_due_response_later() -> None:
+    # Tuesday 2026-01-06 10:15 Madrid, social answers within 1 h: 11:15 Madrid = 10:15 UTC
+    assert due(madrid(2026, 1, 6, 10, 15), timedelta(hours=1), SOCIAL) == utc(2026, 1, 6, 10, 15)
 
 
-def test_a_promise_made_where_no_cadence_runs_is_still_kept_track_of(services, clock) -> None:
-    # complaints: the cadence timer runs only once the team answers (responding, escalated); the holding
-    # reply from triage promises a time all the same, and that promise is tracked
-    view = services.declare("complaints", "high", "Order never arrived", "carmen", fields={"assessment": "legit"})
-    [reply] = [p for p in services.posts(view.id) if p.kind == "holding_reply"]
-    assert reply.next_update_at is not None
-    review(services, reply.id, "carmen")
-    services.publish_post(reply.id, "carmen")
-    due = services.get(view.id).deadline("next_update")
-    assert due == reply.next_update_at
-    clock.set(due + timedelta(minutes=1))
-    services.tick()
-    assert services.promises(view.id)["broken"] == 1
+def test_arriving_after_closing_is_due_response_after_the_next_opening() -> None:
+    # Tuesday 23:30 Madrid: closed since 22:00, opens Wednesday 08:00, + 1 h = 09:00 Madrid = 08:00 UTC
+    assert due(madrid(2026, 1, 6, 23, 30), timedelta(hours=1), SOCIAL) == utc(2026, 1, 7, 8, 0)
+    # before opening the same morning: Wednesday 06:10 -> 09:00 Madrid
+    assert due(madrid(2026, 1, 7, 6, 10), timedelta(hours=1), SOCIAL) == utc(2026, 1, 7, 8, 0)
+    # right at closing is closed; right at opening is open
+    assert due(madrid(2026, 1, 6, 22, 0), timedelta(hours=1), SOCIAL) == utc(2026, 1, 7, 8, 0)
+    assert due(madrid(2026, 1, 7, 8, 0), timedelta(hours=1), SOCIAL) == utc(2026, 1, 7, 8, 0)
 
 
-def test_resolution_owes_no_more_updates(services, clock) -> None:
-    view, ack = _ack(services)
-    services.publish_post(ack.id, "carmen")
-    services.set_fields(view.id, {"cause": "A full disk"}, "rudi")
-    cause = services.draft_for_step(view.id, "identify_cause", "carmen")
-    publish_reviewed(services, cause.id, "carmen")
-    resolve = services.draft_for_step(view.id, "resolve", "carmen")
-    publish_reviewed(services, resolve.id, "carmen")
-    assert services.get(view.id).deadline("next_update") is None
-    assert services.incident(view.id).promised_update_at is None
+def test_a_weekday_channel_on_saturday_is_due_from_monday_morning() -> None:
+    # e-mail (Mon-Fri 08:00-20:00, 4 h) on Saturday 2026-01-10 12:00 Madrid: Monday 12 Jan 08:00 + 4 h = 12:00
+    # Madrid = 11:00 UTC
+    assert due(madrid(2026, 1, 10, 12, 0), timedelta(hours=4), EMAIL) == utc(2026, 1, 12, 11, 0)
+
+
+def test_what_runs_past_closing_carries_to_the_next_opening() -> None:
+    # social at Tuesday 21:30 with 1 h: 30 min before 22:00, 30 min from Wednesday 08:00 -> 08:30 Madrid = 07:30 UTC
+    assert due(madrid(2026, 1, 6, 21, 30), timedelta(hours=1), SOCIAL) == utc(2026, 1, 7, 7, 30)
+    # e-mail on Friday 2026-01-09 18:00 with 4 h: 2 h on Friday, 2 h from Monday 08:00 -> 10:00 Madrid = 09:00 UTC
+    assert due(madrid(2026, 1, 9, 18, 0), timedelta(hours=4), EMAIL) == utc(2026, 1, 12, 9, 0)
+    # a response longer than a staffed day: e-mail Monday 12 Jan 10:00 with 20 h -> 10 h Monday, 10 h Tuesday 08:00
+    # -> Tuesday 18:00 Madrid = 17:00 UTC
+    assert due(madrid(2026, 1, 12, 10, 0), timedelta(hours=20), EMAIL) == utc(2026, 1, 13, 17, 0)
+
+
+def test_always_staffed_counts_every_minute() -> None:
+    at = madrid(2026, 1, 6, 23, 30)
+    assert due(at, timedelta(hours=1), "24/7") == at + timedelta(hours=1)
+    assert first_answer_due(at, None) == at + timedelta(hours=4)  # a channel the plan does not list
+
+
+def test_the_hours_are_the_local_clocks_on_the_night_they_change() -> None:
+    # Saturday 2026-03-28 23:00 Madrid (22:00 UTC); clocks go forward that night, so Sunday 08:00 is CEST (UTC+2):
+    # opens 06:00 UTC, + 1 h = 07:00 UTC
+    assert due(madrid(2026, 3, 28, 23, 0), timedelta(hours=1), SOCIAL) == utc(2026, 3, 29, 7, 0)
+
+
+def test_a_channel_in_its_own_zone_and_a_span_past_midnight() -> None:
+    # staffed 20:00-04:00 New York (UTC-5 in January); Tuesday 2026-01-06 03:30 New York = 08:30 UTC is still
+    # Monday's span: 30 min there, then Tuesday 20:00 + 30 min = 20:30 New York = 01:30 UTC Wednesday
+    at = utc(2026, 1, 6, 8, 30)
+    assert due(at, timedelta(hours=1), "Mon-Fri 20:00-04:00", "America/New_York") == utc(2026, 1, 7, 1, 30)
+
+
+def test_a_naive_moment_is_utc_and_comes_back_naive() -> None:
+    assert due(datetime(2026, 1, 6, 22, 30), timedelta(hours=1), SOCIAL) == datetime(2026, 1, 7, 8, 0)
+
+
+# the same time told and counted down ---------------------------------------------------------------------------------
+
+def _item(services, signal_id: int):
+    return next(i for i in services.inbox(state="all").items if i.signal.id == signal_id)
+
+
+def test_the_holding_reply_and_the_inbox_name_the_same_time_after_hours(services) -> None:
+    services.clock.set(madrid(2026, 1, 6, 23, 30).astimezone(UTC))
+    row, _ = services.receive_complaint("social", "@lucia", 12, "The app logs me out every time")
+    told = utc(2026, 1, 7, 8, 0)  # Wednesday 09:00 Madrid, by hand above
+    assert row.data["answer_by"] == told.isoformat()
+    assert format_moment(told, "en", "Europe/Madrid", services.clock.now()) in row.data["reply"]
+    assert _item(services, row.id).due == told
+    assert format_moment(told, "en", "Europe/Madrid", services.clock.now()) in row.data["reply"]
+
+
+def test_the_inbox_counts_down_to_the_time_the_customer_was_told(services) -> None:
+    # a legal threat goes up the escalation matrix and the customer is told so; the step they hear of first is legal
+    # counsel within 1 h (plan.yaml `escalation`): at 23:30 Madrid (22:30 UTC) that is 23:30 UTC, not the social
+    # channel's Wednesday 08:00 UTC. The inbox shows the time they were told.
+    services.clock.set(madrid(2026, 1, 6, 23, 30).astimezone(UTC))
+    row, _ = services.receive_complaint("social", "@pedro", 40, "I will take you to court, my lawyer will call")
+    told = utc(2026, 1, 6, 23, 30)
+    first = next(e for e in row.data["escalations"] if e["tell_customer"])
+    assert (first["when"], first["by"]) == ("legal", told.isoformat())
+    assert row.data["answer_by"] == told.isoformat()
+    assert _item(services, row.id).due == told
+    assert format_moment(told, "en", "Europe/Madrid", services.clock.now()) in row.data["reply"]

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -29,6 +29,7 @@ from crisisplan.errors import Conflict, CrisisplanError, InvalidInput, Unavailab
 from crisisplan.services.replies import ANSWER_BY, COMPLAINANT
 from crisisplan.services.unit import UnitOfWork
 from crisisplan.signals import SignalAction
+from crisisplan.signals.promise import channel_first_answer
 from crisisplan.store.models import IncidentRow, SignalRow
 
 
@@ -281,12 +282,12 @@ class ComplaintCommands(UnitOfWork):
 
     def _answer_by(self, escalations: list[dict[str, Any]], channel: str, at: datetime) -> datetime:
         """The customer's "by when", one value a complaint: the escalation matrix's time when their case went up
-        (and they are told so), else the first-answer time of the channel they wrote on (4 hours without one)."""
+        (and they are told so), else the first answer the channel they wrote on promises, counted in its staffed
+        hours (crisisplan.signals.promise: the inbox counts down to this same time)."""
         told = next((e for e in escalations if e["tell_customer"]), None)
         if told:
             return datetime.fromisoformat(told["by"])
-        support = next((c for c in self.plan.settings.support if c.name == channel), None)
-        return at + (support.response if support else timedelta(hours=4))
+        return channel_first_answer(self.plan.settings, channel, at)
 
     def _reply(self, verdict: Any, escalations: list[dict[str, Any]], channel: str, author: str,
                at: datetime, answer_by: datetime) -> dict[str, Any]:

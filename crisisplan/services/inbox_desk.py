@@ -20,7 +20,8 @@ from crisisplan.services.audit_trail import note_admin_in
 from crisisplan.services.replies import ANSWER_BY, COMPLAINANT
 from crisisplan.services.unit import UnitOfWork
 from crisisplan.signals import SignalAction
-from crisisplan.signals.inbox import TopicWeeks, first_answer_due, fix_verdict, topic_weeks
+from crisisplan.signals.inbox import TopicWeeks, fix_verdict, topic_weeks
+from crisisplan.signals.promise import channel_first_answer
 from crisisplan.store.models import IncidentRow, OutboxRow, PostRow, SignalRow, UserRow
 
 FIX_CHECK = "fix_check"  # the private post that asks whether it is fixed (complaints runbook, timer ask_fixed)
@@ -36,7 +37,7 @@ class InboxItem:
 
     signal: SignalRow
     name: str | None  # how a reply greets them
-    due: datetime  # the channel's promised first answer
+    due: datetime  # the first answer as the customer was told it (else the channel's promise, in staffed hours)
     response: timedelta | None  # that promise, as the plan says it (None: the channel is not in the plan)
     answered_at: datetime | None  # when the first reply reached them: delivered, or published to send by hand
     replies: list[dict[str, Any]] = field(default_factory=list)  # {id, kind, status, published_at}
@@ -153,8 +154,12 @@ class InboxDesk(UnitOfWork):
         data = row.data or {}
         support = {c.name: c.response for c in self.plan.settings.support}
         response = support.get(str(data.get("channel", "")))
-        item = InboxItem(row, addressee(str(data.get("author", "")), _display_name(data)),
-                         first_answer_due(row.at, response), response, None)
+        # the time the customer was told (their holding reply or escalation), else the channel's promise counted
+        # the same way: the countdown never disagrees with what they read
+        told = data.get(ANSWER_BY)
+        due = (datetime.fromisoformat(str(told)) if told
+               else channel_first_answer(self.plan.settings, str(data.get("channel", "")), row.at))
+        item = InboxItem(row, addressee(str(data.get("author", "")), _display_name(data)), due, response, None)
         runbook = self.plan.runbook(found[0].runbook_id or self.plan.settings.signals.complaints.runbook)
         state = found[0].state or runbook.initial  # a reply declares its incident: it starts there
         for _, _, _, post_id, kind, status, published_at, signal_id, sending, delivered_at in found:

@@ -1,5 +1,5 @@
-"""What the inbox works out from complaints, without I/O: the time a channel promised its first answer, topics this
-week against the week before, and whether a customer's reply to "is it fixed?" says yes or no."""
+"""What the inbox works out from complaints, without I/O: topics this week against the week before, and whether a
+customer's reply to "is it fixed?" says yes or no (the first-answer deadline: crisisplan.signals.promise)."""
 
 from __future__ import annotations
 
@@ -9,14 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 WEEK = timedelta(days=7)
-DEFAULT_RESPONSE = timedelta(hours=4)  # a channel the plan does not list: the same default triage uses
-
-
-def first_answer_due(at: datetime, response: timedelta | None) -> datetime:
-    """When the channel's promised first answer falls due for a complaint received at `at`."""
-    return at + (response if response is not None else DEFAULT_RESPONSE)
-
-
 @dataclass(frozen=True)
 class TopicWeeks:
     """Complaints on one topic: in the last 7 days, and in the 7 days before."""

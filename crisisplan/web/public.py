@@ -24,6 +24,7 @@ from crisisplan.comms import statuspage
 from crisisplan.comms.catalogue import catalogue_of
 from crisisplan.comms.markdown import to_html
 from crisisplan.comms.render import format_moment
+from crisisplan.plan.hours import PLAN_DAYS  # how plan.yaml writes support days; shown in the reader's words
 from crisisplan.plan.languages import public_hours
 from crisisplan.services import PublicIncident
 from crisisplan.web import services
@@ -39,9 +40,6 @@ CACHE_CONTROL = "public, max-age=10, s-maxage=10, stale-while-revalidate=30, sta
 PAGE_ACTIVE = 25  # current incidents shown in full on the status page; the rest are on /history
 PAGE_PAST = 50  # past incidents listed on the status page, grouped by day
 HISTORY_PAGE = 100  # incidents on one page of /history
-
-# how plan.yaml writes support hours ("Mon-Fri 08:00-20:00"); the page shows the days in the reader's words
-PLAN_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def words(locale: str) -> dict[str, str]:

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 DIR=crisisplan/web/translations
 POT=$DIR/messages.pot
-pybabel extract -F babel.cfg -k N_ -k _ -k gettext -k ngettext:1,2 --no-location --omit-header --sort-output \
+pybabel extract -F babel.cfg -k N_ -k _ -k gettext -k ngettext:1,2 -k tr --no-location --omit-header --sort-output \
   -o "$POT" . >/dev/null
 for po in "$DIR"/*/LC_MESSAGES/messages.po; do
   pybabel update -i "$POT" -d "$DIR" -l "$(basename "$(dirname "$(dirname "$po")")")" --no-fuzzy-matching \

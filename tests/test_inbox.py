@@ -87,7 +87,8 @@ def test_the_first_reply_that_goes_out_answers_it_in_the_time_it_took(services) 
 def _app_context(services):
     from crisisplan.web import create_app
 
-    return create_app({"SERVICES": services, "SECRET_KEY": "test", "TESTING": True}).app_context()
+    # a request (no Accept-Language: the plan's default, English), as the row's words are in the reader's language
+    return create_app({"SERVICES": services, "SECRET_KEY": "test", "TESTING": True}).test_request_context()
 
 
 # replies: by name, through the review flow, in the audit chain ------------------------------------------------

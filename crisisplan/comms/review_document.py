@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from crisisplan.comms.markdown import to_html
 from crisisplan.comms.render import format_moment
@@ -26,12 +27,34 @@ th, td { border: 1px solid #999; padding: .25em .4em; text-align: left; vertical
 th { background: #eee; }
 """
 
-SUMMARY = "Summary and impact"
-SAID = "What was said in public, against what was known"
-TIMELINE = "Timeline of decisions"
-ACTIONS = "Follow-up actions"
+def N_(text: str) -> str:  # noqa: N802 - gettext's name for "mark for the catalogue, translate later"
+    """The text as it is: marks a word the console's catalogue translates (pybabel extracts N_ and tr)."""
+    return text
+
+
+SUMMARY = N_("Summary and impact")
+SAID = N_("What was said in public, against what was known")
+TIMELINE = N_("Timeline of decisions")
+ACTIONS = N_("Follow-up actions")
 # every heading the document has, in order (the team's sections between the timeline and the actions)
 HEADINGS = [SUMMARY, SAID, TIMELINE, *SECTIONS.values(), ACTIONS]
+# the team's headings (comms/review.SECTIONS) and the outcomes and states a cell shows, for the catalogue
+CATALOGUE = (N_("What went well"), N_("What did not go well"), N_("Why it happened"), N_("kept"), N_("broken"),
+             N_("open"), N_("met"), N_("missed"), N_("done"), N_("dropped"), N_("draft"), N_("in review"),
+             N_("final"))
+
+
+class Translate(Protocol):
+    """A text of the document in the reader's language, its %(name)s placeholders filled."""
+
+    def __call__(self, text: str, **values: object) -> str:
+        """The text translated, then filled."""
+        ...
+
+
+def english(text: str, **values: object) -> str:
+    """The document's own words: the exports (Markdown, HTML, PDF, JSON) are written in English."""
+    return text % values if values else text
 
 
 @dataclass(frozen=True)
@@ -51,62 +74,78 @@ def span(delta: timedelta | None) -> str:
     return format_duration(delta) if delta > timedelta(0) else "0m"
 
 
-def sections(review: Review) -> list[tuple[str, list[Block]]]:
-    """The review's sections, each a heading and its blocks."""
+def sections(review: Review, tr: Translate = english, locale: str = "en") -> list[tuple[str, list[Block]]]:
+    """The review's sections, each a heading and its blocks; `tr` and `locale` give the console's reader their
+    language (the exports keep the defaults: English)."""
     f, now = review.figures, review.now
 
     def at(moment: datetime | None) -> str:
-        return format_moment(moment, "en", review.time_zone) if moment else "—"
+        return format_moment(moment, locale, review.time_zone) if moment else "—"
 
-    resolved = at(f.resolved_at) if f.resolved_at else "not resolved yet"
+    def said(text: str) -> str:  # an outcome or a state, in words when the catalogue has it
+        return tr(text) if text in CATALOGUE else text
+
+    resolved = at(f.resolved_at) if f.resolved_at else tr("not resolved yet")
     summary = [
-        Block("p", f"Incident #{review.incident_id} “{review.title}” ({review.runbook_title}, {review.severity}"
-                   f"{', a drill' if review.is_drill else ''}), now {review.state_label.lower()}. "
-                   f"Review: {review.review_state_label.lower()}."),
+        Block("p", tr("Incident #%(id)s “%(title)s” (%(runbook)s, %(severity)s), now %(state)s. Review: %(review)s.",
+                      id=review.incident_id, title=review.title, runbook=review.runbook_title,
+                      severity=review.severity, state=review.state_label.lower(),
+                      review=said(review.review_state_label.lower()))
+              if not review.is_drill else
+              tr("Incident #%(id)s “%(title)s” (%(runbook)s, %(severity)s, a drill), now %(state)s. Review: "
+                 "%(review)s.", id=review.incident_id, title=review.title, runbook=review.runbook_title,
+                 severity=review.severity, state=review.state_label.lower(),
+                 review=said(review.review_state_label.lower()))),
         Block("table", headers=("", ""), rows=(
-            ("Declared", at(f.declared_at)), ("Resolved", resolved),
-            ("Duration", span(f.duration(now))),
-            ("Components", ", ".join(review.components) or "none named"),
-            ("Complaints linked", str(review.complaints)),
-            ("Public posts", str(f.public_posts)),
+            (tr("Declared"), at(f.declared_at)), (tr("Resolved"), resolved),
+            (tr("Duration"), span(f.duration(now))),
+            (tr("Components"), ", ".join(review.components) or tr("none named")),
+            (tr("Complaints linked"), str(review.complaints)),
+            (tr("Public posts"), str(f.public_posts)),
             *((name.replace("_", " ").capitalize(), value) for name, value in review.fields.items()))),
     ]
-    said = [
-        Block("p", f"First public word after {span(f.time_to_first_public)}"
-                   + (f" ({at(f.first_public_at)})." if f.first_public_at else ": nothing public was said.")
-                   + f" Somebody took the incident after {span(f.time_to_acknowledge)}."),
-        Block("h3", "Causes: recorded and published"),
-        *( [Block("table", headers=("Cause", "Recorded", "Published", "After"), rows=tuple(
-            (c.value, at(c.recorded_at), at(c.published_at) if c.published_at else "never said in public",
-             span(c.delay)) for c in f.causes))] if f.causes else [Block("p", "No cause was recorded.")]),
-        Block("h3", "Promises of the next update"),
-        Block("p", f"{f.kept} kept, {f.broken} broken"
-                   + (f" ({round(100 * f.promise_rate)}% kept)." if f.promise_rate is not None else ".")),
-        *( [Block("table", headers=("Post", "Made", "Promised by", "Next post", "Outcome"), rows=tuple(
-            (f"#{p.post_id} {p.kind}", at(p.made_at), at(p.due_at), at(p.next_post_at),
-             p.outcome + (f", {span(p.late_by)} late" if p.late_by else "")) for p in f.promises))]
+    first = (tr("First public word after %(time)s (%(moment)s).", time=span(f.time_to_first_public),
+                moment=at(f.first_public_at)) if f.first_public_at else
+             tr("First public word after %(time)s: nothing public was said.", time=span(f.time_to_first_public)))
+    kept = (tr("%(kept)s kept, %(broken)s broken (%(rate)s%% kept).", kept=f.kept, broken=f.broken,
+               rate=round(100 * f.promise_rate)) if f.promise_rate is not None else
+            tr("%(kept)s kept, %(broken)s broken.", kept=f.kept, broken=f.broken))
+    said_in_public = [
+        Block("p", first + " " + tr("Somebody took the incident after %(time)s.", time=span(f.time_to_acknowledge))),
+        Block("h3", tr("Causes: recorded and published")),
+        *( [Block("table", headers=(tr("Cause"), tr("Recorded"), tr("Published"), tr("After")), rows=tuple(
+            (c.value, at(c.recorded_at), at(c.published_at) if c.published_at else tr("never said in public"),
+             span(c.delay)) for c in f.causes))] if f.causes else [Block("p", tr("No cause was recorded."))]),
+        Block("h3", tr("Promises of the next update")),
+        Block("p", kept),
+        *( [Block("table", headers=(tr("Post"), tr("Made"), tr("Promised by"), tr("Next post"), tr("Outcome")),
+                  rows=tuple((f"#{p.post_id} {p.kind}", at(p.made_at), at(p.due_at), at(p.next_post_at),
+                              tr("%(outcome)s, %(time)s late", outcome=said(p.outcome), time=span(p.late_by))
+                              if p.late_by else said(p.outcome)) for p in f.promises))]
            if f.promises else []),
-        Block("h3", "Waiting for approval"),
-        *( [Block("table", headers=("Post", "Submitted", "Approved", "Waited"), rows=tuple(
+        Block("h3", tr("Waiting for approval")),
+        *( [Block("table", headers=(tr("Post"), tr("Submitted"), tr("Approved"), tr("Waited")), rows=tuple(
             (f"#{a.post_id} {a.kind}", at(a.submitted_at), at(a.approved_at), span(a.wait)) for a in f.approvals))]
-           if f.approvals else [Block("p", "No post waited for an approval.")]),
-        Block("h3", "Deadlines"),
-        *( [Block("table", headers=("Deadline", "Due", "Outcome", "When"), rows=tuple(
-            (d.label, at(d.due_at), d.outcome, at(d.settled_at)) for d in f.deadlines))]
-           if f.deadlines else [Block("p", "No deadline was set.")]),
-        Block("h3", "Tone warnings published over"),
-        *( [Block("table", headers=("Post", "Rules"), rows=tuple(
+           if f.approvals else [Block("p", tr("No post waited for an approval."))]),
+        Block("h3", tr("Deadlines")),
+        *( [Block("table", headers=(tr("Deadline"), tr("Due"), tr("Outcome"), tr("When")), rows=tuple(
+            (d.label, at(d.due_at), said(d.outcome), at(d.settled_at)) for d in f.deadlines))]
+           if f.deadlines else [Block("p", tr("No deadline was set."))]),
+        Block("h3", tr("Tone warnings published over")),
+        *( [Block("table", headers=(tr("Post"), tr("Rules")), rows=tuple(
             (f"#{post_id} {kind}", ", ".join(rules)) for post_id, kind, rules in f.tone))]
-           if f.tone else [Block("p", "Every public post went out without a tone warning.")]),
+           if f.tone else [Block("p", tr("Every public post went out without a tone warning."))]),
     ]
-    timeline = [Block("table", headers=("When", "Who", "What"), rows=tuple(
+    timeline = [Block("table", headers=(tr("When"), tr("Who"), tr("What")), rows=tuple(
         (at(d.at), d.actor, d.text) for d in f.decisions))]
-    team = [(label, [Block("md", review.sections[name])] if review.sections.get(name)
-             else [Block("p", "Not written yet.")]) for name, label in SECTIONS.items()]
-    actions = ([Block("table", headers=("#", "Action", "Owner", "Due", "State"), rows=tuple(
-        (str(a.id), a.title, a.owner, a.due_on.isoformat(), a.state + (" (overdue)" if a.overdue(now.date()) else ""))
-        for a in review.actions))] if review.actions else [Block("p", "No follow-up action yet.")])
-    return [(SUMMARY, summary), (SAID, said), (TIMELINE, timeline), *team, (ACTIONS, actions)]
+    team = [(tr(label), [Block("md", review.sections[name])] if review.sections.get(name)
+             else [Block("p", tr("Not written yet."))]) for name, label in SECTIONS.items()]
+    actions = ([Block("table", headers=("#", tr("Action"), tr("Owner"), tr("Due"), tr("State")), rows=tuple(
+        (str(a.id), a.title, a.owner, a.due_on.isoformat(),
+         tr("%(state)s (overdue)", state=said(a.state)) if a.overdue(now.date()) else said(a.state))
+        for a in review.actions))] if review.actions else [Block("p", tr("No follow-up action yet."))])
+    return [(tr(SUMMARY), summary), (tr(SAID), said_in_public), (tr(TIMELINE), timeline), *team,
+            (tr(ACTIONS), actions)]
 
 
 def _cell(value: str) -> str:

@@ -42,6 +42,8 @@ WORDS = {
     # how the metrics page groups incidents
     "by runbook": N_("by runbook"), "by severity": N_("by severity"), "per month": N_("per month"),
     "runbook": N_("runbook"), "severity": N_("severity"), "month": N_("month"), "state": N_("state"),
+    # a signal's triage and what became of it (signals/)
+    "legitimate": N_("legitimate"), "trolling": N_("trolling"), "unclear": N_("unclear"), "general": N_("general"),
 }
 
 

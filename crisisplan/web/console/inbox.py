@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext
 
-from crisisplan.duration import spoken_duration
 from crisisplan.web import services
 from crisisplan.web.auth import require
-from crisisplan.web.console import actor, bp, now
+from crisisplan.web.console import actor, bp, now, spoken
 from crisisplan.web.console.charts import paired_bar_chart
 
 
@@ -43,14 +43,16 @@ def _left(item: Any) -> tuple[str, str]:
     if item.answered_at is not None:
         took = item.answered_at - item.signal.at
         late = item.answered_at > item.due
-        return (f"answered in {spoken_duration(took)}" + (f", {spoken_duration(item.answered_at - item.due)} late"
-                                                           if late else ""), "red" if late else "")
+        if late:
+            return gettext("answered in %(time)s, %(late)s late", time=spoken(took),
+                           late=spoken(item.answered_at - item.due)), "red"
+        return gettext("answered in %(time)s", time=spoken(took)), ""
     if item.trolling:
-        return "no answer due: judged trolling", ""
+        return gettext("no answer due: judged trolling"), ""
     left = item.due - now()
     if left.total_seconds() <= 0:
-        return f"{spoken_duration(-left)} overdue", "red"
-    return f"{spoken_duration(left)} left", "amber" if left.total_seconds() <= 300 else ""
+        return gettext("%(time)s overdue", time=spoken(-left)), "red"
+    return gettext("%(time)s left", time=spoken(left)), "amber" if left.total_seconds() <= 300 else ""
 
 
 @bp.route("/inbox/<int:signal_id>/take", methods=["POST"])

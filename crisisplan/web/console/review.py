@@ -4,6 +4,7 @@ state, its follow-up actions), follow-up actions across incidents, and response 
 from __future__ import annotations
 
 from flask import Response, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -14,8 +15,12 @@ from crisisplan.web import services
 from crisisplan.web.auth import require
 from crisisplan.web.console import actor, attempt, bp
 from crisisplan.web.console.charts import bar_chart
+from crisisplan.web.vocabulary import N_
 
 SECTION_NAMES = ("went_well", "went_badly", "why")
+# the metrics' figures as the console names them in the reader's language (the CSV keeps figures.DURATIONS' English)
+DURATION_WORDS = {"acknowledge": N_("Time to acknowledge"), "first_public": N_("Time to first public post"),
+                  "approval_wait": N_("Approval wait"), "resolve": N_("Time to resolve")}
 
 
 @bp.app_template_filter("markdown")
@@ -32,8 +37,9 @@ def _to_review(incident_id: int) -> Response:
 def review(incident_id: int) -> str:
     found = services().review(incident_id)
     owners = [p.name for p in services().plan.settings.people]
-    return render_template("console/review.html", review=found, sections=document.sections(found), owners=owners,
-                           labels=dict(zip(SECTION_NAMES, document.HEADINGS[3:6], strict=True)),
+    sections = document.sections(found, _, str(get_locale()))  # the exports keep English; the page speaks the reader's
+    labels = dict(zip(SECTION_NAMES, map(_, document.HEADINGS[3:6]), strict=True))
+    return render_template("console/review.html", review=found, sections=sections, owners=owners, labels=labels,
                            today=found.now.date())
 
 
@@ -113,22 +119,23 @@ def metrics() -> str:
               "by severity": figures.grouped(incidents, lambda i: i.severity),
               "per month": figures.grouped(incidents, lambda i: i.month)}
     charts = {}
-    for key, label in figures.DURATIONS:
+    durations = [(key, _(DURATION_WORDS[key]) if key in DURATION_WORDS else label) for key, label in figures.DURATIONS]
+    for key, label in durations:
         rows = [(g.name, figures.minutes(g.means[key])) for g in groups["per month"]]
-        charts[key] = bar_chart(f"chart-{key}", f"{label}, mean per month (minutes)",
-                                f"{label}: the mean in minutes of the incidents declared each month; "
-                                "the table below gives the same figures.", rows, "min")
+        charts[key] = bar_chart(f"chart-{key}", _("%(figure)s, mean per month (minutes)", figure=label),
+                                _("%(figure)s: the mean in minutes of the incidents declared each month; the table "
+                                  "below gives the same figures.", figure=label), rows, "min")
     rates = [(g.name, None if g.promise_rate is None else round(100 * g.promise_rate)) for g in groups["per month"]]
-    charts["promises"] = bar_chart("chart-promises", "Promises kept per month (%)",
-                                   "The share of next-update promises kept, per month; the table below gives the "
-                                   "same figures.", rates, "%")
+    charts["promises"] = bar_chart("chart-promises", _("Promises kept per month (%)"),
+                                   _("The share of next-update promises kept, per month; the table below gives the "
+                                     "same figures."), rates, "%")
     history = services().drill_history()
     drilled: dict[str, list[int]] = {}
     for run in history:
         drilled.setdefault(run.runbook_id, []).append(run.score)
     runbooks = sorted(set(drilled) | {i.runbook for i in incidents})
     return render_template("console/metrics.html", incidents=incidents, groups=groups, charts=charts,
-                           durations=figures.DURATIONS, minutes=figures.minutes, drills=history,
+                           durations=durations, minutes=figures.minutes, drills=history,
                            drilled=drilled, runbooks=runbooks, by_runbook={g.name: g for g in groups['by runbook']})
 
 

@@ -124,3 +124,18 @@ def test_the_inbox_counts_down_to_the_time_the_customer_was_told(services) -> No
     assert row.data["answer_by"] == told.isoformat()
     assert _item(services, row.id).due == told
     assert format_moment(told, "en", "Europe/Madrid", services.clock.now()) in row.data["reply"]
+
+
+def test_no_time_told_the_inbox_and_the_signals_page_count_the_channels_hours(services) -> None:
+    # judged trolling, so no holding reply named a time; the team thinks otherwise: both the inbox and the
+    # responsiveness states (Signals page) count social's hours: Tuesday 23:30 Madrid -> Wednesday 09:00 Madrid
+    services.clock.set(madrid(2026, 1, 6, 23, 30).astimezone(UTC))
+    row, _ = services.receive_complaint("social", "@troll", 3, "WORST SHOP EVER, IDIOTS!!!! MORONS!!!")
+    assert "answer_by" not in row.data and row.data["reply"] == ""
+    row = services.override_triage(row.id, {"legitimacy": "legitimate"}, "carmen")
+    due = utc(2026, 1, 7, 8, 0)
+    assert _item(services, row.id).due == due
+    state = services.reply_states([row])[row.id]
+    assert (state["state"], state["answer_by"], state["overdue"]) == ("unanswered", due, False)
+    services.clock.set(due)
+    assert services.reply_states([row])[row.id]["overdue"] is True

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from crisisplan.services.unit import UnitOfWork
+from crisisplan.signals.promise import channel_first_answer
 from crisisplan.signals.responsiveness import Complaint, figures
 from crisisplan.store.models import IncidentRow, OutboxRow, PostRow, SignalRow
 
@@ -81,8 +82,8 @@ class ResponsivenessReads(UnitOfWork):
 
     def reply_states(self, rows: list[SignalRow]) -> dict[int, dict[str, Any]]:
         """For each complaint among `rows`: `state` answered (with `answered_at`, its first reply delivered),
-        unanswered (with `answer_by`, the time the customer was told, and `overdue`), or not_due (judged
-        trolling: no reply is sent)."""
+        unanswered (with `answer_by`, the time the customer was told, else their channel's first-answer time, and
+        `overdue`), or not_due (judged trolling: no reply is sent)."""
         complaints = {r.id: r for r in rows if r.source == "complaint"}
         if not complaints:
             return {}
@@ -93,7 +94,9 @@ class ResponsivenessReads(UnitOfWork):
         for sid, row in complaints.items():
             data = row.data or {}
             told = data.get("answer_by")
-            answer_by = datetime.fromisoformat(told) if told else None
+            # no time was told (judged trolling at first, legitimate since): the channel's, as the inbox counts it
+            answer_by = (datetime.fromisoformat(told) if told
+                         else channel_first_answer(self.plan.settings, str(data.get("channel", "")), row.at))
             if sid in first:
                 found[sid] = {"state": "answered", "answered_at": first[sid], "answer_by": answer_by}
             elif _trolling(data):

@@ -198,3 +198,18 @@ def test_deadlines_count_down_in_the_readers_language(client, services) -> None:
     assert ">en 15 min<" in spanish  # sev1: acknowledge within 15 minutes, on the simulated clock
     english = client.get("/console/", headers=EN).get_data(as_text=True)
     assert 'data-due-in="in {t}"' in english and ">in 15 min<" in english
+
+
+def test_the_timeline_and_why_a_step_waits_read_in_spanish(client, services) -> None:
+    """The timeline's sentences and the guards' words (web/console/words.py) come from the catalogue: Spanish
+    wording as written by hand, English unchanged for an English browser."""
+    services.declare("outage", "sev1", "Los pagos fallan", "carmen")
+    login(client, "carmen")
+    timeline = client.get("/console/incidents/1/timeline", headers=ES).get_data(as_text=True)
+    assert "carmen declaró el incidente: «Los pagos fallan», gravedad sev1" in timeline
+    assert "carmen redactó el acuse de recibo" in timeline
+    incident = client.get("/console/incidents/1", headers=ES).get_data(as_text=True)
+    assert "espera: hay que rellenar Confirmed cause." in incident  # the field's label is the runbook's own
+    english = client.get("/console/incidents/1/timeline", headers=EN).get_data(as_text=True)
+    assert "carmen declared the incident: “Los pagos fallan”, severity sev1" in english
+    assert "carmen drafted the acknowledgement" in english

@@ -7,10 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 DIR=crisisplan/web/translations
 POT=$DIR/messages.pot
-pybabel extract -F babel.cfg -k N_ -k _ -k gettext -k ngettext:1,2 -k tr --no-location --omit-header --sort-output \
+pybabel extract -F babel.cfg -k N_ -k _ -k gettext -k ngettext:1,2 -k tr --no-location --omit-header --sort-output --no-wrap \
   -o "$POT" . >/dev/null
 for po in "$DIR"/*/LC_MESSAGES/messages.po; do
   pybabel update -i "$POT" -d "$DIR" -l "$(basename "$(dirname "$(dirname "$po")")")" --no-fuzzy-matching \
-    --ignore-obsolete --omit-header >/dev/null
+    --ignore-obsolete --no-wrap >/dev/null
 done
 pybabel compile -d "$DIR" --statistics

@@ -11,6 +11,7 @@ own scratch database; the parent plays the last run itself, for the report.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import sqlite3
 import tempfile
@@ -225,7 +226,11 @@ def play(plan: Plan, scenario: Scenario, repeat: int = 1, advance: Callable[[int
     if others >= PARALLEL_FROM and workers > 1:
         chunk = max(1, others // (workers * 4))
         shares = [chunk] * (others // chunk) + ([others % chunk] if others % chunk else [])
-        with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(str(plan.root),)) as pool:
+        # spawn, not fork: a forked child inherits whatever lock another thread of this process held at that
+        # moment (a server, a mail thread, a render) and can wait on it for ever
+        spawn = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=spawn, initializer=_start_worker,
+                                 initargs=(str(plan.root),)) as pool:
             futures = [pool.submit(_share, scenario, n) for n in shares]
             for future in as_completed(futures):
                 done = future.result()

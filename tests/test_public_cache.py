@@ -235,28 +235,43 @@ def test_page_rendered_once_a_day_change_of_clock_shows(client, services) -> Non
 
 
 def test_the_uptime_bars_render_again_only_when_their_figures_change(app, client, services, monkeypatch) -> None:
+    """The 89 bars before today are worded once a day (or when their figures change); today's bar follows the
+    record at each render."""
     import crisisplan.web.uptime as bars_module
 
-    drawn: list[str] = []
-    real = bars_module.bars
+    worded: list[int] = []  # how many past days each wording of past bars covered
+    real = bars_module.day_items
 
-    def counting(locale: str, *args: object) -> list[dict[str, object]]:
-        drawn.append(locale)
-        return real(locale, *args)
+    def counting(locale: str, lang_query: str, days: list[object], names: dict[int, object]) -> list[object]:
+        worded.append(len(days))
+        return real(locale, lang_query, days, names)
 
-    monkeypatch.setattr(bars_module, "bars", counting)
+    monkeypatch.setattr(bars_module, "day_items", counting)
+    components = len(services.plan.settings.components)
     view = services.declare("outage", "sev3", "Slow search", "ana", ["website"])
     publish_reviewed(services, services.posts(view.id)[0].id, "ana")
     first = client.get("/?lang=en").get_data(as_text=True)
-    assert len(drawn) == 1 and "Slow search" in first
-    # an update changes the page, not the bars (same statuses, same moment): the page renders, the bars do not
+    assert worded == [89] * components and "Slow search" in first
+    # an update changes the page, not the bars: the page renders, no bar is worded again
     update = services.draft_post(view.id, "update", "ana", text="Still on it. Next update by 11:30.")
     publish_reviewed(services, update.id, "ana")
     renders = cache(app).renders
     second = client.get("/?lang=en").get_data(as_text=True)
-    assert cache(app).renders == renders + 1 and "Still on it" in second and len(drawn) == 1
-    # a status set by hand moves a bar: drawn again, and the page shows it
+    assert cache(app).renders == renders + 1 and "Still on it" in second and len(worded) == components
+    # a status set by hand moves today's bar: the page shows it, and the days before are not worded again
     services.set_component_status("payments", "major_outage", "ada")
     services.clock.advance(timedelta(minutes=30))
     third = client.get("/?lang=en").get_data(as_text=True)
-    assert len(drawn) == 2 and third.count('class="m"') > first.count('class="m"')
+    assert len(worded) == components and third.count('class="m"') == first.count('class="m"') + 1
+    assert _bars(third, "payments")[-1] == "m" and _bars(first, "payments")[-1] != "m"
+    # the next day the window moves: every component's past days are worded again, today's outage among them
+    services.clock.advance(timedelta(days=1))
+    fourth = client.get("/?lang=en").get_data(as_text=True)
+    assert len(worded) == 2 * components and _bars(fourth, "payments")[-2:] == ["m", "m"]
+
+
+def _bars(html: str, component: str) -> list[str]:
+    """The class of each of a component's bars, oldest first."""
+    found = re.search(rf'<ol class="bars" aria-labelledby="uptime-{component}">(.*?)</ol>', html, re.S)
+    assert found, component
+    return re.findall(r'<li class="(\w)"', found.group(1))

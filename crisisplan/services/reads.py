@@ -10,11 +10,10 @@ from sqlalchemy import func, select
 
 from crisisplan.clock import Clock, ScaledClock
 from crisisplan.comms import approval
-from crisisplan.comms.audience import PUBLIC, public_title
 from crisisplan.engine import Incident, IncidentMachine
-from crisisplan.engine.publication import POSTMORTEM
 from crisisplan.engine.timers import promise_state
 from crisisplan.errors import NotFound
+from crisisplan.services import public_views
 from crisisplan.services.unit import UnitOfWork
 from crisisplan.services.views import (
     ACK_TIMER,
@@ -22,7 +21,6 @@ from crisisplan.services.views import (
     Deadline,
     IncidentView,
     PublicIncident,
-    PublicUpdate,
 )
 from crisisplan.store import audit
 from crisisplan.store.models import (
@@ -31,8 +29,6 @@ from crisisplan.store.models import (
     IncidentRow,
     PostRow,
 )
-
-ENDED = ("resolved", "completed")  # the public statuses of an incident, and of a maintenance window, that is over
 
 
 class Reads(UnitOfWork):
@@ -153,7 +149,7 @@ class Reads(UnitOfWork):
         them alone (`incident_id` finds either).
         """
         with self.db.read() as session:
-            query = self._public_query(days, drill_id, which, between, incident_id)
+            query = self._public_query(days, drill_id, which, between, incident_id, by_runbook=maintenance)
             if drill_id is None and incident_id is None:
                 windows = [r.id for r in self.plan.runbooks.values() if r.maintenance is not None]
                 query = query.where(IncidentRow.runbook_id.in_(windows) if maintenance else
@@ -161,69 +157,23 @@ class Reads(UnitOfWork):
             query = query.order_by(IncidentRow.declared_at.desc(), IncidentRow.id.desc())
             if limit is not None:
                 query = query.limit(limit).offset(offset)
-            return self._public_views(session, list(session.scalars(query)))
+            kept = self.__dict__.setdefault("_views_kept", public_views.Kept())
+            return kept.views(self.plan, session, query)
 
     def _public_views(self, session: Any, rows: list[IncidentRow]) -> list[PublicIncident]:
         """These incidents as the public sees them (those told something public), read in the caller's session:
-        `public_incidents`, and the uptime summary inside the change that closes an incident."""
-        ids = [r.id for r in rows]
-        posts = list(session.scalars(select(PostRow).where(
-            PostRow.incident_id.in_(ids), PostRow.status == approval.PUBLISHED).order_by(PostRow.published_at)))
-        moves = list(session.scalars(select(AuditEventRow).where(
-            AuditEventRow.incident_id.in_(ids), AuditEventRow.kind == "state_changed").order_by(AuditEventRow.seq)))
-        kinds = {row.id: self.plan.runbook(row.runbook_id) for row in rows}
-        by_incident: dict[int, list[PostRow]] = {}
-        for post in posts:  # the one gate: only a public post ever reaches a public output
-            if kinds[post.incident_id].audience(post.kind) == PUBLIC:
-                by_incident.setdefault(post.incident_id, []).append(post)
-        entered: dict[int, list[tuple[datetime, str]]] = {}
-        for move in moves:
-            entered.setdefault(move.incident_id, []).append((move.at, json.loads(move.payload)["to"]))
-        result = []
-        for row in rows:
-            runbook = kinds[row.id]
-            if row.id not in by_incident:
-                continue  # only private or internal posts so far: the public has been told nothing
-            states = {s.name: s for s in runbook.states}
-            severity = next((s for s in runbook.severities if s.name == row.severity), None)
-            history = [(row.declared_at, runbook.initial)] + entered.get(row.id, [])
-
-            def status_at(moment: datetime, history: list[tuple[datetime, str]] = history,
-                          states: dict[str, Any] = states) -> str:
-                state = [name for at, name in history if at <= moment][-1]
-                return states[state].public_status or "investigating"
-
-            resolved_at = next((at for at, name in history if states[name].public_status in ENDED), None)
-            # a postmortem (Statuspage's status of that name) says so, on its update and, once out, on the incident
-            updates = [PublicUpdate(p.id, p.kind, p.published_at,
-                                    POSTMORTEM if p.kind == POSTMORTEM else status_at(p.published_at), dict(p.bodies))
-                       for p in reversed(by_incident.get(row.id, []))]
-            current = states[row.state].public_status or (updates[0].status if updates else "investigating")
-            if current == "resolved" and any(u.kind == POSTMORTEM for u in updates):
-                current = POSTMORTEM
-            # an internal incident (one person's complaint) is public only through its posts, under their words
-            first = by_incident[row.id][0].bodies
-            title = row.title if runbook.incident_audience == PUBLIC else public_title(
-                first.get(self.plan.settings.default_locale) or next(iter(first.values()), ""))
-            # the title in each other language: the incident's own translation, or (internal) its first post's
-            titles = {loc: words["title"] for loc, words in (row.doc.get("translations") or {}).items()
-                      if words.get("title")} if runbook.incident_audience == PUBLIC else {
-                loc: public_title(text) for loc, text in first.items() if text}
-            result.append(PublicIncident(
-                id=row.id, title=title, titles=titles, impact=severity.impact if severity else "major", status=current,
-                declared_at=row.declared_at, updated_at=updates[0].at if updates else row.declared_at,
-                resolved_at=resolved_at if current in (*ENDED, POSTMORTEM) else None,
-                components=list(row.components), updates=updates,
-                **dict(zip(("scheduled_for", "scheduled_until"), Incident.window_from_record(row.doc.get("window"))
-                           or (None, None), strict=True))))
-        return result
+        the uptime summary inside the change that closes an incident (never kept: it may yet roll back)."""
+        return public_views.build(self.plan, session, rows)
 
     def _public_query(self, days: int, drill_id: int | None, which: str,
-                      between: tuple[datetime, datetime] | None, incident_id: int | None) -> Any:
+                      between: tuple[datetime, datetime] | None, incident_id: int | None,
+                      by_runbook: bool = False) -> Any:
         query = select(IncidentRow).where(IncidentRow.last_published_at.is_not(None))
         if drill_id is not None:
             return query.where(IncidentRow.id == drill_id, IncidentRow.is_drill.is_(True))
-        query = query.where(IncidentRow.is_drill.is_(False))
+        # the few maintenance windows are found by their runbook: written "is not a drill", the test gives SQLite
+        # no index to prefer, which would otherwise walk every incident of the 90 days in date order
+        query = query.where(IncidentRow.is_drill.is_not(True) if by_runbook else IncidentRow.is_drill.is_(False))
         if incident_id is not None:
             return query.where(IncidentRow.id == incident_id)
         if between is not None:

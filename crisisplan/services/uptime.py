@@ -8,9 +8,11 @@ components whose status it changed, in its own transaction. The figures are comp
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -36,6 +38,7 @@ class ComponentUptime:
     days: list[uptime.Day]
     uptime: float | None
     names: dict[int, tuple[str, dict[str, str]]] = field(default_factory=dict)  # incident -> title, translations
+    past_key: tuple[Any, ...] = ()  # what the days before today follow: the same key, the same figures
 
 
 class UptimeReads(UnitOfWork):
@@ -109,7 +112,9 @@ class UptimeReads(UnitOfWork):
     def uptime(self) -> list[ComponentUptime]:
         """Each component's daily bars over the plan's `uptime.days` (90), in the organisation's days, with the
         public incidents (and maintenance windows) of each day. The days come from the summary kept on change
-        (uptime_summary.py), what is still going on is added here: the cost does not grow with history."""
+        (uptime_summary.py), what is still going on is added here: the cost does not grow with history. The
+        summary as read, and each component's days before today, are kept until the summary or what is going on
+        changes: a render while an incident goes on computes today's bar alone."""
         settings = self.plan.settings
         now = self.clock.now()
         tz, days, _ = uptime_summary.window(self, now)
@@ -119,27 +124,62 @@ class UptimeReads(UnitOfWork):
                 if i.status != "scheduled"]  # a window not begun: not yet
         names = {i.id: (i.title, dict(i.titles)) for i in live}
         with self.db.read() as session:
-            summary = uptime_summary.read(session, days[0])
+            summary, past_kept, past_digest = self._summary_read(session, days[0], days[-1])
             newest = select(func.max(ComponentHistoryRow.id)).group_by(ComponentHistoryRow.component)
             last = {name: (at, status) for name, at, status in session.execute(
                 select(ComponentHistoryRow.component, ComponentHistoryRow.at, ComponentHistoryRow.status).where(
                     ComponentHistoryRow.id.in_(newest)))}
         for row in summary.values():
             names.update({i["id"]: (i["title"], i.get("titles") or {}) for i in row.incidents})
+        weight = settings.uptime.partial_weight
+        today = uptime.day_bounds(days[-1], tz)[0]
         result = []
         for component in settings.components:
-            spans = [(i.id, i.scheduled_for or i.declared_at, i.resolved_at) for i in live
-                     if component.name in i.components]
+            spans = tuple((i.id, i.scheduled_for or i.declared_at, i.resolved_at) for i in live
+                          if component.name in i.components)
             going_on = [(max(last[component.name][0], start), last[component.name][1])] \
                 if component.name in last else []
-            bars = []
-            for day in uptime.daily(going_on, days, tz, now, settings.uptime.partial_weight, spans):
-                kept = summary.get((component.name, day.day))
-                bars.append(uptime.with_summary(
-                    day, kept.seconds if kept else {}, [i["id"] for i in kept.incidents] if kept else [],
-                    kept.incident_count if kept else 0, settings.uptime.partial_weight))
-            result.append(ComponentUptime(component.name, bars, uptime.overall(bars), names))
+            # all the days before today follow: their summary, and what goes on since before today began
+            key = (past_digest.get(component.name), days[0], days[-1], str(tz), weight,
+                   tuple(g for g in going_on if g[0] < today), tuple(s for s in spans if s[1] < today))
+            kept = past_kept.get(component.name)
+            if kept is None or kept[0] != key:  # the days before today hold still until one of these moves
+                kept = key, self._bars(component.name, going_on, days[:-1], tz, now, spans, summary)
+                past_kept[component.name] = kept
+            bars = kept[1] + self._bars(component.name, going_on, days[-1:], tz, now, spans, summary)
+            result.append(ComponentUptime(component.name, bars, uptime.overall(bars), names, key))
         return result
+
+    def _bars(self, name: str, going_on: list[tuple[datetime, str]], days: list[Any], tz: Any, now: datetime,
+              spans: tuple[tuple[int, datetime, datetime | None], ...],
+              summary: dict[Any, uptime_summary.Kept]) -> list[uptime.Day]:
+        weight = self.plan.settings.uptime.partial_weight
+        bars = []
+        for day in uptime.daily(going_on, days, tz, now, weight, spans):
+            kept = summary.get((name, day.day))
+            bars.append(uptime.with_summary(
+                day, kept.seconds if kept else {}, [i["id"] for i in kept.incidents] if kept else [],
+                kept.incident_count if kept else 0, weight))
+        return bars
+
+    def _summary_read(self, session: Session, first_day: date, today: date) -> tuple[
+            dict[Any, uptime_summary.Kept], dict[str, Any], dict[str, str]]:
+        """The summary of the bars' days, read again only when its generation moved (or the days did); the
+        components' past bars kept with it (dropped with it); and per component a digest of its days before
+        today, which a change of today's figures leaves alone."""
+        key = (uptime_summary.generation(session), first_day, today)
+        kept = self.__dict__.get("_uptime_kept")
+        if kept is None or kept[0] != key:
+            summary = uptime_summary.read(session, first_day)
+            past: dict[str, list[Any]] = {}
+            for (name, day), row in sorted(summary.items()):
+                if day < today:
+                    past.setdefault(name, []).append((day, row))
+            digests = {name: hashlib.blake2b(repr(rows).encode(), digest_size=16).hexdigest()
+                       for name, rows in past.items()}
+            kept = key, summary, {}, digests
+            self.__dict__["_uptime_kept"] = kept
+        return kept[1], kept[2], kept[3]
 
     def _summary_up_to_date(self, now: datetime) -> None:
         """What came into the record some other way (rows written in bulk, a database from before the summary):

@@ -12,6 +12,7 @@ the read adds it.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -81,6 +82,8 @@ def fold(services: Any, session: Session, now: datetime, incident_id: int | None
     told: dict[tuple[str, date], list[dict[str, Any]]] = {}
     _fold_history(session, mark, tz, floor, known, seconds)
     _fold_incidents(services, session, mark, tz, floor, known, told, incident_id)
+    if seconds or told:
+        mark.generation = (mark.generation or 0) + 1  # readers of the summary read it again
     _store(session, seconds, told)
 
 
@@ -160,6 +163,23 @@ def _unique(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return list({e["id"]: e for e in entries}.values())
 
 
-def read(session: Session, first_day: date) -> dict[tuple[str, date], UptimeDayRow]:
+@dataclass(frozen=True)
+class Kept:
+    """One component's day of the summary, as read."""
+
+    seconds: dict[str, float]
+    incidents: list[dict[str, Any]]
+    incident_count: int
+
+
+def generation(session: Session) -> int:
+    """How many times the summary's rows have changed: what a reader keeps them by."""
+    return session.scalar(select(UptimeMarkRow.generation).where(UptimeMarkRow.id == 1)) or 0
+
+
+def read(session: Session, first_day: date) -> dict[tuple[str, date], Kept]:
     """The summary of the bars' days: one statement, 90 × components rows at most."""
-    return {(r.component, r.day): r for r in session.scalars(select(UptimeDayRow).where(UptimeDayRow.day >= first_day))}
+    return {(component, day): Kept(dict(seconds or {}), list(incidents or []), count or 0)
+            for component, day, seconds, incidents, count in session.execute(
+                select(UptimeDayRow.component, UptimeDayRow.day, UptimeDayRow.seconds, UptimeDayRow.incidents,
+                       UptimeDayRow.incident_count).where(UptimeDayRow.day >= first_day))}

@@ -68,8 +68,10 @@ class IncidentRow(Base):
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
-    __table_args__ = (Index("ix_incidents_closed_drill", "closed", "is_drill"),
-                      Index("ix_incidents_public_declared", "is_drill", "declared_at"))
+    __table_args__ = (Index("ix_incidents_open_declared", "closed", "is_drill", "declared_at"),
+                      Index("ix_incidents_public_declared", "is_drill", "declared_at"),
+                      Index("ix_incidents_runbook_declared", "runbook_id", "declared_at"),
+                      Index("ix_incidents_drill_updated", "is_drill", "updated_at"))
 
 
 class AuditEventRow(Base):

@@ -29,7 +29,8 @@ class UptimeDayRow(Base):
 
 class UptimeMarkRow(Base):
     """How far the summary has taken in the record (one row): the component history up to `history_id`, the
-    incidents up to `incident_id` and those changed since `changed_at`."""
+    incidents up to `incident_id` and those changed since `changed_at`; `generation` goes up with every change
+    of the summary's rows, so a reader keeps what it read of them until it does."""
 
     __tablename__ = "uptime_marks"
 
@@ -37,6 +38,7 @@ class UptimeMarkRow(Base):
     history_id: Mapped[int] = mapped_column(default=0)
     incident_id: Mapped[int] = mapped_column(default=0)
     changed_at: Mapped[datetime | None]
+    generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class UptimeToldRow(Base):

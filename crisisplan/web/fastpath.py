@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from crisisplan.web.pagecache import Page, PageCache
+from crisisplan.web.pagecache import Page, PageCache, preferred
 
 CACHEABLE = re.compile(r"^/(?:incidents/\d+|history)?$|^(?:/incidents/\d+)?/feed\.atom$|^/api/v2/[\w/-]+\.json$"
                        r"|^/cap(?:/\d+)?\.xml$|^/maintenance\.ics$")
@@ -27,13 +27,13 @@ OWN_HEADERS = {"etag", "content-length", "content-encoding"}
 Headers = list[tuple[str, str]]
 
 
-def encoded_headers(page: Page, accept_encoding: str, shared: Headers) -> tuple[bytes, Headers]:
-    """The bytes and headers of `page` in the encoding the client asked for."""
-    body, coding, etag = page.encoded(accept_encoding)
+def encoded_headers(page: Page, coding: str, shared: Headers) -> tuple[bytes, Headers, str]:
+    """The bytes, headers and ETag of `page` in `coding` (`pagecache.preferred`)."""
+    body, coding, etag = page.in_coding(coding)
     headers = [*shared, ("ETag", etag), ("Content-Length", str(len(body)))]
     if coding:
         headers.append(("Content-Encoding", coding))
-    return body, headers
+    return body, headers, etag
 
 
 class FastPath:
@@ -57,8 +57,7 @@ class FastPath:
         hit = cache.get(key)
         if hit is None or hit.generation != cache.generation:
             return self._through(environ, start_response, cache, key)
-        body, headers = encoded_headers(hit, environ.get("HTTP_ACCEPT_ENCODING", ""), hit.extra["headers"])
-        etag = next(v for k, v in headers if k == "ETag")
+        body, headers, etag = hit.extra["answers"][preferred(environ.get("HTTP_ACCEPT_ENCODING", ""))]
         if etag in environ.get("HTTP_IF_NONE_MATCH", ""):
             start_response("304 Not Modified", [h for h in headers if h[0] != "Content-Length"])
             return [b""]
@@ -83,5 +82,7 @@ class FastPath:
         # only a whole 200 answer of the current version is kept: never a 404, never a stale page
         if seen.get("status", "").startswith("200") and isinstance(page, Page) and page.generation == cache.generation:
             shared = [(k, v) for k, v in seen["headers"] if k.lower() not in OWN_HEADERS]
-            cache.put(key, replace(page, extra={"headers": shared}))
+            # each encoding's answer made once: a hit only picks one
+            answers = {coding: encoded_headers(page, coding, shared) for coding in ("br", "gzip", "")}
+            cache.put(key, replace(page, extra={"answers": answers}))
         return [body]

@@ -19,6 +19,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import format_datetime
+from functools import lru_cache
 from typing import Any
 
 import brotli
@@ -47,12 +48,26 @@ class Page:
 
     def encoded(self, accept_encoding: str) -> tuple[bytes, str, str]:
         """(bytes, Content-Encoding or "", ETag) for a client's Accept-Encoding: brotli, then gzip, then none."""
-        accepted = _accepted(accept_encoding)
-        if self.br and accepted.get("br", 0) > 0:
+        return self.in_coding(preferred(accept_encoding))
+
+    def in_coding(self, coding: str) -> tuple[bytes, str, str]:
+        """(bytes, Content-Encoding or "", ETag) in `coding` ("br", "gzip" or ""), plain when not kept so."""
+        if coding == "br" and self.br:
             return self.br, "br", self.etag[:-1] + '-br"'
-        if self.gzip and accepted.get("gzip", accepted.get("x-gzip", 0)) > 0:
+        if coding and self.gzip:
             return self.gzip, "gzip", self.etag[:-1] + '-gz"'
         return self.body, "", self.etag
+
+
+@lru_cache(maxsize=256)  # browsers send a handful of distinct headers; parsed once each
+def preferred(accept_encoding: str) -> str:
+    """The encoding to answer a client's Accept-Encoding with: "br", else "gzip", else "" (none)."""
+    accepted = _accepted(accept_encoding)
+    if accepted.get("br", 0) > 0:
+        return "br"
+    if accepted.get("gzip", accepted.get("x-gzip", 0)) > 0:
+        return "gzip"
+    return ""
 
 
 def _accepted(header: str) -> dict[str, float]:

@@ -8,7 +8,6 @@ of the database at most once a second per process.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
@@ -166,16 +165,6 @@ def context(locale: str, chosen: bool) -> dict[str, Any]:
             "phone_hours": public_hours(settings)}
 
 
-class Unkeyed:
-    """Data a fragment shows that its key leaves out (the key holds a digest of it instead)."""
-
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-    def __repr__(self) -> str:
-        return "unkeyed"
-
-
 def fragments(ctx: dict[str, Any], locale: str, chosen: bool) -> Callable[..., Markup]:
     """`fragment(name, **data)` for the page templates: `public/fragments/<name>.html` rendered once while its
     data stays the same, so a change re-renders only the pieces it touches (one incident, the banner, the
@@ -185,9 +174,9 @@ def fragments(ctx: dict[str, Any], locale: str, chosen: bool) -> Callable[..., M
 
     def fragment(name: str, **data: Any) -> Markup:
         key = ("fragment", name, locale, chosen, today, repr(sorted(data.items())))
-        shown = {k: v.value if isinstance(v, Unkeyed) else v for k, v in data.items()}
         return Markup(cache().fragment(key, lambda: render_template(f"public/fragments/{name}.html",  # noqa: S704
-                                                                    **{**ctx, **shown})))
+                                                                    **{**ctx, **data})))
+    ctx["fragment"] = fragment  # a fragment may hold fragments: the uptime bars hold each component's past days
     return fragment
 
 
@@ -223,12 +212,10 @@ def _render_status(svc: Any, locale: str, chosen: bool) -> str:
     ctx = context(locale, chosen)
     ctx.update(statuses=statuses, groups=groups, worst=statuspage.worst(statuses.values()),
                support_figures=support_figures(ctx))
-    fragment = fragments(ctx, locale, chosen)
-    # the 90 bars a component are most of the page and rarely change: rendered again only when their figures do
-    figures = svc.uptime()
-    digest = hashlib.blake2b(repr(figures).encode(), digest_size=16).hexdigest()
-    return render_template("public/status.html", **ctx, fragment=fragment,
-                           uptime_section=fragment("uptime", figures_digest=digest, figures=Unkeyed(figures)),
+    fragments(ctx, locale, chosen)  # ctx["fragment"], for the templates
+    # the 90 bars a component are most of the page: the days before today are fragments, worded once a day
+    uptime_section = Markup(render_template("public/fragments/uptime.html", **ctx, figures=svc.uptime()))  # noqa: S704
+    return render_template("public/status.html", **ctx, uptime_section=uptime_section,
                            active=active[:PAGE_ACTIVE], more_active=max(0, len(active) - PAGE_ACTIVE),
                            past_days=by_day(past, locale))
 

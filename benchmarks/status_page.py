@@ -161,6 +161,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=256)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--servers", default="granian")
+    parser.add_argument("--threads", type=int, default=2, help="Python threads a granian worker (serve --threads)")
     args = parser.parse_args()
     for tool in ("wrk", "nginx"):
         if not shutil.which(tool) and not Path(f"/usr/sbin/{tool}").exists():
@@ -176,7 +177,8 @@ def main() -> None:
     for server in args.servers.split(","):
         port = free_port()
         app = subprocess.Popen([sys.executable, "-m", "crisisplan.cli", "serve", "--port", str(port), "--workers",
-                                str(args.workers), "--server", server], env=env, stdout=subprocess.DEVNULL,
+                                str(args.workers), "--server", server, "--threads", str(args.threads)],
+                               env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
         try:
             wait_for(port)
@@ -209,7 +211,8 @@ def main() -> None:
     base = {case: stats["rps"] for name, case, stats in rows if name.startswith("nginx")}
     print(f"status page benchmark: GET / with a browser's headers (Firefox 128; `plain` without asking for "
           f"compression); {len(plain)} bytes of HTML, {len(br)} as brotli; wrk -t2 -c{args.connections}, "
-          f"{args.seconds}s a run, {args.workers} worker processes, {os.cpu_count()} cores, load average "
+          f"{args.seconds}s a run, {args.workers} worker processes of {args.threads} Python threads (granian), "
+          f"{os.cpu_count()} cores, load average "
           f"{os.getloadavg()[0]:.1f}")
     print(f"{'server':<32}{'case':>10}{'req/s':>10}{'MB/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'of nginx':>10}")
     for name, case, stats in rows:

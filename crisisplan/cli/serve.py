@@ -28,8 +28,8 @@ from crisisplan.cli.shared import (
               help="HTTP server; granian is the measured choice (benchmarks/status_page.py).")
 @click.option("--threads", default=2, show_default=True, type=click.IntRange(1, 256),
               help="Python threads a worker (granian).")
-@click.option("--backpressure", default=64, show_default=True, type=click.IntRange(1, 100_000),
-              help="Requests a worker takes into Python at once; the rest wait in granian (granian).")
+@click.option("--backpressure", default=1024, show_default=True, type=click.IntRange(1, 100_000),
+              help="Connections a worker serves at once (granian); the next ones wait to be accepted.")
 @plan_option
 @friendly
 def serve(host: str, port: int, workers: int, server: str, threads: int, backpressure: int,
@@ -55,8 +55,9 @@ def serve(host: str, port: int, workers: int, server: str, threads: int, backpre
     from granian.constants import Interfaces
 
     # Measured (benchmarks/status_page.py): granian's default of hundreds of Python threads a worker
-    # fights over the GIL (p99 250 ms at 256 connections); two threads and at most 64 requests
-    # inside Python a worker keep p99 under 10 ms, with the rest queued in granian's Rust side.
+    # fights over the GIL (p99 250 ms at 256 connections); two threads keep p99 under 10 ms. granian's
+    # backpressure counts open connections, not requests: at 64 a worker, browsers holding keep-alive
+    # connections beyond 128 were never answered (benchmarks/load.py: 500 readers, minute-long timeouts)
     os.environ[MASTER_ENV] = str(os.getpid())  # each worker ties its life to this process (worker_app)
     Granian("crisisplan.cli.serve:worker_app", address=host, port=port, workers=workers, interface=Interfaces.WSGI,
             factory=True, log_level="warning", blocking_threads=threads, backpressure=backpressure).serve()

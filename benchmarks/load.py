@@ -276,6 +276,9 @@ def one_run(kind: str, size: int, args: argparse.Namespace, scratch: Path, serve
 
     try:
         wait_for(port)
+        # as a deployment's readiness check would: the first page takes in the history written in bulk above
+        for _ in range(2 * args.workers):
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=120).read()
         users = args.operators + args.readers
         locust_env = {**os.environ, "CRISISPLAN_LOAD_IDS": json.dumps(ids[::max(1, len(ids) // 200)]),
                       "CRISISPLAN_LOAD_PEOPLE": json.dumps(people), "CRISISPLAN_LOAD_SAMPLES": str(samples),
@@ -304,11 +307,14 @@ def one_run(kind: str, size: int, args: argparse.Namespace, scratch: Path, serve
     ops = [(ms, failed) for _, name, ms, failed in found if name.startswith("op:") and name != "op: login"]
     readers = [(ms, failed) for _, name, ms, failed in found if name.startswith("read:")]
     during = [ms for at, name, ms, _ in found if name.startswith("read:") and storm_started <= at <= storm_ended + 5]
+    # after the ramp-up (every user started, the operators signed in: a password hash each) and outside the storm
+    steady = [ms for at, name, ms, _ in found if name.startswith("read:") and at >= started + 15
+              and not storm_started <= at <= storm_ended + 5]
     return {"database": kind, "size": size, "ops": len(ops), "op_errors": sum(f for _, f in ops),
             "op_p50": percentile([m for m, _ in ops], 50), "op_p99": percentile([m for m, _ in ops], 99),
             "reads": len(readers), "read_errors": sum(f for _, f in readers),
             "read_p50": percentile([m for m, _ in readers], 50), "read_p99": percentile([m for m, _ in readers], 99),
-            "storm_s": storm_s, "storm_read_p99": percentile(during, 99),
+            "storm_s": storm_s, "storm_read_p99": percentile(during, 99), "steady_read_p99": percentile(steady, 99),
             "wal_mb": largest[0] / 1024 / 1024 if wal is not None else None,
             "elapsed": time.time() - started}
 
@@ -346,15 +352,16 @@ def main() -> None:
           + (f"; PostgreSQL {durability}" if durability else "")
           + f"; {os.cpu_count()} cores shared with locust, load average {os.getloadavg()[0]:.1f} at the end")
     print(f"{'database':<11}{'incidents':>9}{'op req':>8}{'op err':>7}{'op p50':>8}{'op p99':>8}{'reads':>7}"
-          f"{'rd err':>7}{'rd p50':>8}{'rd p99':>8}{'storm s':>8}{'rd p99 storm':>13}{'WAL MB':>8}")
+          f"{'rd err':>7}{'rd p50':>8}{'rd p99':>8}{'steady':>8}{'storm s':>8}{'rd p99 storm':>13}{'WAL MB':>8}")
     for r in rows:
         wal = f"{r['wal_mb']:.1f}" if r["wal_mb"] is not None else "-"
         storm_text = f"{r['storm_s']:.1f}" if r["storm_s"] >= 0 else f"HTTP {-r['storm_s']:.0f}"
         print(f"{r['database']:<11}{r['size']:>9}{r['ops']:>8}{r['op_errors']:>7}{r['op_p50']:>8.0f}"
               f"{r['op_p99']:>8.0f}{r['reads']:>7}{r['read_errors']:>7}{r['read_p50']:>8.0f}{r['read_p99']:>8.0f}"
+              f"{r['steady_read_p99']:>8.0f}"
               f"{storm_text:>8}{r['storm_read_p99']:>13.0f}{wal:>8}")
     print("targets at 10,000 incidents: 0 errors; operator p99 < 150 ms; reader p99 < 20 ms; storm < 3 s with "
-          "reader p99 < 20 ms; WAL < 64 MB (times in ms)")
+          "reader p99 < 20 ms; WAL < 64 MB (times in ms; `steady`: readers' p99 from 15 s in, outside the storm)")
 
 
 if __name__ == "__main__":

@@ -120,6 +120,7 @@ def fetch(url: str, headers: dict[str, str]) -> tuple[bytes, str, str]:
 
 def run_cases(url: str, seconds: int, connections: int) -> list[tuple[str, dict[str, float]]]:
     rows = []
+    wrk(url, 2, connections, BROWSER)  # warm-up, not counted: every worker started and has the page in memory
     for case, extra in CASES.items():
         headers = {**BROWSER, **extra}
         if case.startswith("304"):

@@ -21,11 +21,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from crisisplan import textgate
 from crisisplan.duration import format_duration
 from crisisplan.errors import Conflict, CrisisplanError, InvalidInput, Unavailable
+from crisisplan.services.intake import Page
 from crisisplan.services.replies import ANSWER_BY, COMPLAINANT
 from crisisplan.services.unit import UnitOfWork
 from crisisplan.signals import SignalAction
@@ -59,9 +59,9 @@ class ComplaintCommands(UnitOfWork):
         record it; escalate along the matrix. `extra` is what a connector knows besides (the author's display
         name, the thread a reply needs, the connector's name), kept with the signal. All in one transaction.
         Returns (the signal, whether it was new)."""
-        complaint = self._complaint_of(channel, author, reach, text, link, at, source_id, locale, extra)
-        with self.db.batch():
-            return self._record_complaint(complaint, actor)
+        [result] = self._take_in([self._complaint_of(channel, author, reach, text, link, at, source_id, locale,
+                                                     extra)], actor)
+        return result
 
     def import_complaints(self, text: str, name: str, actor: str = "") -> dict[str, int]:
         """A CSV batch (columns channel, text; optional id, author, reach, link, at): every line checked first,
@@ -70,16 +70,15 @@ class ComplaintCommands(UnitOfWork):
         Repeats of known ids are counted, not recorded. `at` is read by the one rule of `crisisplan.moment`:
         without an offset, in the organisation's time zone."""
         complaints = self._csv_complaints(text, name)
-        counts, line = {"new": 0, "duplicates": 0}, 0
+        counts, page = {"new": 0, "duplicates": 0}, Page()
         try:
-            with self.db.batch():
-                for line, complaint in complaints:  # noqa: B007 - `line` names where a failure happened
-                    _, new = self._record_complaint(complaint, actor)
-                    counts["new" if new else "duplicates"] += 1
-        except InvalidInput as error:
+            for _, new in self._take_in([complaint for _, complaint in complaints], actor, page):
+                counts["new" if new else "duplicates"] += 1
+        except (InvalidInput, Conflict, Unavailable) as error:
+            line = complaints[min(page.done, len(complaints) - 1)][0] if complaints else 0
+            if not isinstance(error, InvalidInput):  # the same words, with the line it happened at
+                raise type(error)(f"{name} line {line}: {error}") from None
             raise InvalidInput(f"{name} line {line}: {error}; nothing was imported", field="file") from None
-        except (Conflict, Unavailable) as error:  # the same words, with the line it happened at
-            raise type(error)(f"{name} line {line}: {error}") from None
         return counts
 
     def _csv_complaints(self, text: str, name: str) -> list[tuple[int, Complaint]]:
@@ -140,56 +139,91 @@ class ComplaintCommands(UnitOfWork):
         source_id = source_id or hashlib.sha256(f"{channel}|{author}|{text}|{at.isoformat()}".encode()).hexdigest()
         return Complaint(channel, author, reach, text, link, at, source_id[:300], locale, extra)
 
-    def _record_complaint(self, complaint: Complaint, actor: str) -> tuple[SignalRow, bool]:
-        """Steps 2 and 3 inside the caller's transaction: claim the signal, then act on it (a repeat: nothing)."""
-        verdict = self._triage(complaint)
-        claimed = self._claim_complaint(complaint, verdict)
-        if not claimed[1]:
-            return claimed
-        row = self._act_on_complaint(complaint, verdict, claimed[0].id, actor)
-        try:  # their answer to "is it fixed?", when that is what this is (its own savepoint in a batch)
-            self._fix_answer_from(row.id)
-        except CrisisplanError as error:  # the complaint stays recorded; the team reads it and records the answer
-            logging.getLogger(__name__).warning("signal %s: not taken as an answer to 'is it fixed?': %s", row.id,
-                                                error)
+    def _take_in(self, complaints: list[Complaint], actor: str, page: Page | None = None) -> list[tuple[SignalRow,
+                                                                                                        bool]]:
+        """Steps 2 and 3 for a page of complaints, in order, in one transaction (the caller's batch, if it is in
+        one): each claimed and acted on exactly as it would be alone, with the page's reads shared (intake.py).
+        A failure on any of them leaves none of the page behind; `page.done` says how far it got. Returns (the
+        signal, whether it was new) for each."""
+        page = page or Page()
+        results = []
+        with self.db.batch() as session:
+            page.recorded.update(self._recorded(session, [c.source_id for c in complaints]))
+            for complaint in complaints:
+                results.append(self._record_complaint(complaint, actor, page, session))
+                page.done += 1
+            self._write_notes(page)
+        return results
+
+    @staticmethod
+    def _recorded(session: Any, source_ids: list[str]) -> dict[str, SignalRow]:
+        """The complaints among these source ids recorded already, by source id (one query per 500)."""
+        found: dict[str, SignalRow] = {}
+        unique = sorted(set(source_ids))
+        for first in range(0, len(unique), 500):
+            found.update((row.source_id, row) for row in session.scalars(select(SignalRow).where(
+                SignalRow.source == "complaint", SignalRow.source_id.in_(unique[first:first + 500]))))
+        return found
+
+    def _write_notes(self, page: Page) -> None:
+        """The page's audit notes into each incident's chain, in the order they were made."""
+        for incident_id, events in page.notes.items():
+            with self.change(incident_id) as work:
+                work.events.extend(events)
+        page.notes.clear()
+
+    def _record_complaint(self, complaint: Complaint, actor: str, page: Page, session: Any) -> tuple[SignalRow, bool]:
+        """Steps 2 and 3 of one complaint of a page: claim the signal, then act on it (a repeat: nothing)."""
+        if complaint.source_id in page.recorded:
+            return page.recorded[complaint.source_id], False
+        verdict = self._triage(complaint, page)
+        row = self._claim_complaint(complaint, verdict, session)
+        page.recorded[complaint.source_id] = row
+        self._act_on_complaint(complaint, verdict, row, actor, page)
+        if page.asked is None:
+            page.asked = self._fix_checks_asked()
+        if page.asked:
+            self._write_notes(page)  # the incident's chain as it would be, before its answer is noted
+            try:  # their answer to "is it fixed?", when that is what this is (its own savepoint in a batch)
+                self._fix_answer_from(row.id, page.asked)
+            except CrisisplanError as error:  # the complaint stays recorded; the team reads it and records it
+                logging.getLogger(__name__).warning("signal %s: not taken as an answer to 'is it fixed?': %s",
+                                                    row.id, error)
         return row, True
 
-    def _triage(self, complaint: Complaint) -> Any:
-        """The assessment of a complaint against the plan and the incidents open now."""
+    def _triage(self, complaint: Complaint, page: Page) -> Any:
+        """The assessment of a complaint against the plan and the incidents open when the page is taken in."""
         from crisisplan.signals import triage
 
-        settings = self.plan.settings
-        rules = settings.signals.complaints
-        components = {c.name: c.label for c in settings.components}
-        said = {c.name: [c.label, *c.labels.values()] for c in settings.components}  # in any of our languages
-        known = [triage.KnownIncident(v.id, v.title, [w for c in v.components for w in said.get(c, [c])]
-                                      + v.components)
-                 for v in self.status() if not v.is_drill and v.public_status not in (None, "resolved")]
-        thresholds = triage.Thresholds(rules.declare_reach, rules.high_reach, rules.burst_count,
-                                       int(rules.burst_within.total_seconds() // 60))
+        if page.triage is None:
+            settings = self.plan.settings
+            rules = settings.signals.complaints
+            components = {c.name: c.label for c in settings.components}
+            said = {c.name: [c.label, *c.labels.values()] for c in settings.components}  # in any of our languages
+            known = [triage.KnownIncident(v.id, v.title, [w for c in v.components for w in said.get(c, [c])]
+                                          + v.components)
+                     for v in self.status() if not v.is_drill and v.public_status not in (None, "resolved")]
+            thresholds = triage.Thresholds(rules.declare_reach, rules.high_reach, rules.burst_count,
+                                           int(rules.burst_within.total_seconds() // 60))
+            page.triage = (known, components, thresholds, (settings.default_locale, *settings.locales))
+        known, components, thresholds, languages = page.triage
         return triage.assess(complaint.text, complaint.reach, known, components, thresholds, complaint.locale,
-                             languages=(settings.default_locale, *settings.locales))
+                             languages=languages)
 
-    def _claim_complaint(self, complaint: Complaint, verdict: Any) -> tuple[SignalRow, bool]:
-        """Step 2, claim: the signal recorded once by its source id; (the row, True), or (the first one, False)
-        for a repeat. A savepoint inside a batch: a repeat leaves the rest of the batch as it was."""
+    def _claim_complaint(self, complaint: Complaint, verdict: Any, session: Any) -> SignalRow:
+        """Step 2, claim: the signal recorded (its source id is not among the recorded ones: `_take_in` read them;
+        one recorded at the same moment by another process fails the page, whose retry finds it recorded)."""
         c = complaint
-        try:
-            with self.db.write() as session:
-                row = SignalRow(source="complaint", source_id=c.source_id, received_at=self.clock.now(), at=c.at,
-                                status="open", title=c.text.strip().splitlines()[0][:200], fingerprint="",
-                                group_key=f"topic:{verdict.topic}", action=SignalAction.RECORDED,
-                                data={**(c.extra or {}), "channel": c.channel, "author": c.author, "reach": c.reach,
-                                      "text": c.text, "link": c.link, "triage": verdict.as_dict()})
-                session.add(row)
-                session.flush()
-                return row, True
-        except IntegrityError:
-            with self.db.read() as session:
-                return session.scalars(select(SignalRow).where(SignalRow.source == "complaint",
-                                                               SignalRow.source_id == c.source_id)).one(), False
+        row = SignalRow(source="complaint", source_id=c.source_id, received_at=self.clock.now(), at=c.at,
+                        status="open", title=c.text.strip().splitlines()[0][:200], fingerprint="",
+                        group_key=f"topic:{verdict.topic}", action=SignalAction.RECORDED,
+                        data={**(c.extra or {}), "channel": c.channel, "author": c.author, "reach": c.reach,
+                              "text": c.text, "link": c.link, "triage": verdict.as_dict()})
+        session.add(row)
+        session.flush()
+        return row
 
-    def _act_on_complaint(self, complaint: Complaint, verdict: Any, signal_id: int, actor: str) -> SignalRow:
+    def _act_on_complaint(self, complaint: Complaint, verdict: Any, row: SignalRow, actor: str, page: Page) -> None:
         """Step 3, act: join the incident the complaint is about, or declare one, escalate, and word the reply."""
         c, at, rules = complaint, complaint.at, self.plan.settings.signals.complaints
         topic_key = f"topic:{verdict.topic}"
@@ -198,35 +232,36 @@ class ComplaintCommands(UnitOfWork):
                 SignalRow.source == "complaint", SignalRow.group_key == topic_key,
                 SignalRow.at >= at - rules.burst_within, SignalRow.at <= at))
         burst = verdict.legitimacy != "trolling" and verdict.topic != "general" and recent >= rules.burst_count
-        facts = {"signal": signal_id, "channel": c.channel, "author": c.author, "reach": c.reach}
+        facts = {"signal": row.id, "channel": c.channel, "author": c.author, "reach": c.reach}
         escalations = self._escalations(verdict, at)
         answer_by = self._answer_by(escalations, c.channel, at)  # the one time this customer is told
-        incident_id = verdict.known_incident or self._open_incident_for("", topic_key)
+        if not verdict.known_incident and topic_key not in page.open_for:
+            page.open_for[topic_key] = self._open_incident_for("", topic_key)
+        incident_id = verdict.known_incident or page.open_for[topic_key]
         action = SignalAction.RECORDED
         if incident_id:
-            self.record_note(incident_id, "complaint_attached", actor or "triage", **facts)
+            page.note(incident_id, "complaint_attached", actor or "triage", self.clock.now(), **facts)
             action = SignalAction.ATTACHED
         elif verdict.declare or burst:
-            incident_id = self._declare_for_complaint(c, verdict, burst, recent, answer_by, facts, actor)
+            incident_id = self._declare_for_complaint(c, verdict, burst, recent, answer_by, facts, actor, page)
             action = SignalAction.DECLARED
         for step in escalations:
             if incident_id:
-                self.record_note(incident_id, "escalated", actor or "triage", **facts, **step)
-        with self.db.write() as session:
-            row = session.get(SignalRow, signal_id)
-            row.incident_id, row.action = incident_id, action
-            runbook = self.plan.runbook(rules.runbook)
-            proposal = {"incident": incident_id} if incident_id else {
-                "runbook": rules.runbook,
-                "severity": runbook.severities[0 if verdict.severity == "high" else -1].name,
-                "declare": "now" if action == SignalAction.DECLARED else "if more come"}
-            row.data = {**row.data, "escalations": escalations, "proposal": proposal,
-                        **({"answer_by": answer_by.isoformat()} if verdict.holding_reply else {}),
-                        **self._reply(verdict, escalations, c.channel, c.author, at, answer_by)}
-            return row
+                page.note(incident_id, "escalated", actor or "triage", self.clock.now(), **facts, **step)
+        if incident_id:
+            page.joined(topic_key, incident_id)
+        row.incident_id, row.action = incident_id, action
+        runbook = self.plan.runbook(rules.runbook)
+        proposal = {"incident": incident_id} if incident_id else {
+            "runbook": rules.runbook,
+            "severity": runbook.severities[0 if verdict.severity == "high" else -1].name,
+            "declare": "now" if action == SignalAction.DECLARED else "if more come"}
+        row.data = {**row.data, "escalations": escalations, "proposal": proposal,
+                    **({"answer_by": answer_by.isoformat()} if verdict.holding_reply else {}),
+                    **self._reply(verdict, escalations, c.channel, c.author, at, answer_by)}
 
     def _declare_for_complaint(self, c: Complaint, verdict: Any, burst: bool, recent: int, answer_by: datetime,
-                     facts: dict[str, Any], actor: str) -> int:
+                               facts: dict[str, Any], actor: str, page: Page) -> int:
         """Declare the incident a complaint (or a burst of them on one topic) calls for; the burst's earlier
         complaints join it. The new incident's id."""
         rules = self.plan.settings.signals.complaints
@@ -245,8 +280,9 @@ class ComplaintCommands(UnitOfWork):
             fields["topic"] = label
         view = self.declare(rules.runbook, severity, title, actor or "triage",
                             [verdict.topic] if verdict.topic in components else [], fields)
-        self.record_note(view.id, "complaint_attached", actor or "triage", **facts,
-                         reason="burst" if burst else "triage")
+        page.declared()
+        page.note(view.id, "complaint_attached", actor or "triage", self.clock.now(), **facts,
+                  reason="burst" if burst else "triage")
         if burst:  # the earlier complaints of the burst belong to it too
             with self.db.write() as session:
                 for earlier in session.scalars(select(SignalRow).where(

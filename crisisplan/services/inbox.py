@@ -7,6 +7,7 @@ from typing import Any
 
 from crisisplan.errors import InvalidInput, NotFound
 from crisisplan.publish.connectors import Connector, ConnectorError, PermanentConnectorError, configured
+from crisisplan.services.intake import Page
 from crisisplan.services.unit import UnitOfWork
 from crisisplan.store.cursors import ConnectorCursorRow
 
@@ -67,8 +68,7 @@ class InboxCommands(UnitOfWork):
         try:
             for _ in range(MAX_PAGES):
                 mentions, after = connector.fetch(cursor)
-                with self.db.batch():  # a page and the cursor after it in one transaction: a crash re-reads it
-                    self._record_page(name, mentions, after, result, problems)
+                self._record_page(name, mentions, after, result, problems)
                 moved = after != cursor
                 cursor = after
                 if not mentions or not moved:
@@ -82,21 +82,36 @@ class InboxCommands(UnitOfWork):
 
     def _record_page(self, name: str, mentions: list[Any], after: str | None, result: Pulled,
                      problems: list[str]) -> None:
+        """A page of mentions and the cursor after it in one transaction (a crash re-reads the page): each mention
+        through the input gate (one without words is left out and named), then all taken in together as complaints
+        (`_take_in`: each with the same outcome as alone). One the plan cannot act on is left out and named too,
+        and the page taken in again without it."""
+        complaints = []
         for mention in mentions:
             extra = {"connector": name, "author_name": mention.author_name, "thread": mention.thread}
             try:
-                _, new = self.receive_complaint(mention.channel, mention.author, mention.reach, mention.text,
-                                                mention.link, at=mention.at, source_id=f"{name}:{mention.source_id}",
-                                                extra=extra)
+                complaints.append(self._complaint_of(mention.channel, mention.author, mention.reach, mention.text,
+                                                     mention.link, mention.at, f"{name}:{mention.source_id}",
+                                                     extra=extra))
             except InvalidInput as error:
                 result.skipped += 1
                 problems.append(f"{mention.source_id}: {error}")
-                continue
+        while True:
+            page = Page()
+            try:
+                with self.db.batch():
+                    taken = self._take_in(complaints, "", page)
+                    self._keep_cursor(name, after, "")
+                break
+            except InvalidInput as error:  # nothing of the page was kept: again without the one refused
+                refused = complaints.pop(page.done)
+                result.skipped += 1
+                problems.append(f"{refused.source_id.removeprefix(name + ':')}: {error}")
+        for _, new in taken:
             if new:
                 result.new += 1
             else:
                 result.repeats += 1
-        self._keep_cursor(name, after, "")
 
     def _keep_cursor(self, name: str, cursor: str | None, error: str) -> None:
         with self.db.write() as session:

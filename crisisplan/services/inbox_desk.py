@@ -303,16 +303,21 @@ class InboxDesk(UnitOfWork):
                                             "at": now.isoformat()}}
         return row
 
-    def _fix_answer_from(self, signal_id: int) -> None:
-        """A complaint from someone who was asked whether it is fixed, on the same channel (and thread, when both
-        know theirs), after they were asked and before they answered: their words are the answer."""
+    def _fix_checks_asked(self) -> dict[int, datetime]:
+        """The incidents whose "is it fixed?" question went out, and when."""
         with self.db.read() as session:
-            new = session.get(SignalRow, signal_id)
-            asked = dict(session.execute(
+            return dict(session.execute(
                 select(PostRow.incident_id, PostRow.published_at).where(
                     PostRow.kind == FIX_CHECK, PostRow.status == approval.PUBLISHED)).all())
-            if not asked:
-                return
+
+    def _fix_answer_from(self, signal_id: int, asked: dict[int, datetime]) -> None:
+        """A complaint from someone who was asked whether it is fixed (`asked`: `_fix_checks_asked`), on the same
+        channel (and thread, when both know theirs), after they were asked and before they answered: their words
+        are the answer."""
+        if not asked:
+            return
+        with self.db.read() as session:
+            new = session.get(SignalRow, signal_id)
             earlier = list(session.scalars(select(SignalRow).where(
                 SignalRow.source == "complaint", SignalRow.incident_id.in_(asked), SignalRow.id != signal_id)
                 .order_by(SignalRow.id.desc())))

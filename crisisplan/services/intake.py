@@ -1,0 +1,43 @@
+"""What a page of complaints taken in together shares (services/complaints.py `_take_in`).
+
+A page is taken in at one moment, in one transaction: the open incidents triage matches against, the incident each
+topic joins and the "is it fixed?" questions asked are read once for the page, not once per complaint, and kept
+true while the page changes them (a burst that declares an incident halfway through the page is seen by the rest of
+it, exactly as one complaint at a time would see it). The audit notes a complaint adds to an incident wait here and
+go into its chain in the order they were made, one change per incident, before anything else changes that incident.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from crisisplan.engine import Event
+from crisisplan.store.models import SignalRow
+
+
+@dataclass
+class Page:
+    """The shared reads and pending notes of one page of complaints."""
+
+    done: int = 0  # complaints of the page taken in so far (a failure names the next one)
+    triage: tuple[Any, ...] | None = None  # triage's inputs from the plan and the open incidents (None: read again)
+    open_for: dict[str, int | None] = field(default_factory=dict)  # group key -> the open incident it joins
+    asked: dict[int, datetime] | None = None  # incident -> when "is it fixed?" was published (None: not read yet)
+    recorded: dict[str, SignalRow] = field(default_factory=dict)  # source id -> its signal, recorded before or now
+    notes: dict[int, list[Event]] = field(default_factory=dict)  # incident -> audit notes not yet in its chain
+
+    def note(self, incident_id: int, kind: str, actor: str, at: datetime, **payload: Any) -> None:
+        """An audit note for the incident's chain, written with the others of the page."""
+        self.notes.setdefault(incident_id, []).append(Event(kind, at, actor, payload))
+
+    def joined(self, group_key: str, incident_id: int) -> None:
+        """A signal of this group joined this incident: the group's open incident is read again if it differs."""
+        if group_key in self.open_for and self.open_for[group_key] != incident_id:
+            del self.open_for[group_key]
+
+    def declared(self) -> None:
+        """An incident was declared: triage and every group see it from the next complaint on."""
+        self.triage = None
+        self.open_for.clear()

@@ -2,14 +2,15 @@
 
 1. **validate** (`_complaint_of`): the words through the input gate, nothing touched yet. The CSV import runs it
    on every line first: a refusal names the line and the field and changes nothing.
-2. **claim** (`_claim_complaint`): triage, and the signal recorded once by its source id (a repeat is counted,
-   not recorded again).
-3. **act** (`_act_on_complaint`): join the incident it is about, or declare one (reach, legal or safety words,
-   a burst on one topic), escalate along the matrix, word the reply.
+2. **act** (`_act_on_complaint`): triage, then join the incident it is about, or declare one (reach, legal or
+   safety words, a burst on one topic), escalate along the matrix, word the reply.
+3. **claim** (`_claim_complaint`): the signal recorded once by its source id with what was done (a repeat is
+   counted, not recorded again, and nothing is done for it), and noted on its incident.
 
-`receive_complaint` runs claim and act in one transaction; `import_complaints` runs them for every line of a
-file in one transaction (`Database.batch`): a failure on any line, the database's included, leaves no line,
-no declaration and no escalation behind.
+Steps 2 and 3 run for a list of complaints in one transaction (`_take_in`, with what a page shares in intake.py):
+`receive_complaint` passes a list of one, `import_complaints` every line of a file, the inbox pull a page of
+mentions. A failure on any of them, the database's included, leaves none of them, no declaration and no
+escalation behind.
 """
 
 from __future__ import annotations
@@ -173,13 +174,18 @@ class ComplaintCommands(UnitOfWork):
         page.notes.clear()
 
     def _record_complaint(self, complaint: Complaint, actor: str, page: Page, session: Any) -> tuple[SignalRow, bool]:
-        """Steps 2 and 3 of one complaint of a page: claim the signal, then act on it (a repeat: nothing)."""
+        """Steps 2 and 3 of one complaint of a page: triage, decide what to do, record the signal with it and note it
+        on its incident (a repeat: nothing)."""
         if complaint.source_id in page.recorded:
             return page.recorded[complaint.source_id], False
         verdict = self._triage(complaint, page)
-        row = self._claim_complaint(complaint, verdict, session)
+        incident_id, action, data, notes = self._act_on_complaint(complaint, verdict, actor, page)
+        row = self._claim_complaint(complaint, verdict, incident_id, action, data, session)
         page.recorded[complaint.source_id] = row
-        self._act_on_complaint(complaint, verdict, row, actor, page)
+        c = complaint
+        facts = {"signal": row.id, "channel": c.channel, "author": c.author, "reach": c.reach}
+        for kind, payload in notes:
+            page.note(incident_id, kind, actor or "triage", self.clock.now(), **facts, **payload)
         if page.asked is None:
             page.asked = self._fix_checks_asked()
         if page.asked:
@@ -210,58 +216,58 @@ class ComplaintCommands(UnitOfWork):
         return triage.assess(complaint.text, complaint.reach, known, components, thresholds, complaint.locale,
                              languages=languages)
 
-    def _claim_complaint(self, complaint: Complaint, verdict: Any, session: Any) -> SignalRow:
-        """Step 2, claim: the signal recorded (its source id is not among the recorded ones: `_take_in` read them;
-        one recorded at the same moment by another process fails the page, whose retry finds it recorded)."""
+    def _claim_complaint(self, complaint: Complaint, verdict: Any, incident_id: int | None, action: str,
+                         data: dict[str, Any], session: Any) -> SignalRow:
+        """Step 2, claim: the signal recorded, with what was done (its source id is not among the recorded ones:
+        `_take_in` read them; one recorded at the same moment by another process fails the page, whose retry
+        finds it recorded)."""
         c = complaint
         row = SignalRow(source="complaint", source_id=c.source_id, received_at=self.clock.now(), at=c.at,
                         status="open", title=c.text.strip().splitlines()[0][:200], fingerprint="",
-                        group_key=f"topic:{verdict.topic}", action=SignalAction.RECORDED,
+                        group_key=f"topic:{verdict.topic}", action=action, incident_id=incident_id,
                         data={**(c.extra or {}), "channel": c.channel, "author": c.author, "reach": c.reach,
-                              "text": c.text, "link": c.link, "triage": verdict.as_dict()})
+                              "text": c.text, "link": c.link, "triage": verdict.as_dict(), **data})
         session.add(row)
         session.flush()
         return row
 
-    def _act_on_complaint(self, complaint: Complaint, verdict: Any, row: SignalRow, actor: str, page: Page) -> None:
-        """Step 3, act: join the incident the complaint is about, or declare one, escalate, and word the reply."""
+    def _act_on_complaint(self, complaint: Complaint, verdict: Any, actor: str,
+                          page: Page) -> tuple[int | None, str, dict[str, Any], list[tuple[str, dict[str, Any]]]]:
+        """Step 3, act: join the incident the complaint is about, or declare one, escalate, and word the reply.
+        Returns the incident, the action, what the signal keeps of it, and the notes for the incident's chain."""
         c, at, rules = complaint, complaint.at, self.plan.settings.signals.complaints
         topic_key = f"topic:{verdict.topic}"
-        with self.db.read() as session:
-            recent = session.scalar(select(func.count()).select_from(SignalRow).where(
+        with self.db.read() as session:  # the complaint itself counts: it is recorded next
+            recent = 1 + session.scalar(select(func.count()).select_from(SignalRow).where(
                 SignalRow.source == "complaint", SignalRow.group_key == topic_key,
                 SignalRow.at >= at - rules.burst_within, SignalRow.at <= at))
         burst = verdict.legitimacy != "trolling" and verdict.topic != "general" and recent >= rules.burst_count
-        facts = {"signal": row.id, "channel": c.channel, "author": c.author, "reach": c.reach}
         escalations = self._escalations(verdict, at)
         answer_by = self._answer_by(escalations, c.channel, at)  # the one time this customer is told
         if not verdict.known_incident and topic_key not in page.open_for:
             page.open_for[topic_key] = self._open_incident_for("", topic_key)
         incident_id = verdict.known_incident or page.open_for[topic_key]
-        action = SignalAction.RECORDED
+        action, notes = SignalAction.RECORDED, []
         if incident_id:
-            page.note(incident_id, "complaint_attached", actor or "triage", self.clock.now(), **facts)
-            action = SignalAction.ATTACHED
+            action, notes = SignalAction.ATTACHED, [("complaint_attached", {})]
         elif verdict.declare or burst:
-            incident_id = self._declare_for_complaint(c, verdict, burst, recent, answer_by, facts, actor, page)
-            action = SignalAction.DECLARED
-        for step in escalations:
-            if incident_id:
-                page.note(incident_id, "escalated", actor or "triage", self.clock.now(), **facts, **step)
+            incident_id = self._declare_for_complaint(c, verdict, burst, recent, answer_by, actor, page)
+            action, notes = SignalAction.DECLARED, [("complaint_attached", {"reason": "burst" if burst else "triage"})]
         if incident_id:
+            notes += [("escalated", step) for step in escalations]
             page.joined(topic_key, incident_id)
-        row.incident_id, row.action = incident_id, action
         runbook = self.plan.runbook(rules.runbook)
         proposal = {"incident": incident_id} if incident_id else {
             "runbook": rules.runbook,
             "severity": runbook.severities[0 if verdict.severity == "high" else -1].name,
             "declare": "now" if action == SignalAction.DECLARED else "if more come"}
-        row.data = {**row.data, "escalations": escalations, "proposal": proposal,
-                    **({"answer_by": answer_by.isoformat()} if verdict.holding_reply else {}),
-                    **self._reply(verdict, escalations, c.channel, c.author, at, answer_by)}
+        data = {"escalations": escalations, "proposal": proposal,
+                **({"answer_by": answer_by.isoformat()} if verdict.holding_reply else {}),
+                **self._reply(verdict, escalations, c.channel, c.author, at, answer_by)}
+        return incident_id, action, data, notes
 
     def _declare_for_complaint(self, c: Complaint, verdict: Any, burst: bool, recent: int, answer_by: datetime,
-                               facts: dict[str, Any], actor: str, page: Page) -> int:
+                               actor: str, page: Page) -> int:
         """Declare the incident a complaint (or a burst of them on one topic) calls for; the burst's earlier
         complaints join it. The new incident's id."""
         rules = self.plan.settings.signals.complaints
@@ -281,8 +287,6 @@ class ComplaintCommands(UnitOfWork):
         view = self.declare(rules.runbook, severity, title, actor or "triage",
                             [verdict.topic] if verdict.topic in components else [], fields)
         page.declared()
-        page.note(view.id, "complaint_attached", actor or "triage", self.clock.now(), **facts,
-                  reason="burst" if burst else "triage")
         if burst:  # the earlier complaints of the burst belong to it too
             with self.db.write() as session:
                 for earlier in session.scalars(select(SignalRow).where(

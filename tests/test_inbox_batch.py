@@ -161,3 +161,38 @@ def test_a_failure_halfway_through_a_page_keeps_nothing_and_the_retry_records_ea
     [again] = services.pull_inbox()
     assert (again.new, again.repeats) == (0, 29)
     assert outcome(services) == after
+
+
+@pytest.mark.parametrize("locale", ["en", "es"])
+def test_the_phrase_index_finds_what_trying_every_phrase_at_every_word_finds(locale: str) -> None:
+    from crisisplan.comms.lemmas import tokenise
+    from crisisplan.comms.phrases import _bag, _hit, _seq, compiled, find
+    from crisisplan.plan.tone_phrases import shipped_book
+    from tests.tone_corpus import load
+
+    def every_phrase(phrases: tuple[Any, ...], tokens: tuple[Any, ...]) -> set[tuple[int, int]]:
+        spans = set()
+        for i, token in enumerate(tokens):
+            for phrase in phrases:
+                if _hit(token, phrase.steps[0]):
+                    span = _bag(phrase, tokens, i) if phrase.any_order else (
+                        (token.start, tokens[end].end) if (end := _seq(phrase, tokens, i, 0)) is not None else None)
+                    if span:
+                        spans.add(span)
+        return spans
+
+    rules = compiled(shipped_book(), locale)
+    checked = 0
+    for row in load(locale):
+        tokens, _ = tokenise(row.text, locale)
+        for rule in rules.values():
+            for phrases, index in ((rule.phrases, rule.index), (rule.unless, rule.unless_index)):
+                expected: list[tuple[int, int]] = []
+                for start, end in sorted(every_phrase(phrases, tokens)):  # overlapping spans as one
+                    if expected and start < expected[-1][1]:
+                        expected[-1] = (expected[-1][0], max(end, expected[-1][1]))
+                    else:
+                        expected.append((start, end))
+                assert find(phrases, tokens, index) == expected, row.line
+                checked += bool(expected)
+    assert checked > 50  # the corpus sets phrases off often enough for this to say something

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from crisisplan.comms.lemmas import Token, lemmas_of, tokenise
 from crisisplan.plan.tone_phrases import BAG, GAP, RulePhrases, ToneBook
@@ -89,13 +89,27 @@ def _bag(phrase: Phrase, tokens: Sequence[Token], at: int) -> Span | None:
     return min(t.start for t in used), max(t.end for t in used)
 
 
-def find(phrases: Sequence[Phrase], tokens: Sequence[Token]) -> list[Span]:
-    """Every span of the text where one of the phrases stands, overlapping ones merged, in order."""
+Index = dict[str, tuple[Phrase, ...]]
+
+
+def index_of(phrases: Sequence[Phrase]) -> Index:
+    """The phrases by what their first step takes (a lemma, or "=form"): a word only tries the phrases that can
+    start with it, rather than every phrase of the rule."""
+    starts: dict[str, list[Phrase]] = {}
+    for phrase in phrases:
+        for key in phrase.steps[0]:
+            starts.setdefault(key, []).append(phrase)
+    return {key: tuple(found) for key, found in starts.items()}
+
+
+def find(phrases: Sequence[Phrase], tokens: Sequence[Token], index: Index | None = None) -> list[Span]:
+    """Every span of the text where one of the phrases stands, overlapping ones merged, in order. `index` is
+    `index_of(phrases)`, when the caller keeps it."""
+    index = index_of(phrases) if index is None else index
     spans: list[Span] = []
     for i, token in enumerate(tokens):
-        for phrase in phrases:
-            if not _hit(token, phrase.steps[0]):
-                continue
+        by_lemma, by_form = index.get(token.lemma, ()), index.get("=" + token.word, ())
+        for phrase in dict.fromkeys(by_lemma + by_form) if by_lemma and by_form else by_lemma or by_form:
             if phrase.any_order:
                 span = _bag(phrase, tokens, i)
                 if span:
@@ -119,6 +133,12 @@ class Compiled:
 
     phrases: tuple[Phrase, ...]
     unless: tuple[Phrase, ...]
+    index: Index = field(init=False, compare=False, hash=False, repr=False)
+    unless_index: Index = field(init=False, compare=False, hash=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "index", index_of(self.phrases))
+        object.__setattr__(self, "unless_index", index_of(self.unless))
 
 
 @functools.lru_cache(maxsize=64)
@@ -137,9 +157,9 @@ def matches(book: ToneBook, locale: str, rule: str, text: str) -> list[Span]:
     if rule_phrases is None:
         return []
     tokens, _ = tokenise(text, _lang(locale))
-    if rule_phrases.unless and find(rule_phrases.unless, tokens):
+    if rule_phrases.unless and find(rule_phrases.unless, tokens, rule_phrases.unless_index):
         return []
-    return find(rule_phrases.phrases, tokens)
+    return find(rule_phrases.phrases, tokens, rule_phrases.index)
 
 
 def _lang(locale: str) -> str:

@@ -53,9 +53,10 @@ class Scripted:
     name = "bluesky"
 
     def __init__(self, pages: dict[str | None, tuple[list[Mention], str]]) -> None:
-        self.pages = pages
+        self.pages, self.asked = pages, []
 
     def fetch(self, cursor: str | None) -> tuple[list[Mention], str | None]:
+        self.asked.append(cursor)
         return self.pages.get(cursor, ([], cursor))
 
 
@@ -196,3 +197,16 @@ def test_the_phrase_index_finds_what_trying_every_phrase_at_every_word_finds(loc
                 assert find(phrases, tokens, index) == expected, row.line
                 checked += bool(expected)
     assert checked > 50  # the corpus sets phrases off often enough for this to say something
+
+
+def test_a_network_read_to_its_end_is_not_asked_again_in_the_same_pull(services: Services) -> None:
+    page = mixed_page()
+    stream = Scripted({None: (page[:2], "c2"), "c2": (page[2:3], "c3")})
+    services.__dict__["_inbox_connectors"] = {"bluesky": stream}
+    services.pull_inbox()
+    assert stream.asked == [None, "c2", "c3"]  # not known to be at the end: asked until nothing new comes
+    stream.caught_up = True  # the firehose waited for more and none came
+    stream.pages["c3"] = (page[3:4], "c4")
+    services.pull_inbox()
+    assert stream.asked[3:] == ["c3"]
+    assert services.connector_cursor("bluesky").cursor == "c4"

@@ -71,7 +71,8 @@ class InboxCommands(UnitOfWork):
                 self._record_page(name, mentions, after, result, problems)
                 moved = after != cursor
                 cursor = after
-                if not mentions or not moved:
+                # a connector that knows it read to the end (the firehose waited for more) is not asked again
+                if not mentions or not moved or getattr(connector, "caught_up", False):
                     break
         except ConnectorError as error:
             result.error, result.permanent = str(error) or type(error).__name__, isinstance(

@@ -19,6 +19,7 @@ class BlueskyFirehose(Bluesky):
     """The organisation's account, its mentions read from the PDS's firehose (sequence number = cursor)."""
 
     handles: dict[str, str]
+    caught_up: bool = False  # the last fetch read to the end of the stream (it waited QUIET_S for more)
 
     def fetch(self, cursor: str | None) -> tuple[list[Mention], str | None]:
         """Posts naming or answering the account after sequence number `cursor` (None: from the oldest event the
@@ -31,13 +32,15 @@ class BlueskyFirehose(Bluesky):
         url = (f"{'wss' if parts.scheme == 'https' else 'ws'}://{parts.netloc}/xrpc/com.atproto.sync.subscribeRepos"
                f"?cursor={int(cursor) if cursor else 0}")
         mentions, seq = [], cursor
+        self.caught_up = False  # a pull asks again only when this fetch stopped short of the stream's end
         try:
             with connect(url, open_timeout=10, max_size=None) as stream:
                 for _ in range(FRAMES):
                     try:
                         data = stream.recv(timeout=QUIET_S)
                     except TimeoutError:
-                        break  # caught up
+                        self.caught_up = True
+                        break
                     event_seq, found = self.read_event(data, own)
                     if event_seq is not None:
                         seq = str(event_seq)

@@ -210,3 +210,36 @@ def test_a_network_read_to_its_end_is_not_asked_again_in_the_same_pull(services:
     services.pull_inbox()
     assert stream.asked[3:] == ["c3"]
     assert services.connector_cursor("bluesky").cursor == "c4"
+
+
+def test_a_page_in_chunks_that_fails_in_its_third_keeps_the_first_two_and_the_retry_ends_as_one_at_a_time(
+        services: Services, plan: Plan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from crisisplan.services import inbox
+
+    monkeypatch.setattr(inbox, "CHUNK", 10)
+    page = mixed_page()
+    services.__dict__["_inbox_connectors"] = {"bluesky": Scripted({None: (page, "c1")})}
+    worded = services._reply
+    calls = []
+
+    def dies_on_the_twenty_fifth(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        calls.append(1)
+        if len(calls) == 25:  # in the third chunk (mentions 21 to 29)
+            raise OSError("the process was killed")
+        return worded(*args, **kwargs)
+
+    monkeypatch.setattr(services, "_reply", dies_on_the_twenty_fifth)
+    with pytest.raises(OSError):
+        services.pull_inbox()
+    assert len(outcome(services)["signals"]) == 20  # two chunks of ten, each whole
+    assert services.connector_cursor("bluesky") is None  # the cursor goes with the page's last chunk
+
+    monkeypatch.setattr(services, "_reply", worded)
+    [pulled] = services.pull_inbox()
+    assert (pulled.new, pulled.repeats) == (8, 21)
+
+    def decided(result: dict[str, Any]) -> tuple[dict[str, tuple[str, str | None]], dict[str, list[str]]]:
+        return ({key: (s["action"], s["incident"]) for key, s in result["signals"].items()},
+                {title: [e[3] for e in events] for title, events in result["events"].items()})
+
+    assert decided(outcome(services)) == decided(one_at_a_time(plan, tmp_path / "alone", page))

@@ -12,6 +12,7 @@ from crisisplan.services.unit import UnitOfWork
 from crisisplan.store.cursors import ConnectorCursorRow
 
 MAX_PAGES = 50  # one pull reads at most this many pages of one network; the next pull goes on from there
+CHUNK = 250  # mentions taken in per transaction: the database is not held for a whole page of thousands
 
 
 @dataclass
@@ -83,10 +84,10 @@ class InboxCommands(UnitOfWork):
 
     def _record_page(self, name: str, mentions: list[Any], after: str | None, result: Pulled,
                      problems: list[str]) -> None:
-        """A page of mentions and the cursor after it in one transaction (a crash re-reads the page): each mention
-        through the input gate (one without words is left out and named), then all taken in together as complaints
-        (`_take_in`: each with the same outcome as alone). One the plan cannot act on is left out and named too,
-        and the page taken in again without it."""
+        """A page of mentions, in chunks of CHUNK, each chunk in one transaction and the last one with the cursor
+        after the page (a crash re-reads the page; what a chunk recorded comes back as repeats). Each mention goes
+        through the input gate (one without words is left out and named), then a chunk is taken in together as
+        complaints (`_take_in`: each with the same outcome as alone)."""
         complaints = []
         for mention in mentions:
             extra = {"connector": name, "author_name": mention.author_name, "thread": mention.thread}
@@ -97,22 +98,28 @@ class InboxCommands(UnitOfWork):
             except InvalidInput as error:
                 result.skipped += 1
                 problems.append(f"{mention.source_id}: {error}")
+        for first in range(0, max(len(complaints), 1), CHUNK):
+            last = first + CHUNK >= len(complaints)
+            for _, new in self._record_chunk(name, complaints[first:first + CHUNK], after, last, result, problems):
+                result.new += new
+                result.repeats += not new
+
+    def _record_chunk(self, name: str, complaints: list[Any], after: str | None, last: bool, result: Pulled,
+                      problems: list[str]) -> list[tuple[Any, bool]]:
+        """One chunk in one transaction (the page's last with the cursor after the page). One the plan cannot act
+        on is left out and named, and the chunk taken in again without it (nothing of the first try was kept)."""
         while True:
             page = Page()
             try:
                 with self.db.batch():
                     taken = self._take_in(complaints, "", page)
-                    self._keep_cursor(name, after, "")
-                break
-            except InvalidInput as error:  # nothing of the page was kept: again without the one refused
+                    if last:
+                        self._keep_cursor(name, after, "")
+                return taken
+            except InvalidInput as error:
                 refused = complaints.pop(page.done)
                 result.skipped += 1
                 problems.append(f"{refused.source_id.removeprefix(name + ':')}: {error}")
-        for _, new in taken:
-            if new:
-                result.new += 1
-            else:
-                result.repeats += 1
 
     def _keep_cursor(self, name: str, cursor: str | None, error: str) -> None:
         with self.db.write() as session:

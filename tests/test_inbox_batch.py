@@ -243,3 +243,22 @@ def test_a_page_in_chunks_that_fails_in_its_third_keeps_the_first_two_and_the_re
                 {title: [e[3] for e in events] for title, events in result["events"].items()})
 
     assert decided(outcome(services)) == decided(one_at_a_time(plan, tmp_path / "alone", page))
+
+
+def test_a_complaint_recorded_by_another_process_meanwhile_is_a_repeat(services: Services,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from crisisplan.services import complaints
+
+    first, new = services.receive_complaint("social", "ana.test", 10, "The checkout fails", source_id="x-1")
+    assert new
+    looked = complaints.recorded
+    blind = []
+
+    def read_before_the_other_wrote(session: Any, source_ids: list[str]) -> dict[str, SignalRow]:
+        blind.append(1)
+        return {} if len(blind) == 1 else looked(session, source_ids)  # the first look comes too early
+
+    monkeypatch.setattr(complaints, "recorded", read_before_the_other_wrote)
+    again, new = services.receive_complaint("social", "ana.test", 10, "The checkout fails", source_id="x-1")
+    assert (again.id, new, len(blind)) == (first.id, False, 2)
+    assert len([s for s in services.signals() if s.source == "complaint"]) == 1

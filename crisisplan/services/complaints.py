@@ -22,11 +22,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from crisisplan import textgate
 from crisisplan.duration import format_duration
 from crisisplan.errors import Conflict, CrisisplanError, InvalidInput, Unavailable
-from crisisplan.services.intake import Page
+from crisisplan.services.intake import Page, recorded
 from crisisplan.services.replies import ANSWER_BY, COMPLAINANT
 from crisisplan.services.unit import UnitOfWork
 from crisisplan.signals import SignalAction
@@ -147,24 +148,24 @@ class ComplaintCommands(UnitOfWork):
         A failure on any of them leaves none of the page behind; `page.done` says how far it got. Returns (the
         signal, whether it was new) for each."""
         page = page or Page()
+        if self.db.in_batch():  # the caller's transaction: a failure is the caller's to handle
+            return self._take_in_once(complaints, actor, page)
+        try:
+            return self._take_in_once(complaints, actor, page)
+        except IntegrityError:  # one was recorded by another process after the page read what was: it is a repeat
+            page.restart()
+            return self._take_in_once(complaints, actor, page)
+
+    def _take_in_once(self, complaints: list[Complaint], actor: str, page: Page) -> list[tuple[SignalRow, bool]]:
+        """One try of `_take_in`: what is recorded already read in one query, then each complaint in turn."""
         results = []
         with self.db.batch() as session:
-            page.recorded.update(self._recorded(session, [c.source_id for c in complaints]))
+            page.recorded.update(recorded(session, [c.source_id for c in complaints]))
             for complaint in complaints:
                 results.append(self._record_complaint(complaint, actor, page, session))
                 page.done += 1
             self._write_notes(page)
         return results
-
-    @staticmethod
-    def _recorded(session: Any, source_ids: list[str]) -> dict[str, SignalRow]:
-        """The complaints among these source ids recorded already, by source id (one query per 500)."""
-        found: dict[str, SignalRow] = {}
-        unique = sorted(set(source_ids))
-        for first in range(0, len(unique), 500):
-            found.update((row.source_id, row) for row in session.scalars(select(SignalRow).where(
-                SignalRow.source == "complaint", SignalRow.source_id.in_(unique[first:first + 500]))))
-        return found
 
     def _write_notes(self, page: Page) -> None:
         """The page's audit notes into each incident's chain, in the order they were made."""

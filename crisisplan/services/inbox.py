@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from crisisplan.errors import InvalidInput, NotFound
 from crisisplan.publish.connectors import Connector, ConnectorError, PermanentConnectorError, configured
 from crisisplan.services.intake import Page
@@ -108,6 +110,7 @@ class InboxCommands(UnitOfWork):
                       problems: list[str]) -> list[tuple[Any, bool]]:
         """One chunk in one transaction (the page's last with the cursor after the page). One the plan cannot act
         on is left out and named, and the chunk taken in again without it (nothing of the first try was kept)."""
+        raced = False
         while True:
             page = Page()
             try:
@@ -116,6 +119,10 @@ class InboxCommands(UnitOfWork):
                     if last:
                         self._keep_cursor(name, after, "")
                 return taken
+            except IntegrityError:  # another pull recorded some of them meanwhile: once more, they are repeats
+                if raced:
+                    raise
+                raced = True
             except InvalidInput as error:
                 refused = complaints.pop(page.done)
                 result.skipped += 1

@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from crisisplan.engine import Event
 from crisisplan.store.models import SignalRow
 
@@ -28,6 +31,10 @@ class Page:
     recorded: dict[str, SignalRow] = field(default_factory=dict)  # source id -> its signal, recorded before or now
     notes: dict[int, list[Event]] = field(default_factory=dict)  # incident -> audit notes not yet in its chain
 
+    def restart(self) -> None:
+        """Forget what was read and noted: the page is taken in again from its first complaint."""
+        self.__init__()  # type: ignore[misc]
+
     def note(self, incident_id: int, kind: str, actor: str, at: datetime, **payload: Any) -> None:
         """An audit note for the incident's chain, written with the others of the page."""
         self.notes.setdefault(incident_id, []).append(Event(kind, at, actor, payload))
@@ -41,3 +48,13 @@ class Page:
         """An incident was declared: triage and every group see it from the next complaint on."""
         self.triage = None
         self.open_for.clear()
+
+
+def recorded(session: Session, source_ids: list[str]) -> dict[str, SignalRow]:
+    """The complaints among these source ids recorded already, by source id (one query per 500)."""
+    found: dict[str, SignalRow] = {}
+    unique = sorted(set(source_ids))
+    for first in range(0, len(unique), 500):
+        found.update((row.source_id, row) for row in session.scalars(select(SignalRow).where(
+            SignalRow.source == "complaint", SignalRow.source_id.in_(unique[first:first + 500]))))
+    return found

@@ -222,6 +222,10 @@ class Database:
             self.migrate()
         return self
 
+    def in_batch(self) -> bool:
+        """Whether this thread is inside `batch()` (its changes commit with the outermost one)."""
+        return getattr(self._batch, "session", None) is not None
+
     @contextmanager
     def batch(self) -> Iterator[Session]:
         """Many changes as one transaction (an Alertmanager POST): inside it, this thread's `write()` and `read()`

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from crisisplan import textgate
@@ -161,6 +161,7 @@ class ComplaintCommands(UnitOfWork):
         results = []
         with self.db.batch() as session:
             page.recorded.update(recorded(session, [c.source_id for c in complaints]))
+            page.read_times(session, [c.at for c in complaints], self.plan.settings.signals.complaints.burst_within)
             for complaint in complaints:
                 results.append(self._record_complaint(complaint, actor, page, session))
                 page.done += 1
@@ -183,6 +184,7 @@ class ComplaintCommands(UnitOfWork):
         incident_id, action, data, notes = self._act_on_complaint(complaint, verdict, actor, page)
         row = self._claim_complaint(complaint, verdict, incident_id, action, data, session)
         page.recorded[complaint.source_id] = row
+        page.recorded_at(row.group_key, row.at)
         c = complaint
         facts = {"signal": row.id, "channel": c.channel, "author": c.author, "reach": c.reach}
         for kind, payload in notes:
@@ -238,10 +240,7 @@ class ComplaintCommands(UnitOfWork):
         Returns the incident, the action, what the signal keeps of it, and the notes for the incident's chain."""
         c, at, rules = complaint, complaint.at, self.plan.settings.signals.complaints
         topic_key = f"topic:{verdict.topic}"
-        with self.db.read() as session:  # the complaint itself counts: it is recorded next
-            recent = 1 + session.scalar(select(func.count()).select_from(SignalRow).where(
-                SignalRow.source == "complaint", SignalRow.group_key == topic_key,
-                SignalRow.at >= at - rules.burst_within, SignalRow.at <= at))
+        recent = 1 + page.recent(topic_key, at, rules.burst_within)  # the complaint itself counts: it is recorded next
         burst = verdict.legitimacy != "trolling" and verdict.topic != "general" and recent >= rules.burst_count
         escalations = self._escalations(verdict, at)
         answer_by = self._answer_by(escalations, c.channel, at)  # the one time this customer is told

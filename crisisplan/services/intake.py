@@ -9,8 +9,9 @@ go into its chain in the order they were made, one change per incident, before a
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -30,6 +31,29 @@ class Page:
     asked: dict[int, datetime] | None = None  # incident -> when "is it fixed?" was published (None: not read yet)
     recorded: dict[str, SignalRow] = field(default_factory=dict)  # source id -> its signal, recorded before or now
     notes: dict[int, list[Event]] = field(default_factory=dict)  # incident -> audit notes not yet in its chain
+    times: dict[str, list[datetime]] = field(default_factory=dict)  # group key -> its complaints' times, in order
+
+    def read_times(self, session: Session, moments: list[datetime], within: timedelta) -> None:
+        """When each complaint on each topic came, for every one a burst of this page can count: from the earliest
+        moment less `within` to the latest (stored as UTC, so they compare here as in the database)."""
+        self.times = {}
+        if not moments:
+            return
+        for key, at in session.execute(select(SignalRow.group_key, SignalRow.at).where(
+                SignalRow.source == "complaint", SignalRow.at >= min(moments) - within,
+                SignalRow.at <= max(moments))):
+            self.times.setdefault(key, []).append(at)
+        for found in self.times.values():
+            found.sort()
+
+    def recent(self, group_key: str, at: datetime, within: timedelta) -> int:
+        """How many complaints on this topic came from `at` less `within` to `at` (both included)."""
+        found = self.times.get(group_key, [])
+        return bisect.bisect_right(found, at) - bisect.bisect_left(found, at - within)
+
+    def recorded_at(self, group_key: str, at: datetime) -> None:
+        """A complaint of the page on this topic, recorded: the next ones count it."""
+        bisect.insort(self.times.setdefault(group_key, []), at)
 
     def restart(self) -> None:
         """Forget what was read and noted: the page is taken in again from its first complaint."""

@@ -133,22 +133,28 @@ def test_a_mixed_page_has_the_outcome_each_mention_has_alone(services: Services,
     assert batch == one_at_a_time(plan, tmp_path / "alone", mixed_page())
 
 
-def test_a_failure_halfway_through_a_page_keeps_nothing_and_the_retry_records_each_once(
-        services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
-    page = mixed_page()
+def dies_at_the_twenty_fifth(services: Services, monkeypatch: pytest.MonkeyPatch, page: list[Any]) -> Any:
+    """Pull `page` with the process dying as it words the 25th reply; the real wording, for the retry."""
     services.__dict__["_inbox_connectors"] = {"bluesky": Scripted({None: (page, "c1")})}
     worded = services._reply
     calls = []
 
-    def dies_on_the_twenty_fifth(*args: Any, **kwargs: Any) -> dict[str, Any]:
+    def dies(*args: Any, **kwargs: Any) -> dict[str, Any]:
         calls.append(1)
-        if len(calls) == 25:  # after the burst declared its incident
+        if len(calls) == 25:
             raise OSError("the process was killed")
         return worded(*args, **kwargs)
 
-    monkeypatch.setattr(services, "_reply", dies_on_the_twenty_fifth)
+    monkeypatch.setattr(services, "_reply", dies)
     with pytest.raises(OSError):
         services.pull_inbox()
+    return worded
+
+
+def test_a_failure_halfway_through_a_page_keeps_nothing_and_the_retry_records_each_once(
+        services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    page = mixed_page()
+    worded = dies_at_the_twenty_fifth(services, monkeypatch, page)  # after the burst declared its incident
     assert outcome(services) == {"signals": {}, "events": {}, "incidents": []}
     assert services.connector_cursor("bluesky") is None  # the page is read again
 
@@ -218,19 +224,7 @@ def test_a_page_in_chunks_that_fails_in_its_third_keeps_the_first_two_and_the_re
 
     monkeypatch.setattr(inbox, "CHUNK", 10)
     page = mixed_page()
-    services.__dict__["_inbox_connectors"] = {"bluesky": Scripted({None: (page, "c1")})}
-    worded = services._reply
-    calls = []
-
-    def dies_on_the_twenty_fifth(*args: Any, **kwargs: Any) -> dict[str, Any]:
-        calls.append(1)
-        if len(calls) == 25:  # in the third chunk (mentions 21 to 29)
-            raise OSError("the process was killed")
-        return worded(*args, **kwargs)
-
-    monkeypatch.setattr(services, "_reply", dies_on_the_twenty_fifth)
-    with pytest.raises(OSError):
-        services.pull_inbox()
+    worded = dies_at_the_twenty_fifth(services, monkeypatch, page)  # in the third chunk (mentions 21 to 29)
     assert len(outcome(services)["signals"]) == 20  # two chunks of ten, each whole
     assert services.connector_cursor("bluesky") is None  # the cursor goes with the page's last chunk
 
